@@ -1,0 +1,5 @@
+/* kcwatchctl.c: placeholder. */
+int main(void)
+{
+	return 0;
+}

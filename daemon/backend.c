@@ -1,0 +1,2 @@
+/* backend.c: placeholder until implemented. */
+typedef int kcw_placeholder_backend;

@@ -1,0 +1,1 @@
+/* backend.h: placeholder until implemented. */

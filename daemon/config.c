@@ -1,0 +1,2 @@
+/* config.c: placeholder until implemented. */
+typedef int kcw_placeholder_config;

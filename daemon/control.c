@@ -1,0 +1,2 @@
+/* control.c: placeholder until implemented. */
+typedef int kcw_placeholder_control;

@@ -1,0 +1,1 @@
+/* control.h: placeholder until implemented. */

@@ -1,0 +1,2 @@
+/* daemon.c: placeholder until implemented. */
+typedef int kcw_placeholder_daemon;

@@ -1,0 +1,2 @@
+/* election.c: placeholder until implemented. */
+typedef int kcw_placeholder_election;

@@ -1,0 +1,153 @@
+/* election.h: leader election as a pure state machine (no syscalls, caller's clock). */
+#ifndef KCW_ELECTION_H
+#define KCW_ELECTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "config.h"
+#include "role.h"
+
+/*
+ * Rules (VRRP-like, with terms):
+ *
+ * dead interval D = dead_after * interval. A peer is ALIVE while
+ * now - last_heard < D. A node is ELIGIBLE to lead when it is not a witness,
+ * its effective priority is > 0, its role is not fault, it is not in
+ * maintenance, not fenced, and (for a peer) it is alive and not resigning.
+ * "Better" orders nodes by effective priority, then by address (higher wins).
+ *
+ * Every node sends a heartbeat every interval (ACT_SEND_HEARTBEAT) in every
+ * role; its term field is the highest term the node knows (its own while
+ * leading). Any heartbeat raises max_term_seen.
+ *
+ * init: after election_init(). A heartbeat from an alive, non-resigning leader
+ *   makes the node a follower of it. Otherwise after D from start the node
+ *   claims if it is the best eligible node, else becomes follower. (A restarted
+ *   node thus learns the current term before it can lead.)
+ * follower, leaderless (no alive non-resigning leader): leaderless_since is
+ *   the last time the old leader was heard (or the start). The best eligible
+ *   node claims at leaderless_since + D; any other eligible node claims at
+ *   leaderless_since + 2*D + skew, skew = (256 - eff_priority) * interval / 256,
+ *   in case the best one cannot claim (it only sees part of the cluster).
+ * follower, resign received from the leader: the leader counts as gone at
+ *   once; if this node is then the best eligible node it claims immediately
+ *   (no dead interval); others wait as above with leaderless_since = now - D.
+ * claim: term = max_term_seen + 1, role leader, leader = self,
+ *   ACT_TAKE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED.
+ * preemption: a follower with preempt on whose effective priority is strictly
+ *   above the alive leader's starts a timer; after preempt_delay (still
+ *   better) it claims. With preempt off it never claims while a leader is
+ *   alive. After EV_STEP_DOWN the node does not preempt the leader that
+ *   took over from it (until the leadership changes again).
+ * leader sees another leader (healed partition, preemption): if the other
+ *   is better this node steps down (ACT_RELEASE_VIPS | ACT_SEND_HEARTBEAT |
+ *   ACT_ROLE_CHANGED, follower of it); else it stays, raises its term above
+ *   the other's if needed and re-announces (ACT_REANNOUNCE | ACT_SEND_HEARTBEAT).
+ *   Either way exactly one leader remains once both have heard each other.
+ * EV_PRIORITY with 0: role fault (a leader releases its VIPs first), back to
+ *   follower (leaderless_since = now) when the priority is > 0 again.
+ * EV_SHUTDOWN: a leader releases its VIPs; every role sends one heartbeat
+ *   with resigning set (out->resign). The caller then exits.
+ * EV_STEP_DOWN: a leader with at least one other eligible alive node releases
+ *   its VIPs, sends a resigning heartbeat and becomes follower; otherwise
+ *   out->result = -EAGAIN (nobody to hand over to) and nothing changes.
+ *   A non-leader gets -EINVAL.
+ * EV_MAINTENANCE on: not eligible; a leader steps down as with EV_STEP_DOWN
+ *   (even without another node). off: eligible again.
+ *
+ * Actions are carried out by the caller in this order: release VIPs, take
+ * VIPs, re-announce, send heartbeat. Then it arms a timer for out->wakeup_ms
+ * and feeds EV_TICK when it fires.
+ */
+
+struct election_node {
+	struct kcw_addr addr;
+	uint32_t priority; /* configured; 0 for a witness */
+	bool witness;
+};
+
+struct election_params {
+	uint32_t interval_ms;
+	unsigned dead_after;
+	bool preempt;
+	uint32_t preempt_delay_ms;
+	size_t n_nodes;
+	size_t self; /* index of this node in nodes[] */
+	struct election_node nodes[CFG_MAX_NODES];
+};
+
+struct election_peer {
+	bool heard;              /* at least one heartbeat this run */
+	uint64_t last_heard_ms;
+	int role;                /* as the peer last said */
+	uint64_t term;
+	uint32_t eff_priority;
+	bool resigning;
+};
+
+struct election {
+	struct election_params p;
+	int role;                 /* enum kcw_role */
+	uint64_t term;            /* own term while leading, else max_term_seen */
+	uint64_t max_term_seen;
+	int leader;               /* index of the node believed to lead, -1 = none */
+	uint32_t eff_priority;
+	bool maintenance;
+	bool no_preempt;          /* set by step-down until the leadership changes */
+	uint64_t started_ms;
+	uint64_t leaderless_since_ms;
+	uint64_t preempt_since_ms; /* 0 = no preemption pending */
+	uint64_t next_hb_ms;
+	uint64_t leader_changes;  /* times this node saw the leader change */
+	struct election_peer peers[CFG_MAX_NODES]; /* index = node index; self unused */
+};
+
+enum election_event_type {
+	EV_TICK = 0,    /* the timer fired (or any time the caller likes) */
+	EV_HEARTBEAT,   /* an authenticated, fresh heartbeat from peer */
+	EV_PRIORITY,    /* own effective priority changed */
+	EV_SHUTDOWN,
+	EV_STEP_DOWN,
+	EV_MAINTENANCE,
+};
+
+struct election_event {
+	enum election_event_type type;
+	/* EV_HEARTBEAT */
+	size_t peer;
+	int role;
+	uint64_t term;
+	uint32_t eff_priority;
+	bool resigning;
+	/* EV_PRIORITY */
+	uint32_t priority;
+	/* EV_MAINTENANCE */
+	bool on;
+};
+
+enum election_action {
+	ACT_SEND_HEARTBEAT = 1u << 0,
+	ACT_TAKE_VIPS = 1u << 1,
+	ACT_RELEASE_VIPS = 1u << 2,
+	ACT_REANNOUNCE = 1u << 3,
+	ACT_ROLE_CHANGED = 1u << 4, /* role or leader changed: log it, notify */
+};
+
+struct election_actions {
+	unsigned flags;    /* enum election_action bits */
+	bool resign;       /* the heartbeat to send carries resigning = true */
+	int result;        /* EV_STEP_DOWN: 0, -EAGAIN or -EINVAL */
+	uint64_t wakeup_ms; /* feed EV_TICK at this time at the latest */
+};
+
+/* Starts in init (witness: role witness, never leads), first heartbeat due now. */
+void election_init(struct election *e, const struct election_params *p, uint64_t now_ms);
+void election_step(struct election *e, const struct election_event *ev, uint64_t now_ms,
+		   struct election_actions *out);
+/* True when peer idx is alive at now_ms. */
+bool election_peer_alive(const struct election *e, size_t idx, uint64_t now_ms);
+
+#endif

@@ -1,0 +1,2 @@
+/* garp.c: placeholder until implemented. */
+typedef int kcw_placeholder_garp;

@@ -1,0 +1,1 @@
+/* garp.h: placeholder until implemented. */

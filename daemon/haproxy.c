@@ -1,0 +1,2 @@
+/* haproxy.c: placeholder until implemented. */
+typedef int kcw_placeholder_haproxy;

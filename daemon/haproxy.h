@@ -1,0 +1,1 @@
+/* haproxy.h: placeholder until implemented. */

@@ -1,0 +1,2 @@
+/* health.c: placeholder until implemented. */
+typedef int kcw_placeholder_health;

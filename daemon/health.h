@@ -1,0 +1,1 @@
+/* health.h: placeholder until implemented. */

@@ -1,0 +1,2 @@
+/* healthclass.c: placeholder until implemented. */
+typedef int kcw_placeholder_healthclass;

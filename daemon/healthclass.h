@@ -1,0 +1,1 @@
+/* healthclass.h: placeholder until implemented. */

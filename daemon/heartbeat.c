@@ -1,0 +1,2 @@
+/* heartbeat.c: placeholder until implemented. */
+typedef int kcw_placeholder_heartbeat;

@@ -1,0 +1,2 @@
+/* hmac.c: placeholder until implemented. */
+typedef int kcw_placeholder_hmac;

@@ -1,0 +1,2 @@
+/* ini.c: placeholder until implemented. */
+typedef int kcw_placeholder_ini;

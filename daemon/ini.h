@@ -1,0 +1,1 @@
+/* ini.h: placeholder until implemented. */

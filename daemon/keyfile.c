@@ -1,0 +1,2 @@
+/* keyfile.c: placeholder until implemented. */
+typedef int kcw_placeholder_keyfile;

@@ -1,0 +1,1 @@
+/* keyfile.h: placeholder until implemented. */

@@ -1,0 +1,2 @@
+/* linkwatch.c: placeholder until implemented. */
+typedef int kcw_placeholder_linkwatch;

@@ -1,0 +1,1 @@
+/* linkwatch.h: placeholder until implemented. */

@@ -1,0 +1,5 @@
+/* main.c: kcwatchd entry point (placeholder). */
+int main(void)
+{
+	return 0;
+}

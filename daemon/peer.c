@@ -1,0 +1,2 @@
+/* peer.c: placeholder until implemented. */
+typedef int kcw_placeholder_peer;

@@ -1,0 +1,1 @@
+/* peer.h: placeholder until implemented. */

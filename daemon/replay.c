@@ -1,0 +1,2 @@
+/* replay.c: placeholder until implemented. */
+typedef int kcw_placeholder_replay;

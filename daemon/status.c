@@ -1,0 +1,2 @@
+/* status.c: placeholder until implemented. */
+typedef int kcw_placeholder_status;

@@ -1,0 +1,1 @@
+/* status.h: placeholder until implemented. */

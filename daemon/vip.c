@@ -1,0 +1,2 @@
+/* vip.c: placeholder until implemented. */
+typedef int kcw_placeholder_vip;

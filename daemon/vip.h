@@ -1,0 +1,1 @@
+/* vip.h: placeholder until implemented. */

@@ -1,0 +1,2 @@
+/* vipset.c: placeholder until implemented. */
+typedef int kcw_placeholder_vipset;

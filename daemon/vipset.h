@@ -1,0 +1,1 @@
+/* vipset.h: placeholder until implemented. */

@@ -1,0 +1,2 @@
+/* dns.c: placeholder until implemented. */
+typedef int kcw_placeholder_dns;

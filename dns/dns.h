@@ -1,0 +1,1 @@
+/* dns.h: placeholder until implemented. */

@@ -1,0 +1,2 @@
+/* fence.c: placeholder until implemented. */
+typedef int kcw_placeholder_fence;

@@ -1,0 +1,1 @@
+/* fence.h: placeholder until implemented. */

@@ -1,0 +1,2 @@
+/* tsigkey.c: placeholder until implemented. */
+typedef int kcw_placeholder_tsigkey;

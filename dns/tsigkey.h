@@ -1,0 +1,1 @@
+/* tsigkey.h: placeholder until implemented. */

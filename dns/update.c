@@ -1,0 +1,2 @@
+/* update.c: placeholder until implemented. */
+typedef int kcw_placeholder_update;

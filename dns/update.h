@@ -1,0 +1,1 @@
+/* update.h: placeholder until implemented. */
