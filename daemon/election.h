@@ -57,6 +57,11 @@
  *   A non-leader gets -EINVAL.
  * EV_MAINTENANCE on: not eligible; a leader steps down as with EV_STEP_DOWN
  *   (even without another node). off: eligible again.
+ * EV_FENCE on (the DNS fence holds a term above ours: this node is stale):
+ *   max_term_seen = max(max_term_seen, ev->term); a leader releases its VIPs
+ *   and becomes follower (ACT_RELEASE_VIPS | ACT_SEND_HEARTBEAT |
+ *   ACT_ROLE_CHANGED); the node is not eligible while fenced. off: eligible
+ *   again (a later claim takes a term above ev->term via max_term_seen).
  *
  * Actions are carried out by the caller in this order: release VIPs, take
  * VIPs, re-announce, send heartbeat. Then it arms a timer for out->wakeup_ms
@@ -96,6 +101,7 @@ struct election {
 	int leader;               /* index of the node believed to lead, -1 = none */
 	uint32_t eff_priority;
 	bool maintenance;
+	bool fenced;
 	bool no_preempt;          /* set by step-down until the leadership changes */
 	uint64_t started_ms;
 	uint64_t leaderless_since_ms;
@@ -112,11 +118,12 @@ enum election_event_type {
 	EV_SHUTDOWN,
 	EV_STEP_DOWN,
 	EV_MAINTENANCE,
+	EV_FENCE,
 };
 
 struct election_event {
 	enum election_event_type type;
-	/* EV_HEARTBEAT */
+	/* EV_HEARTBEAT (term also for EV_FENCE) */
 	size_t peer;
 	int role;
 	uint64_t term;
@@ -124,7 +131,7 @@ struct election_event {
 	bool resigning;
 	/* EV_PRIORITY */
 	uint32_t priority;
-	/* EV_MAINTENANCE */
+	/* EV_MAINTENANCE, EV_FENCE (term = the fence's term) */
 	bool on;
 };
 
