@@ -1,2 +1,294 @@
-/* control.c: placeholder until implemented. */
-typedef int kcw_placeholder_control;
+/* control.c: control socket server: accept, read one request line, answer JSON, close. */
+#include "control.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+
+struct client {
+	struct control *ctl;
+	int fd;
+	uint64_t since_ms;
+	size_t in_len;
+	char in[CONTROL_REQUEST_MAX];
+	char *out; /* reply being written, NULL while reading */
+	size_t out_len, out_off;
+	struct client *next;
+};
+
+struct control {
+	struct loop *loop;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	int fd;
+	control_handler handler;
+	void *arg;
+	struct loop_timer *sweep;
+	struct client *clients;
+	size_t n_clients;
+};
+
+static void client_close(struct client *c)
+{
+	struct control *ctl = c->ctl;
+
+	for (struct client **pp = &ctl->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	ctl->n_clients--;
+	loop_del_fd(ctl->loop, c->fd);
+	close(c->fd);
+	free(c->out);
+	free(c);
+}
+
+static void client_flush(struct client *c)
+{
+	while (c->out_off < c->out_len) {
+		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EAGAIN) {
+			loop_mod_fd(c->ctl->loop, c->fd, EPOLLOUT);
+			return;
+		}
+		if (n <= 0)
+			break;
+		c->out_off += (size_t)n;
+	}
+	client_close(c);
+}
+
+static void client_reply(struct client *c, struct json_object *reply)
+{
+	const char *s = json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PLAIN);
+	size_t len = strlen(s);
+
+	c->out = malloc(len + 2);
+	if (!c->out) {
+		json_object_put(reply);
+		client_close(c);
+		return;
+	}
+	memcpy(c->out, s, len);
+	c->out[len] = '\n';
+	c->out_len = len + 1;
+	json_object_put(reply);
+	client_flush(c);
+}
+
+static struct json_object *error_reply(const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "error", json_object_new_string(msg));
+	return o;
+}
+
+static void client_request(struct client *c, char *line)
+{
+	struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
+	socklen_t len = sizeof(cred);
+	struct json_object *reply;
+
+	line[strcspn(line, "\r\n")] = '\0';
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		reply = error_reply("cannot identify the client (SO_PEERCRED failed)");
+	else
+		reply = c->ctl->handler(c->ctl->arg, line, &cred);
+	if (!reply)
+		reply = error_reply("internal error");
+	client_reply(c, reply);
+}
+
+static void client_readable(struct client *c)
+{
+	for (;;) {
+		ssize_t n = recv(c->fd, c->in + c->in_len, sizeof(c->in) - 1 - c->in_len, 0);
+		char *nl;
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			client_close(c); /* gone before asking anything */
+			return;
+		}
+		c->in_len += (size_t)n;
+		c->in[c->in_len] = '\0';
+		nl = memchr(c->in, '\n', c->in_len);
+		if (nl || memchr(c->in, '\0', c->in_len)) {
+			client_request(c, c->in);
+			return;
+		}
+		if (c->in_len == sizeof(c->in) - 1) {
+			client_reply(c, error_reply("request too long"));
+			return;
+		}
+	}
+}
+
+static void client_event(void *arg, int fd, uint32_t events)
+{
+	struct client *c = arg;
+
+	if (c->out)
+		client_flush(c);
+	else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+		client_readable(c);
+}
+
+static void reject_busy(int fd)
+{
+	static const char busy[] = "{\"error\":\"too many control clients, try again\"}\n";
+
+	(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
+static void on_accept(void *arg, int lfd, uint32_t events)
+{
+	struct control *ctl = arg;
+
+	for (int i = 0; i < 64; i++) {
+		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct client *c;
+
+		if (fd < 0)
+			return;
+		if (ctl->n_clients >= CONTROL_MAX_CLIENTS) {
+			reject_busy(fd);
+			continue;
+		}
+		c = calloc(1, sizeof(*c));
+		if (!c || loop_add_fd(ctl->loop, fd, EPOLLIN, client_event, c) < 0) {
+			free(c);
+			close(fd);
+			continue;
+		}
+		c->ctl = ctl;
+		c->fd = fd;
+		c->since_ms = loop_now_ms();
+		c->next = ctl->clients;
+		ctl->clients = c;
+		ctl->n_clients++;
+	}
+}
+
+/* Clients that neither ask nor read for CONTROL_IDLE_MS are closed. */
+static void on_sweep(void *arg)
+{
+	struct control *ctl = arg;
+	uint64_t now = loop_now_ms();
+	struct client *c = ctl->clients, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (now - c->since_ms >= CONTROL_IDLE_MS)
+			client_close(c);
+	}
+	loop_timer_arm(ctl->sweep, 1000);
+}
+
+/* A socket file nobody answers on is left over from a crash: replace it. */
+static int take_path(const char *path, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, rc;
+
+	if (lstat(path, &st) < 0)
+		return 0;
+	if (!S_ISSOCK(st.st_mode)) {
+		snprintf(err, errlen, "control socket %s exists and is not a socket", path);
+		return -EEXIST;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	rc = fd >= 0 ? connect(fd, (struct sockaddr *)&sun, sizeof(sun)) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (rc == 0) {
+		snprintf(err, errlen, "control socket %s is in use by a running kcwatchd", path);
+		return -EADDRINUSE;
+	}
+	unlink(path);
+	return 0;
+}
+
+static int bind_listen(struct control *ctl, char *err, size_t errlen)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	int rc;
+
+	strcpy(sun.sun_path, ctl->path);
+	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ctl->fd < 0 || bind(ctl->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(ctl->path, 0660) < 0 || listen(ctl->fd, 128) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "control socket %s: %s", ctl->path, strerror(errno));
+		if (ctl->fd >= 0)
+			close(ctl->fd);
+		return rc;
+	}
+	return 0;
+}
+
+struct control *control_open(struct loop *l, const char *path, control_handler h, void *arg,
+			     char *err, size_t errlen)
+{
+	struct control *ctl;
+
+	if (strlen(path) >= sizeof(ctl->path)) {
+		snprintf(err, errlen, "control socket path too long: %s", path);
+		return NULL;
+	}
+	ctl = calloc(1, sizeof(*ctl));
+	if (!ctl)
+		return NULL;
+	strcpy(ctl->path, path);
+	ctl->loop = l;
+	ctl->handler = h;
+	ctl->arg = arg;
+	if (take_path(path, err, errlen) < 0 || bind_listen(ctl, err, errlen) < 0) {
+		free(ctl);
+		return NULL;
+	}
+	ctl->sweep = loop_timer_new(l, on_sweep, ctl);
+	if (!ctl->sweep || loop_add_fd(l, ctl->fd, EPOLLIN, on_accept, ctl) < 0) {
+		snprintf(err, errlen, "control socket %s: cannot watch it", path);
+		loop_timer_free(ctl->sweep);
+		close(ctl->fd);
+		unlink(path);
+		free(ctl);
+		return NULL;
+	}
+	loop_timer_arm(ctl->sweep, 1000);
+	return ctl;
+}
+
+void control_close(struct control *c)
+{
+	if (!c)
+		return;
+	while (c->clients)
+		client_close(c->clients);
+	loop_timer_free(c->sweep);
+	loop_del_fd(c->loop, c->fd);
+	close(c->fd);
+	unlink(c->path);
+	free(c);
+}
+
+size_t control_clients(const struct control *c)
+{
+	return c->n_clients;
+}

@@ -1,1 +1,33 @@
-/* control.h: placeholder until implemented. */
+/* control.h: the control socket server (UNIX stream, one request line, one JSON reply). */
+#ifndef KCW_CONTROL_H
+#define KCW_CONTROL_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "loop.h"
+
+struct json_object;
+struct control;
+
+#define CONTROL_REQUEST_MAX 1024
+#define CONTROL_MAX_CLIENTS 512
+#define CONTROL_IDLE_MS     5000
+
+/*
+ * Protocol (doc/control-protocol.md): the client sends one line of text
+ * ("status", "step-down", ...), the server answers with one JSON object and
+ * a newline, then closes. cred is the client's SO_PEERCRED. The handler
+ * returns a new JSON object; the server frees it.
+ */
+typedef struct json_object *(*control_handler)(void *arg, const char *request,
+					       const struct ucred *cred);
+
+/* Binds path (mode 0660), replacing a stale socket but not a live one. */
+struct control *control_open(struct loop *l, const char *path, control_handler h, void *arg,
+			     char *err, size_t errlen);
+/* Closes all clients and the socket, and unlinks path. */
+void control_close(struct control *c);
+size_t control_clients(const struct control *c);
+
+#endif

@@ -1,2 +1,322 @@
-/* daemon.c: placeholder until implemented. */
-typedef int kcw_placeholder_daemon;
+/* daemon.c: kcwatchd wiring: carries out election actions, handles signals and peers' heartbeats.
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "command.h"
+#include "control.h"
+#include "log.h"
+#include "peer.h"
+#include "replay.h"
+#include "role.h"
+#include "vipset.h"
+
+uint32_t daemon_effective_priority(const struct kcwd *d)
+{
+	const struct cfg_node *me = &d->cfg->nodes[d->self];
+
+	if (me->kind == NODE_KIND_WITNESS || d->vip_fault)
+		return 0;
+	return (uint32_t)me->priority;
+}
+
+static void build_heartbeat(struct kcwd *d, bool resigning)
+{
+	struct hb_msg *m = &d->hb;
+	const struct election *e = &d->el;
+
+	memset(m, 0, sizeof(*m));
+	m->version = HB_VERSION;
+	snprintf(m->cluster, sizeof(m->cluster), "%s", d->cfg->cluster_name);
+	snprintf(m->node, sizeof(m->node), "%s", d->cfg->nodes[d->self].name);
+	m->incarnation = d->incarnation;
+	m->seq = ++d->seq;
+	m->priority = (uint32_t)d->cfg->nodes[d->self].priority;
+	m->eff_priority = e->eff_priority;
+	m->role = e->role;
+	m->term = e->term;
+	m->resigning = resigning;
+	memcpy(m->config_digest, d->cfg->digest, sizeof(m->config_digest));
+	if (e->leader >= 0)
+		snprintf(m->leader, sizeof(m->leader), "%s", d->cfg->nodes[e->leader].name);
+	m->interval_ms = d->cfg->interval_ms;
+	for (size_t i = 0; d->vips && i < vipset_count(d->vips); i++)
+		m->vips_held += vipset_held(d->vips, i);
+}
+
+static void send_heartbeat(struct kcwd *d, bool resigning)
+{
+	build_heartbeat(d, resigning);
+	peer_send_all(d->peers, &d->hb);
+}
+
+static void log_role_change(struct kcwd *d, int old_role, int old_leader)
+{
+	const struct election *e = &d->el;
+	const char *leader = e->leader >= 0 ? d->cfg->nodes[e->leader].name : "none";
+
+	if (old_role != e->role)
+		log_notice("role %s -> %s (term %llu, leader %s)", role_name(old_role),
+			   role_name(e->role), (unsigned long long)e->term, leader);
+	else if (old_leader != e->leader)
+		log_info("leader is now %s (term %llu)", leader, (unsigned long long)e->term);
+}
+
+/* Order matters: VIPs leave before a resigning heartbeat tells others to take them. */
+static void apply_actions(struct kcwd *d, const struct election_actions *a, int old_role,
+			  int old_leader)
+{
+	if ((a->flags & ACT_RELEASE_VIPS) && d->vips)
+		vipset_release(d->vips);
+	if ((a->flags & ACT_TAKE_VIPS) && d->vips)
+		vipset_take(d->vips);
+	if ((a->flags & ACT_REANNOUNCE) && d->vips) {
+		log_notice("another leader was seen and stepped down; announcing the VIPs again");
+		vipset_reannounce(d->vips);
+	}
+	if (a->flags & ACT_ROLE_CHANGED)
+		log_role_change(d, old_role, old_leader);
+	if (a->flags & ACT_SEND_HEARTBEAT) {
+		send_heartbeat(d, a->resign);
+		/* A resignation must not get lost: it is what makes the handover instant. */
+		if (a->resign)
+			send_heartbeat(d, true);
+	}
+	if (!d->stopping)
+		loop_timer_arm_at(d->el_timer, a->wakeup_ms);
+}
+
+int daemon_election_event(struct kcwd *d, const struct election_event *ev)
+{
+	struct election_actions a = {0};
+	int old_role = d->el.role, old_leader = d->el.leader;
+
+	election_step(&d->el, ev, loop_now_ms(), &a);
+	apply_actions(d, &a, old_role, old_leader);
+	return a.result;
+}
+
+static void on_election_timer(void *arg)
+{
+	struct election_event ev = {.type = EV_TICK};
+
+	daemon_election_event(arg, &ev);
+}
+
+static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m)
+{
+	struct kcwd *d = arg;
+	struct election_event ev = {
+	    .type = EV_HEARTBEAT,
+	    .peer = idx,
+	    .role = m->role,
+	    .term = m->term,
+	    .eff_priority = m->eff_priority,
+	    .resigning = m->resigning,
+	};
+	struct peer_seen *s = &d->seen[idx];
+
+	snprintf(s->leader, sizeof(s->leader), "%s", m->leader);
+	s->priority = m->priority;
+	s->vips_held = m->vips_held;
+	s->incarnation = m->incarnation;
+	daemon_election_event(d, &ev);
+}
+
+static void priority_changed(struct kcwd *d)
+{
+	struct election_event ev = {.type = EV_PRIORITY, .priority = daemon_effective_priority(d)};
+
+	daemon_election_event(d, &ev);
+}
+
+static void on_vip_fault(void *arg, bool fault)
+{
+	struct kcwd *d = arg;
+
+	if (d->vip_fault == fault)
+		return;
+	d->vip_fault = fault;
+	if (fault)
+		log_err("a VIP interface is down: entering fault (priority 0, VIPs released)");
+	else
+		log_notice("VIP interfaces are up again: leaving fault");
+	priority_changed(d);
+}
+
+static void shutdown_now(struct kcwd *d)
+{
+	struct election_event ev = {.type = EV_SHUTDOWN};
+
+	log_notice("shutting down (role %s)", role_name(d->el.role));
+	d->stopping = true;
+	daemon_election_event(d, &ev);
+	loop_stop(d->loop);
+}
+
+static void on_signal(void *arg, int fd, uint32_t events)
+{
+	struct kcwd *d = arg;
+	struct signalfd_siginfo si;
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			shutdown_now(d);
+			return;
+		case SIGHUP:
+			log_warn(
+			    "SIGHUP: configuration reload is not supported yet; restart to apply");
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static int open_signals(struct kcwd *d, char *err, size_t errlen)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (d->sigfd < 0 || loop_add_fd(d->loop, d->sigfd, EPOLLIN, on_signal, d) < 0) {
+		snprintf(err, errlen, "signalfd: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static void election_setup(struct kcwd *d)
+{
+	struct election_params p = {
+	    .interval_ms = d->cfg->interval_ms,
+	    .dead_after = d->cfg->dead_after,
+	    .preempt = d->cfg->preempt,
+	    .preempt_delay_ms = d->cfg->preempt_delay_ms,
+	    .n_nodes = d->cfg->n_nodes,
+	    .self = d->self,
+	};
+
+	for (size_t i = 0; i < d->cfg->n_nodes; i++) {
+		p.nodes[i].addr = d->cfg->nodes[i].addr;
+		p.nodes[i].priority = (uint32_t)d->cfg->nodes[i].priority;
+		p.nodes[i].witness = d->cfg->nodes[i].kind == NODE_KIND_WITNESS;
+	}
+	election_init(&d->el, &p, loop_now_ms());
+	d->el.eff_priority = daemon_effective_priority(d);
+}
+
+static uint64_t new_incarnation(void)
+{
+	uint32_t r = 0;
+	struct timespec ts;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = (uint32_t)getpid() ^ (uint32_t)loop_now_ms();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return replay_make_incarnation((uint64_t)ts.tv_sec, r);
+}
+
+static int open_vips(struct kcwd *d, char *err, size_t errlen)
+{
+	if (d->cfg->n_vips == 0)
+		return 0;
+	d->vips = vipset_new(d->loop, d->cfg->vips, d->cfg->n_vips, on_vip_fault, d, err, errlen);
+	if (!d->vips)
+		return -EINVAL;
+	/* Nobody is leader yet from this node's point of view: a VIP left here is stale. */
+	vipset_remove_leftovers(d->vips);
+	return 0;
+}
+
+static int open_parts(struct kcwd *d, char *err, size_t errlen)
+{
+	d->loop = loop_new();
+	if (!d->loop) {
+		snprintf(err, errlen, "cannot create the event loop: %s", strerror(errno));
+		return -errno;
+	}
+	d->hmac = hmac_new(d->cfg->key, d->cfg->key_len);
+	if (!d->hmac) {
+		snprintf(err, errlen, "cannot set up HMAC-SHA256 (OpenSSL)");
+		return -EIO;
+	}
+	if (open_signals(d, err, errlen) < 0)
+		return -EIO;
+	d->peers = peer_open(d->loop, d->cfg, d->self, d->hmac, on_heartbeat, d, err, errlen);
+	if (!d->peers)
+		return -EIO;
+	if (open_vips(d, err, errlen) < 0)
+		return -EIO;
+	d->ctl = control_open(d->loop, d->ctl_path, command_handle, d, err, errlen);
+	if (!d->ctl)
+		return -EIO;
+	d->el_timer = loop_timer_new(d->loop, on_election_timer, d);
+	if (!d->el_timer) {
+		snprintf(err, errlen, "cannot create a timer: %s", strerror(errno));
+		return -EIO;
+	}
+	return 0;
+}
+
+int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char *ctl_path,
+		 char *err, size_t errlen)
+{
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	d->self = self;
+	d->sigfd = -1;
+	snprintf(d->ctl_path, sizeof(d->ctl_path), "%s", ctl_path);
+	d->incarnation = new_incarnation();
+	d->started_ms = loop_now_ms();
+	if (open_parts(d, err, errlen) < 0)
+		return -1;
+	election_setup(d);
+	log_notice(
+	    "node %s (priority %d) in cluster %s with %zu nodes, interval %u ms, dead after %u",
+	    cfg->nodes[self].name, cfg->nodes[self].priority, cfg->cluster_name, cfg->n_nodes,
+	    cfg->interval_ms, cfg->dead_after);
+	loop_timer_arm(d->el_timer, 0);
+	return 0;
+}
+
+int daemon_run(struct kcwd *d)
+{
+	int rc = loop_run(d->loop);
+
+	if (rc < 0) {
+		log_err("%s: event loop failed: %s", __func__, strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+void daemon_stop(struct kcwd *d)
+{
+	control_close(d->ctl);
+	if (d->vips)
+		vipset_free(d->vips);
+	peer_close(d->peers);
+	if (d->sigfd >= 0)
+		close(d->sigfd);
+	hmac_free(d->hmac);
+	loop_free(d->loop);
+	config_free(d->cfg);
+	memset(d, 0, sizeof(*d));
+}

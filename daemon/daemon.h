@@ -1,1 +1,56 @@
-/* daemon.h: placeholder until implemented. */
+/* daemon.h: the kcwatchd context: wires config, loop, peers, election, VIPs and control. */
+#ifndef KCW_DAEMON_H
+#define KCW_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "election.h"
+#include "heartbeat.h"
+#include "hmac.h"
+#include "loop.h"
+
+/* What the last heartbeat of each peer said beyond what the election keeps. */
+struct peer_seen {
+	char leader[CFG_NAME_MAX];
+	uint32_t priority;
+	uint32_t vips_held;
+	uint64_t incarnation;
+};
+
+struct kcwd {
+	struct kcw_config *cfg;
+	char ctl_path[PATH_MAX];
+	size_t self;
+	struct loop *loop;
+	struct hmac *hmac;
+	struct peers *peers;
+	struct election el;
+	struct loop_timer *el_timer;
+	struct control *ctl;
+	struct vipset *vips; /* NULL without [vip] sections */
+	int sigfd;
+	uint64_t incarnation;
+	uint64_t seq;
+	uint64_t started_ms;
+	bool vip_fault;      /* a VIP interface is down */
+	bool stopping;
+	struct peer_seen seen[CFG_MAX_NODES];
+	struct hb_msg hb;    /* scratch for building heartbeats */
+};
+
+/* Takes ownership of cfg. On failure err says why (already fit for the user). */
+int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char *ctl_path,
+		 char *err, size_t errlen);
+/* Runs the loop until SIGTERM/SIGINT; returns the exit status. */
+int daemon_run(struct kcwd *d);
+void daemon_stop(struct kcwd *d);
+
+/* Feeds one event to the election and carries out its actions; returns out->result. */
+int daemon_election_event(struct kcwd *d, const struct election_event *ev);
+/* Effective priority after fault and health tracking. */
+uint32_t daemon_effective_priority(const struct kcwd *d);
+
+#endif

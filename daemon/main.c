@@ -1,5 +1,181 @@
-/* main.c: kcwatchd entry point (placeholder). */
-int main(void)
+/* main.c: kcwatchd command line: pick the config and node, check or run. */
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "build-config.h"
+#include "config.h"
+#include "daemon.h"
+#include "log.h"
+
+#define DEFAULT_CONFIG SYSCONFDIR "/kcwatch/kcwatch.conf"
+
+struct options {
+	const char *config;
+	const char *node;
+	const char *socket;
+	int check_only;
+	int debug;
+};
+
+static void usage(FILE *f)
 {
+	fprintf(f, "Usage: kcwatchd [-c FILE] [-n NODE] [-s SOCKET] [-d]\n"
+		   "       kcwatchd -t [-c FILE] [-n NODE]\n"
+		   "Keeps one leader among the load-balancer nodes of a kcwatch cluster.\n\n"
+		   "  -c FILE    configuration file (default " DEFAULT_CONFIG ")\n"
+		   "  -n NODE    this node's [node] name (default: the node whose address\n"
+		   "             is on a local interface)\n"
+		   "  -s SOCKET  control socket path (overrides [cluster] control-socket)\n"
+		   "  -t         check the configuration and exit (0 = valid, 1 = invalid)\n"
+		   "  -d         log debug messages\n"
+		   "  -V         print the version and exit\n"
+		   "  -h         this help\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->config = DEFAULT_CONFIG;
+	while ((c = getopt(argc, argv, "c:n:s:tdVh")) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'n': o->node = optarg; break;
+		case 's': o->socket = optarg; break;
+		case 't': o->check_only = 1; break;
+		case 'd': o->debug = 1; break;
+		case 'V': printf("kcwatchd %s\n", PACKAGE_VERSION); exit(0);
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "kcwatchd: unexpected argument '%s'\n", argv[optind]);
+		usage(stderr);
+		return -1;
+	}
 	return 0;
+}
+
+static bool addr_is_local(const struct kcw_addr *a, const struct ifaddrs *ifs)
+{
+	for (const struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+		struct kcw_addr la;
+
+		if (i->ifa_addr && addr_from_sockaddr(i->ifa_addr, &la) == 0 && addr_eq(&la, a))
+			return true;
+	}
+	return false;
+}
+
+/* Without -n: exactly one [node] address must be on a local interface. */
+static int find_local_node(const struct kcw_config *cfg, char *err, size_t errlen)
+{
+	struct ifaddrs *ifs;
+	int found = -1;
+
+	if (getifaddrs(&ifs) < 0) {
+		snprintf(err, errlen, "getifaddrs: %s", strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->n_nodes; i++) {
+		if (!addr_is_local(&cfg->nodes[i].addr, ifs))
+			continue;
+		if (found >= 0) {
+			snprintf(err, errlen, "%.200s: nodes %s and %s both have a local address: use -n NODE",
+				 cfg->path, cfg->nodes[found].name, cfg->nodes[i].name);
+			freeifaddrs(ifs);
+			return -1;
+		}
+		found = (int)i;
+	}
+	freeifaddrs(ifs);
+	if (found < 0)
+		snprintf(err, errlen, "%.200s: no [node] address is on a local interface: use -n NODE",
+			 cfg->path);
+	return found;
+}
+
+static int pick_node(const struct kcw_config *cfg, const char *name, char *err, size_t errlen)
+{
+	int idx;
+
+	if (!name)
+		return find_local_node(cfg, err, errlen);
+	idx = config_node_index(cfg, name);
+	if (idx < 0)
+		snprintf(err, errlen, "%.200s: no [node %.64s] in the configuration", cfg->path, name);
+	return idx;
+}
+
+/* Many control clients at once must not run out of descriptors. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int check_config(const struct options *o, struct kcw_config *cfg)
+{
+	char err[CFG_ERR_MAX];
+
+	if (o->node && pick_node(cfg, o->node, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kcwatchd: %s\n", err);
+		config_free(cfg);
+		return 1;
+	}
+	printf("%s: configuration OK (cluster %s, %zu nodes, %zu VIPs, %zu backends%s)\n",
+	       o->config, cfg->cluster_name, cfg->n_nodes, cfg->n_vips, cfg->n_backends,
+	       cfg->dns.enabled ? ", DNS updates" : "");
+	config_free(cfg);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o;
+	struct kcw_config *cfg = NULL;
+	struct kcwd *d;
+	char err[CFG_ERR_MAX];
+	int self, rc;
+
+	if (parse_args(argc, argv, &o) < 0)
+		return 2;
+	log_init(o.debug);
+	if (config_load(o.config, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kcwatchd: %s\n", err);
+		return 1;
+	}
+	if (o.check_only)
+		return check_config(&o, cfg);
+	self = pick_node(cfg, o.node, err, sizeof(err));
+	if (self < 0) {
+		log_err("%s", err);
+		config_free(cfg);
+		return 1;
+	}
+	raise_fd_limit();
+	d = calloc(1, sizeof(*d));
+	if (!d || daemon_start(d, cfg, (size_t)self, o.socket ? o.socket : cfg->control_socket,
+			       err, sizeof(err)) < 0) {
+		log_err("cannot start: %s", d ? err : "out of memory");
+		if (d)
+			daemon_stop(d);
+		free(d);
+		return 1;
+	}
+	rc = daemon_run(d);
+	daemon_stop(d);
+	free(d);
+	return rc;
 }

@@ -1,2 +1,118 @@
-/* status.c: placeholder until implemented. */
-typedef int kcw_placeholder_status;
+/* status.c: the daemon's state as one JSON object, for kcwatchctl and scripts. */
+#include "status.h"
+
+#include <json-c/json.h>
+#include <stdio.h>
+
+#include "daemon.h"
+#include "peer.h"
+#include "role.h"
+#include "vipset.h"
+
+static struct json_object *jstr_or_null(const char *s)
+{
+	return s && *s ? json_object_new_string(s) : NULL;
+}
+
+static void add_int(struct json_object *o, const char *key, int64_t v)
+{
+	json_object_object_add(o, key, json_object_new_int64(v));
+}
+
+static struct json_object *peer_json(const struct kcwd *d, size_t i, uint64_t now)
+{
+	const struct cfg_node *n = &d->cfg->nodes[i];
+	const struct election_peer *ep = &d->el.peers[i];
+	const struct peer_node *pn = peer_node_stats(d->peers, i);
+	struct json_object *o = json_object_new_object();
+	char buf[ADDR_STRLEN];
+
+	json_object_object_add(o, "node", json_object_new_string(n->name));
+	json_object_object_add(o, "address",
+			       json_object_new_string(addr_str(&n->addr, buf, sizeof(buf))));
+	json_object_object_add(o, "role",
+			       json_object_new_string(ep->heard ? role_name(ep->role) : "unknown"));
+	add_int(o, "priority", n->priority);
+	add_int(o, "effective_priority", ep->heard ? ep->eff_priority : 0);
+	add_int(o, "term", (int64_t)ep->term);
+	json_object_object_add(o, "last_seen_ms",
+			       ep->heard ? json_object_new_int64((int64_t)(now - ep->last_heard_ms))
+					 : NULL);
+	json_object_object_add(o, "alive",
+			       json_object_new_boolean(election_peer_alive(&d->el, i, now)));
+	json_object_object_add(o, "leader", jstr_or_null(d->seen[i].leader));
+	add_int(o, "received", (int64_t)pn->rx);
+	add_int(o, "dropped", (int64_t)pn->dropped);
+	add_int(o, "send_errors", (int64_t)pn->tx_errors);
+	json_object_object_add(o, "config_matches",
+			       json_object_new_boolean(ep->heard && !pn->digest_differs));
+	return o;
+}
+
+static struct json_object *heartbeat_json(const struct kcwd *d)
+{
+	const struct peer_stats *st = peer_stats(d->peers);
+	struct json_object *o = json_object_new_object();
+	struct json_object *drops = json_object_new_object();
+
+	add_int(o, "interval_ms", d->cfg->interval_ms);
+	add_int(o, "dead_after", d->cfg->dead_after);
+	add_int(o, "sent", (int64_t)st->tx);
+	add_int(o, "received", (int64_t)st->rx);
+	add_int(o, "send_errors", (int64_t)st->tx_errors);
+	for (int i = 0; i < HB_DROP__COUNT; i++)
+		add_int(drops, hb_drop_name((enum hb_drop)i), (int64_t)st->drops[i]);
+	json_object_object_add(o, "dropped", drops);
+	return o;
+}
+
+static struct json_object *vips_json(const struct kcwd *d)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; d->vips && i < vipset_count(d->vips); i++) {
+		const struct cfg_vip *v = vipset_vip(d->vips, i);
+		struct json_object *o = json_object_new_object();
+		char buf[ADDR_STRLEN], full[ADDR_STRLEN + 8];
+
+		snprintf(full, sizeof(full), "%s/%d", addr_str(&v->addr, buf, sizeof(buf)),
+			 v->prefixlen);
+		json_object_object_add(o, "name", json_object_new_string(v->name));
+		json_object_object_add(o, "address", json_object_new_string(full));
+		json_object_object_add(o, "interface", json_object_new_string(v->interface));
+		json_object_object_add(o, "held", json_object_new_boolean(vipset_held(d->vips, i)));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+struct json_object *status_json(const struct kcwd *d)
+{
+	const struct cfg_node *me = &d->cfg->nodes[d->self];
+	struct json_object *o = json_object_new_object();
+	struct json_object *peers = json_object_new_array();
+	uint64_t now = loop_now_ms();
+	char buf[ADDR_STRLEN];
+
+	json_object_object_add(o, "node", json_object_new_string(me->name));
+	json_object_object_add(o, "cluster", json_object_new_string(d->cfg->cluster_name));
+	json_object_object_add(o, "address",
+			       json_object_new_string(addr_str(&me->addr, buf, sizeof(buf))));
+	json_object_object_add(o, "role", json_object_new_string(role_name(d->el.role)));
+	add_int(o, "term", (int64_t)d->el.term);
+	json_object_object_add(
+	    o, "leader",
+	    d->el.leader >= 0 ? json_object_new_string(d->cfg->nodes[d->el.leader].name) : NULL);
+	add_int(o, "priority", me->priority);
+	add_int(o, "effective_priority", d->el.eff_priority);
+	json_object_object_add(o, "preempt", json_object_new_boolean(d->cfg->preempt));
+	add_int(o, "uptime_ms", (int64_t)(now - d->started_ms));
+	add_int(o, "leader_changes", (int64_t)d->el.leader_changes);
+	for (size_t i = 0; i < d->cfg->n_nodes; i++)
+		if (i != d->self)
+			json_object_array_add(peers, peer_json(d, i, now));
+	json_object_object_add(o, "peers", peers);
+	json_object_object_add(o, "vips", vips_json(d));
+	json_object_object_add(o, "heartbeat", heartbeat_json(d));
+	return o;
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# tests/run.sh: installs what the suite needs (Debian 12, as root), builds, runs every test.
+#   ./tests/run.sh            everything: unit tests, make distcheck, integration tests
+#   ./tests/run.sh PATTERN    only integration tests whose file name contains PATTERN
+# The last line is "N passed, N failed"; the exit status is non-zero when anything failed.
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+build="$top/build"
+pattern="${1:-}"
+
+# shellcheck source=tests/deps.sh
+. "$top/tests/deps.sh"
+deps_install
+
+log() { printf '\n==> %s\n' "$*"; }
+
+log "building in $build"
+cd "$top"
+autoreconf -fi >/dev/null
+mkdir -p "$build"
+cd "$build"
+[ -f Makefile ] || "$top/configure" -q
+make -j"$(nproc)" >/dev/null
+
+passed=0
+failed=0
+failures=()
+
+record() { # name status
+	if [ "$2" -eq 0 ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures+=("$1")
+	fi
+}
+
+if [ -z "$pattern" ]; then
+	log "unit tests (make check)"
+	set +e
+	make -j"$(nproc)" check >"$build/check.out" 2>&1
+	rc=$?
+	set -e
+	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$build/check.out" || true
+	grep -E '^# (TOTAL|PASS|FAIL|ERROR)' "$build/check.out" || true
+	[ $rc -eq 0 ] || cat "$build"/tests/unit/*.log 2>/dev/null | grep -v '^ok' | tail -40
+	unit_pass=$(grep -c '^PASS:' "$build/check.out" || true)
+	unit_fail=$(grep -cE '^(FAIL|ERROR|XPASS):' "$build/check.out" || true)
+	passed=$((passed + unit_pass))
+	failed=$((failed + unit_fail))
+	[ "$unit_fail" -eq 0 ] && [ $rc -eq 0 ] || failures+=("unit tests")
+fi
+
+export KCW_BUILD="$build" KCW_TOP="$top"
+for t in "$top"/tests/integration/test_*.sh; do
+	name=$(basename "$t" .sh)
+	case "$name" in *"$pattern"*) ;; *) continue ;; esac
+	log "$name"
+	set +e
+	timeout --kill-after=10 600 bash "$t"
+	rc=$?
+	set -e
+	record "$name" $rc
+done
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
