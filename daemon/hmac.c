@@ -1,2 +1,94 @@
-/* hmac.c: placeholder until implemented. */
-typedef int kcw_placeholder_hmac;
+/* hmac.c: HMAC-SHA256 with the cluster key via OpenSSL 3 EVP_MAC (key kept inside OpenSSL). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "hmac.h"
+
+struct hmac {
+	EVP_MAC *mac;	   /* fetched once */
+	EVP_MAC_CTX *tmpl; /* keyed template, duplicated per message */
+};
+
+static EVP_MAC_CTX *keyed_template(EVP_MAC *mac, const uint8_t *key, size_t keylen)
+{
+	char digest[] = "SHA256";
+	OSSL_PARAM params[] = {
+	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+	    OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_new(mac);
+
+	if (!ctx)
+		return NULL;
+	if (EVP_MAC_init(ctx, key, keylen, params) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+struct hmac *hmac_new(const uint8_t *key, size_t keylen)
+{
+	struct hmac *h;
+
+	if (!key || keylen == 0)
+		return NULL;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	if (h->mac)
+		h->tmpl = keyed_template(h->mac, key, keylen);
+	if (!h->tmpl) {
+		hmac_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void hmac_free(struct hmac *h)
+{
+	if (!h)
+		return;
+	EVP_MAC_CTX_free(h->tmpl); /* OpenSSL cleanses the key it holds */
+	EVP_MAC_free(h->mac);
+	free(h);
+}
+
+int hmac_sign(struct hmac *h, const uint8_t *data, size_t len, uint8_t tag[HMAC_TAG_LEN])
+{
+	EVP_MAC_CTX *ctx;
+	size_t outl = 0;
+	int ok;
+
+	if (!h || !tag || (!data && len > 0))
+		return -EIO;
+	ctx = EVP_MAC_CTX_dup(h->tmpl);
+	if (!ctx)
+		return -EIO;
+	ok = (len == 0 || EVP_MAC_update(ctx, data, len) == 1) &&
+	     EVP_MAC_final(ctx, tag, &outl, HMAC_TAG_LEN) == 1 && outl == HMAC_TAG_LEN;
+	EVP_MAC_CTX_free(ctx);
+	if (!ok) {
+		OPENSSL_cleanse(tag, HMAC_TAG_LEN);
+		return -EIO;
+	}
+	return 0;
+}
+
+bool hmac_verify(struct hmac *h, const uint8_t *data, size_t len, const uint8_t tag[HMAC_TAG_LEN])
+{
+	uint8_t want[HMAC_TAG_LEN];
+	bool ok;
+
+	if (!tag || hmac_sign(h, data, len, want) != 0)
+		return false;
+	ok = CRYPTO_memcmp(want, tag, HMAC_TAG_LEN) == 0;
+	OPENSSL_cleanse(want, sizeof(want));
+	return ok;
+}

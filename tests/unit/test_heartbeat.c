@@ -1,18 +1,846 @@
-/* test_heartbeat.c: placeholder until the tests are written. */
+/* test_heartbeat.c: unit tests for HMAC-SHA256, the heartbeat codec and replay protection. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
-static void placeholder(void **state)
+#include "heartbeat.h"
+#include "heartbeat.pb-c.h"
+#include "replay.h"
+#include "role.h"
+
+#define HB_OVERHEAD (HB_MAGIC_LEN + HMAC_TAG_LEN)
+
+static const uint8_t key_a[32] = "kcwatch-unit-test-key-0123456789";
+static const uint8_t key_b[32] = "kcwatch-unit-test-key-0123456780";
+
+/* --- HMAC-SHA256: RFC 4231 test cases 1-4, 6, 7 ------------------------------ */
+
+static void check_hmac(const uint8_t *key, size_t keylen, const void *data, size_t len,
+		       const uint8_t want[HMAC_TAG_LEN])
 {
-	(void)state;
+	struct hmac *h = hmac_new(key, keylen);
+	uint8_t tag[HMAC_TAG_LEN];
+
+	assert_non_null(h);
+	memset(tag, 0, sizeof(tag));
+	assert_int_equal(hmac_sign(h, data, len, tag), 0);
+	assert_memory_equal(tag, want, HMAC_TAG_LEN);
+	assert_true(hmac_verify(h, data, len, want));
+	/* the template is not consumed: a second message gives the same tag */
+	memset(tag, 0, sizeof(tag));
+	assert_int_equal(hmac_sign(h, data, len, tag), 0);
+	assert_memory_equal(tag, want, HMAC_TAG_LEN);
+	hmac_free(h);
+}
+
+static void test_rfc4231_case1(void **state)
+{
+	static const uint8_t want[] = {0xb0, 0x34, 0x4c, 0x61, 0xd8, 0xdb, 0x38, 0x53,
+				       0x5c, 0xa8, 0xaf, 0xce, 0xaf, 0x0b, 0xf1, 0x2b,
+				       0x88, 0x1d, 0xc2, 0x00, 0xc9, 0x83, 0x3d, 0xa7,
+				       0x26, 0xe9, 0x37, 0x6c, 0x2e, 0x32, 0xcf, 0xf7};
+	uint8_t key[20];
+
+	memset(key, 0x0b, sizeof(key));
+	check_hmac(key, sizeof(key), "Hi There", 8, want);
+}
+
+static void test_rfc4231_case2(void **state)
+{
+	static const uint8_t want[] = {0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e,
+				       0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
+				       0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
+				       0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
+	const char *data = "what do ya want for nothing?";
+
+	check_hmac((const uint8_t *)"Jefe", 4, data, strlen(data), want);
+}
+
+static void test_rfc4231_case3(void **state)
+{
+	static const uint8_t want[] = {0x77, 0x3e, 0xa9, 0x1e, 0x36, 0x80, 0x0e, 0x46,
+				       0x85, 0x4d, 0xb8, 0xeb, 0xd0, 0x91, 0x81, 0xa7,
+				       0x29, 0x59, 0x09, 0x8b, 0x3e, 0xf8, 0xc1, 0x22,
+				       0xd9, 0x63, 0x55, 0x14, 0xce, 0xd5, 0x65, 0xfe};
+	uint8_t key[20], data[50];
+
+	memset(key, 0xaa, sizeof(key));
+	memset(data, 0xdd, sizeof(data));
+	check_hmac(key, sizeof(key), data, sizeof(data), want);
+}
+
+static void test_rfc4231_case4(void **state)
+{
+	static const uint8_t want[] = {0x82, 0x55, 0x8a, 0x38, 0x9a, 0x44, 0x3c, 0x0e,
+				       0xa4, 0xcc, 0x81, 0x98, 0x99, 0xf2, 0x08, 0x3a,
+				       0x85, 0xf0, 0xfa, 0xa3, 0xe5, 0x78, 0xf8, 0x07,
+				       0x7a, 0x2e, 0x3f, 0xf4, 0x67, 0x29, 0x66, 0x5b};
+	uint8_t key[25], data[50];
+	size_t i;
+
+	for (i = 0; i < sizeof(key); i++)
+		key[i] = (uint8_t)(i + 1);
+	memset(data, 0xcd, sizeof(data));
+	check_hmac(key, sizeof(key), data, sizeof(data), want);
+}
+
+static void test_rfc4231_case6(void **state)
+{
+	static const uint8_t want[] = {0x60, 0xe4, 0x31, 0x59, 0x1e, 0xe0, 0xb6, 0x7f,
+				       0x0d, 0x8a, 0x26, 0xaa, 0xcb, 0xf5, 0xb7, 0x7f,
+				       0x8e, 0x0b, 0xc6, 0x21, 0x37, 0x28, 0xc5, 0x14,
+				       0x05, 0x46, 0x04, 0x0f, 0x0e, 0xe3, 0x7f, 0x54};
+	const char *data = "Test Using Larger Than Block-Size Key - Hash Key First";
+	uint8_t key[131];
+
+	memset(key, 0xaa, sizeof(key));
+	check_hmac(key, sizeof(key), data, strlen(data), want);
+}
+
+static void test_rfc4231_case7(void **state)
+{
+	static const uint8_t want[] = {0x9b, 0x09, 0xff, 0xa7, 0x1b, 0x94, 0x2f, 0xcb,
+				       0x27, 0x63, 0x5f, 0xbc, 0xd5, 0xb0, 0xe9, 0x44,
+				       0xbf, 0xdc, 0x63, 0x64, 0x4f, 0x07, 0x13, 0x93,
+				       0x8a, 0x7f, 0x51, 0x53, 0x5c, 0x3a, 0x35, 0xe2};
+	const char *data = "This is a test using a larger than block-size key and a larger "
+			   "than block-size data. The key needs to be hashed before being "
+			   "used by the HMAC algorithm.";
+	uint8_t key[131];
+
+	memset(key, 0xaa, sizeof(key));
+	check_hmac(key, sizeof(key), data, strlen(data), want);
+}
+
+static void test_hmac_verify_rejects(void **state)
+{
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	uint8_t tag[HMAC_TAG_LEN];
+	uint8_t data[] = "heartbeat";
+	size_t i;
+
+	assert_non_null(h);
+	assert_null(hmac_new(NULL, 0));
+	assert_int_equal(hmac_sign(h, data, sizeof(data), tag), 0);
+	assert_true(hmac_verify(h, data, sizeof(data), tag));
+	for (i = 0; i < HMAC_TAG_LEN; i++) {
+		tag[i] ^= 0x01;
+		assert_false(hmac_verify(h, data, sizeof(data), tag));
+		tag[i] ^= 0x01;
+	}
+	data[0] ^= 0x80;
+	assert_false(hmac_verify(h, data, sizeof(data), tag));
+	assert_false(hmac_verify(h, data, sizeof(data) - 1, tag));
+	hmac_free(h);
+}
+
+/* --- helpers -------------------------------------------------------------- */
+
+static void set_str(char *dst, size_t size, char c, size_t n)
+{
+	assert_true(n < size);
+	memset(dst, c, n);
+	dst[n] = '\0';
+}
+
+static void fill_msg(struct hb_msg *m)
+{
+	static const char *const reasons[] = {"HTTP 503, status DOWN", "", "connect: timed out"};
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	m->version = HB_VERSION;
+	strcpy(m->cluster, "kc-prod");
+	strcpy(m->node, "lb-a");
+	m->incarnation = 0x6553f1a2deadbeefULL;
+	m->seq = 0x0123456789abcdefULL;
+	m->priority = 150;
+	m->eff_priority = 140;
+	m->role = ROLE_LEADER;
+	m->term = 77;
+	m->resigning = true;
+	for (i = 0; i < sizeof(m->config_digest); i++)
+		m->config_digest[i] = (uint8_t)(i * 7 + 1);
+	strcpy(m->leader, "lb-b");
+	m->interval_ms = 1000;
+	m->vips_held = 2;
+	strcpy(m->active_backend, "rhbk-2");
+	m->backend_switches = 3;
+	m->n_backends = 3;
+	for (i = 0; i < m->n_backends; i++) {
+		snprintf(m->backends[i].name, sizeof(m->backends[i].name), "rhbk-%zu", i + 1);
+		m->backends[i].up = i == 1;
+		strcpy(m->backends[i].reason, reasons[i]);
+		m->backends[i].latency_ms = (uint32_t)(10 * i + 5);
+	}
+}
+
+static void assert_msg_equal(const struct hb_msg *a, const struct hb_msg *b)
+{
+	size_t i;
+
+	assert_int_equal(a->version, b->version);
+	assert_string_equal(a->cluster, b->cluster);
+	assert_string_equal(a->node, b->node);
+	assert_int_equal(a->incarnation, b->incarnation);
+	assert_int_equal(a->seq, b->seq);
+	assert_int_equal(a->priority, b->priority);
+	assert_int_equal(a->eff_priority, b->eff_priority);
+	assert_int_equal(a->role, b->role);
+	assert_int_equal(a->term, b->term);
+	assert_int_equal(a->resigning, b->resigning);
+	assert_memory_equal(a->config_digest, b->config_digest, sizeof(a->config_digest));
+	assert_string_equal(a->leader, b->leader);
+	assert_int_equal(a->interval_ms, b->interval_ms);
+	assert_int_equal(a->vips_held, b->vips_held);
+	assert_string_equal(a->active_backend, b->active_backend);
+	assert_int_equal(a->backend_switches, b->backend_switches);
+	assert_int_equal(a->n_backends, b->n_backends);
+	for (i = 0; i < a->n_backends; i++) {
+		assert_string_equal(a->backends[i].name, b->backends[i].name);
+		assert_int_equal(a->backends[i].up, b->backends[i].up);
+		assert_string_equal(a->backends[i].reason, b->backends[i].reason);
+		assert_int_equal(a->backends[i].latency_ms, b->backends[i].latency_ms);
+	}
+}
+
+/* Frames an arbitrary payload as "KCW1" | payload | valid tag; returns the length. */
+static size_t sign_raw(struct hmac *h, const uint8_t *payload, size_t plen, uint8_t *out)
+{
+	memcpy(out, HB_MAGIC, HB_MAGIC_LEN);
+	if (plen)
+		memcpy(out + HB_MAGIC_LEN, payload, plen);
+	assert_int_equal(hmac_sign(h, out, HB_MAGIC_LEN + plen, out + HB_MAGIC_LEN + plen), 0);
+	return HB_OVERHEAD + plen;
+}
+
+/* Signs and decodes a hand-built protobuf; returns hb_decode's result, *why on failure. */
+static int decode_pb(const Kcwatch__Heartbeat *pb, const char *cluster, struct hb_msg *out,
+		     enum hb_drop *why)
+{
+	static uint8_t payload[HB_MAX_DATAGRAM], dgram[HB_MAX_DATAGRAM + HB_OVERHEAD];
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	size_t plen = kcwatch__heartbeat__get_packed_size(pb);
+	size_t len;
+	int rc;
+
+	assert_non_null(h);
+	assert_true(plen <= sizeof(payload));
+	assert_int_equal(kcwatch__heartbeat__pack(pb, payload), plen);
+	len = sign_raw(h, payload, plen, dgram);
+	rc = hb_decode(dgram, len, h, cluster, out, why);
+	hmac_free(h);
+	return rc;
+}
+
+static void base_pb(Kcwatch__Heartbeat *pb)
+{
+	kcwatch__heartbeat__init(pb);
+	pb->version = HB_VERSION;
+	pb->cluster = "kc-prod";
+	pb->node = "lb-a";
+	pb->seq = 1;
+}
+
+/* --- round trips ---------------------------------------------------------- */
+
+static void roundtrip(const struct hb_msg *in)
+{
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	uint8_t buf[HB_MAX_DATAGRAM], tag[HMAC_TAG_LEN];
+	struct hb_msg *out = malloc(sizeof(*out));
+	enum hb_drop why = HB_DROP__COUNT;
+	int n;
+
+	assert_non_null(h);
+	assert_non_null(out);
+	n = hb_encode(in, h, buf, sizeof(buf));
+	assert_true(n > HB_OVERHEAD);
+	assert_memory_equal(buf, "KCW1", 4);
+	assert_int_equal(hmac_sign(h, buf, (size_t)n - HMAC_TAG_LEN, tag), 0);
+	assert_memory_equal(buf + n - HMAC_TAG_LEN, tag, HMAC_TAG_LEN);
+	memset(out, 0xA5, sizeof(*out));
+	assert_int_equal(hb_decode(buf, (size_t)n, h, in->cluster, out, &why), 0);
+	assert_int_equal(why, HB_DROP__COUNT);
+	assert_msg_equal(in, out);
+	free(out);
+	hmac_free(h);
+}
+
+static void test_roundtrip_all_fields(void **state)
+{
+	struct hb_msg m;
+
+	fill_msg(&m);
+	roundtrip(&m);
+}
+
+static void test_roundtrip_defaults(void **state)
+{
+	struct hb_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.version = HB_VERSION;
+	roundtrip(&m);
+}
+
+static void test_roundtrip_largest(void **state)
+{
+	struct hb_msg *m = calloc(1, sizeof(*m));
+	size_t i;
+
+	assert_non_null(m);
+	fill_msg(m);
+	set_str(m->cluster, sizeof(m->cluster), 'c', CFG_NAME_MAX - 1);
+	set_str(m->node, sizeof(m->node), 'n', CFG_NAME_MAX - 1);
+	set_str(m->leader, sizeof(m->leader), 'l', CFG_NAME_MAX - 1);
+	set_str(m->active_backend, sizeof(m->active_backend), 'a', CFG_NAME_MAX - 1);
+	m->incarnation = m->seq = m->term = m->backend_switches = UINT64_MAX;
+	m->priority = m->eff_priority = m->interval_ms = m->vips_held = UINT32_MAX;
+	m->role = ROLE_WITNESS;
+	m->n_backends = CFG_MAX_BACKENDS;
+	for (i = 0; i < CFG_MAX_BACKENDS; i++) {
+		set_str(m->backends[i].name, sizeof(m->backends[i].name), 'b', CFG_NAME_MAX - 1);
+		m->backends[i].name[0] = (char)('A' + i);
+		set_str(m->backends[i].reason, sizeof(m->backends[i].reason), 'r',
+			HB_REASON_MAX - 1);
+		m->backends[i].up = i % 2;
+		m->backends[i].latency_ms = UINT32_MAX - (uint32_t)i;
+	}
+	roundtrip(m);
+	free(m);
+}
+
+/* --- tampering, truncation, size ------------------------------------------ */
+
+static int encode_sample(struct hmac *h, uint8_t *buf, size_t size)
+{
+	struct hb_msg m;
+	int n;
+
+	fill_msg(&m);
+	n = hb_encode(&m, h, buf, size);
+	assert_true(n > HB_OVERHEAD);
+	return n;
+}
+
+static void test_flip_every_byte(void **state)
+{
+	static const uint8_t masks[] = {0x01, 0x80, 0xff};
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	uint8_t buf[HB_MAX_DATAGRAM];
+	struct hb_msg out;
+	enum hb_drop why;
+	size_t i, k;
+	int n;
+
+	assert_non_null(h);
+	n = encode_sample(h, buf, sizeof(buf));
+	for (i = 0; i < (size_t)n; i++) {
+		for (k = 0; k < sizeof(masks); k++) {
+			buf[i] ^= masks[k];
+			why = HB_DROP__COUNT;
+			assert_int_equal(hb_decode(buf, (size_t)n, h, NULL, &out, &why), -1);
+			assert_int_equal(why, i < HB_MAGIC_LEN ? HB_DROP_MAGIC : HB_DROP_AUTH);
+			buf[i] ^= masks[k];
+		}
+	}
+	assert_int_equal(hb_decode(buf, (size_t)n, h, NULL, &out, &why), 0);
+	hmac_free(h);
+}
+
+static void test_wrong_key(void **state)
+{
+	struct hmac *a = hmac_new(key_a, sizeof(key_a));
+	struct hmac *b = hmac_new(key_b, sizeof(key_b));
+	uint8_t buf[HB_MAX_DATAGRAM];
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+	int n;
+
+	assert_non_null(a);
+	assert_non_null(b);
+	n = encode_sample(a, buf, sizeof(buf));
+	assert_int_equal(hb_decode(buf, (size_t)n, b, "kc-prod", &out, &why), -1);
+	assert_int_equal(why, HB_DROP_AUTH);
+	assert_int_equal(hb_decode(buf, (size_t)n, a, "kc-prod", &out, &why), 0);
+	hmac_free(a);
+	hmac_free(b);
+}
+
+static void test_truncate_every_length(void **state)
+{
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	uint8_t buf[HB_MAX_DATAGRAM];
+	struct hb_msg out;
+	enum hb_drop why;
+	size_t len;
+	int n;
+
+	assert_non_null(h);
+	n = encode_sample(h, buf, sizeof(buf));
+	for (len = 0; len < (size_t)n; len++) {
+		/* a heap copy of exactly len bytes lets ASan catch any over-read */
+		uint8_t *copy = malloc(len ? len : 1);
+
+		assert_non_null(copy);
+		memcpy(copy, buf, len);
+		why = HB_DROP__COUNT;
+		assert_int_equal(hb_decode(copy, len, h, NULL, &out, &why), -1);
+		assert_int_equal(why, len < HB_OVERHEAD ? HB_DROP_SHORT : HB_DROP_AUTH);
+		free(copy);
+	}
+	assert_int_equal(hb_decode(NULL, 0, h, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_SHORT);
+	hmac_free(h);
+}
+
+static void test_oversize(void **state)
+{
+	static uint8_t payload[HB_MAX_DATAGRAM], dgram[HB_MAX_DATAGRAM + HB_OVERHEAD];
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+	size_t len;
+
+	assert_non_null(h);
+	len = sign_raw(h, payload, HB_MAX_DATAGRAM - HB_OVERHEAD + 1, dgram);
+	assert_int_equal(len, HB_MAX_DATAGRAM + 1);
+	assert_int_equal(hb_decode(dgram, len, h, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_OVERSIZE);
+	len = sign_raw(h, payload, sizeof(payload), dgram);
+	assert_int_equal(hb_decode(dgram, len, h, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_OVERSIZE);
+	hmac_free(h);
+}
+
+static size_t put_varint(uint8_t *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* Exactly HB_MAX_DATAGRAM, padded with an unknown field: accepted (fields get added). */
+static void test_max_size_with_unknown_field(void **state)
+{
+	static uint8_t payload[HB_MAX_DATAGRAM], dgram[HB_MAX_DATAGRAM];
+	const size_t plen = HB_MAX_DATAGRAM - HB_OVERHEAD;
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+	size_t n = 0, pad;
+
+	assert_non_null(h);
+	payload[n++] = 0x08; /* field 1 (version), varint */
+	payload[n++] = HB_VERSION;
+	payload[n++] = 0x28; /* field 5 (seq), varint */
+	payload[n++] = 42;
+	n += put_varint(payload + n, (100u << 3) | 2); /* field 100, length-delimited */
+	pad = plen - n - 2;
+	assert_int_equal(put_varint(payload + n, pad), 2);
+	n += 2;
+	memset(payload + n, 'x', pad);
+	assert_int_equal(sign_raw(h, payload, plen, dgram), HB_MAX_DATAGRAM);
+	assert_int_equal(hb_decode(dgram, HB_MAX_DATAGRAM, h, NULL, &out, &why), 0);
+	assert_int_equal(out.version, HB_VERSION);
+	assert_int_equal(out.seq, 42);
+	assert_string_equal(out.node, "");
+	hmac_free(h);
+}
+
+static void test_bad_magic_signed(void **state)
+{
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	uint8_t buf[HB_MAX_DATAGRAM];
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+	int n;
+
+	assert_non_null(h);
+	n = encode_sample(h, buf, sizeof(buf));
+	buf[3] = '2'; /* "KCW2", re-signed: the magic alone decides */
+	assert_int_equal(hmac_sign(h, buf, (size_t)n - HMAC_TAG_LEN, buf + n - HMAC_TAG_LEN), 0);
+	assert_int_equal(hb_decode(buf, (size_t)n, h, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_MAGIC);
+	hmac_free(h);
+}
+
+/* --- validly signed but unacceptable ------------------------------------- */
+
+static void test_other_cluster(void **state)
+{
+	Kcwatch__Heartbeat pb;
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+
+	base_pb(&pb);
+	pb.cluster = "kc-test";
+	assert_int_equal(decode_pb(&pb, "kc-prod", &out, &why), -1);
+	assert_int_equal(why, HB_DROP_CLUSTER);
+	assert_int_equal(decode_pb(&pb, "kc-tes", &out, &why), -1);
+	assert_int_equal(why, HB_DROP_CLUSTER);
+	assert_int_equal(decode_pb(&pb, "kc-test", &out, &why), 0);
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_string_equal(out.cluster, "kc-test");
+}
+
+static void test_signed_garbage(void **state)
+{
+	static const uint8_t bad[][6] = {
+	    {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, /* endless varint */
+	    {0x12, 0x50, 'a', 'b', 'c', 'd'},	  /* string longer than the data */
+	    {0x0f, 0x01, 0x02, 0x03, 0x04, 0x05}, /* wire type 7 */
+	    {0x00, 0x01, 0x02, 0x03, 0x04, 0x05}, /* field number 0 */
+	};
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	uint8_t dgram[64];
+	struct hb_msg out;
+	enum hb_drop why;
+	size_t i, len;
+
+	assert_non_null(h);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = HB_DROP__COUNT;
+		len = sign_raw(h, bad[i], sizeof(bad[i]), dgram);
+		assert_int_equal(hb_decode(dgram, len, h, NULL, &out, &why), -1);
+		assert_int_equal(why, HB_DROP_DECODE);
+		/* unsigned, the same bytes never reach the parser */
+		dgram[len - 1] ^= 0x01;
+		assert_int_equal(hb_decode(dgram, len, h, NULL, &out, &why), -1);
+		assert_int_equal(why, HB_DROP_AUTH);
+	}
+	hmac_free(h);
+}
+
+static void test_version(void **state)
+{
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	uint8_t buf[HB_MAX_DATAGRAM];
+	struct hb_msg m, out;
+	enum hb_drop why = HB_DROP__COUNT;
+	size_t len;
+	int n;
+
+	assert_non_null(h);
+	fill_msg(&m);
+	m.version = 2;
+	n = hb_encode(&m, h, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(hb_decode(buf, (size_t)n, h, "kc-prod", &out, &why), -1);
+	assert_int_equal(why, HB_DROP_VERSION);
+	/* the empty protobuf is valid and means version 0 */
+	len = sign_raw(h, NULL, 0, buf);
+	assert_int_equal(len, HB_OVERHEAD);
+	assert_int_equal(hb_decode(buf, len, h, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_VERSION);
+	hmac_free(h);
+}
+
+static void test_long_strings(void **state)
+{
+	char fits[CFG_NAME_MAX], too_long[CFG_NAME_MAX + 1];
+	char **fields[4];
+	Kcwatch__Heartbeat pb;
+	struct hb_msg out;
+	enum hb_drop why;
+	size_t i;
+
+	set_str(fits, sizeof(fits), 'x', CFG_NAME_MAX - 1);
+	set_str(too_long, sizeof(too_long), 'x', CFG_NAME_MAX);
+	base_pb(&pb);
+	fields[0] = &pb.node;
+	fields[1] = &pb.cluster;
+	fields[2] = &pb.leader;
+	fields[3] = &pb.active_backend;
+	for (i = 0; i < 4; i++) {
+		base_pb(&pb);
+		*fields[i] = too_long;
+		why = HB_DROP__COUNT;
+		assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
+		assert_int_equal(why, HB_DROP_DECODE);
+		*fields[i] = fits;
+		assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	}
+	assert_string_equal(out.active_backend, fits);
+}
+
+static void test_long_backend_name(void **state)
+{
+	char too_long[CFG_NAME_MAX + 1];
+	Kcwatch__BackendState b = KCWATCH__BACKEND_STATE__INIT;
+	Kcwatch__BackendState *bp[] = {&b};
+	Kcwatch__Heartbeat pb;
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+
+	set_str(too_long, sizeof(too_long), 'b', CFG_NAME_MAX);
+	base_pb(&pb);
+	pb.n_backends = 1;
+	pb.backends = bp;
+	b.name = too_long;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_DECODE);
+	too_long[CFG_NAME_MAX - 1] = '\0';
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_int_equal(out.n_backends, 1);
+	assert_string_equal(out.backends[0].name, too_long);
+}
+
+static void test_too_many_backends(void **state)
+{
+	Kcwatch__BackendState b[CFG_MAX_BACKENDS + 1];
+	Kcwatch__BackendState *bp[CFG_MAX_BACKENDS + 1];
+	Kcwatch__Heartbeat pb;
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+	size_t i;
+
+	for (i = 0; i <= CFG_MAX_BACKENDS; i++) {
+		kcwatch__backend_state__init(&b[i]);
+		b[i].name = "be";
+		bp[i] = &b[i];
+	}
+	base_pb(&pb);
+	pb.backends = bp;
+	pb.n_backends = CFG_MAX_BACKENDS + 1;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_DECODE);
+	pb.n_backends = CFG_MAX_BACKENDS;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_int_equal(out.n_backends, CFG_MAX_BACKENDS);
+}
+
+static void test_role_range(void **state)
+{
+	Kcwatch__Heartbeat pb;
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+
+	base_pb(&pb);
+	pb.role = (Kcwatch__Role)5;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_DECODE);
+	pb.role = (Kcwatch__Role)-1;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_DECODE);
+	pb.role = KCWATCH__ROLE__ROLE_WITNESS;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_int_equal(out.role, ROLE_WITNESS);
+}
+
+static void test_digest_length(void **state)
+{
+	uint8_t digest[33];
+	Kcwatch__Heartbeat pb;
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+
+	memset(digest, 0x5c, sizeof(digest));
+	base_pb(&pb);
+	pb.config_digest.data = digest;
+	pb.config_digest.len = 31;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_DECODE);
+	pb.config_digest.len = 33;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_DECODE);
+	pb.config_digest.len = 32;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_memory_equal(out.config_digest, digest, 32);
+	pb.config_digest.len = 0;
+	memset(&out, 0xA5, sizeof(out));
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	memset(digest, 0, sizeof(digest));
+	assert_memory_equal(out.config_digest, digest, 32);
+}
+
+static void test_reason_truncated(void **state)
+{
+	char reason[200];
+	Kcwatch__BackendState b = KCWATCH__BACKEND_STATE__INIT;
+	Kcwatch__BackendState *bp[] = {&b};
+	Kcwatch__Heartbeat pb;
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+
+	set_str(reason, sizeof(reason), 'r', sizeof(reason) - 1);
+	base_pb(&pb);
+	pb.n_backends = 1;
+	pb.backends = bp;
+	b.name = "rhbk-1";
+	b.reason = reason;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_int_equal(strlen(out.backends[0].reason), HB_REASON_MAX - 1);
+	assert_memory_equal(out.backends[0].reason, reason, HB_REASON_MAX - 1);
+	/* a two-byte UTF-8 character across the limit is dropped whole */
+	reason[HB_REASON_MAX - 2] = (char)0xc3;
+	reason[HB_REASON_MAX - 1] = (char)0xa9;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_int_equal(strlen(out.backends[0].reason), HB_REASON_MAX - 2);
+}
+
+/* --- encoder errors -------------------------------------------------------- */
+
+static void test_encode_buffer_too_small(void **state)
+{
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	uint8_t buf[HB_MAX_DATAGRAM];
+	struct hb_msg m;
+	size_t size, i;
+	int n;
+
+	assert_non_null(h);
+	fill_msg(&m);
+	n = hb_encode(&m, h, buf, sizeof(buf));
+	assert_true(n > HB_OVERHEAD);
+	for (size = 0; size < (size_t)n; size++) {
+		memset(buf, 0xA5, sizeof(buf));
+		assert_int_equal(hb_encode(&m, h, buf, size), -EMSGSIZE);
+		for (i = 0; i < sizeof(buf); i++)
+			assert_int_equal(buf[i], 0xA5);
+	}
+	assert_int_equal(hb_encode(&m, h, buf, (size_t)n), n);
+	hmac_free(h);
+}
+
+static void test_encode_invalid(void **state)
+{
+	struct hmac *h = hmac_new(key_a, sizeof(key_a));
+	uint8_t buf[HB_MAX_DATAGRAM];
+	struct hb_msg m;
+
+	assert_non_null(h);
+	fill_msg(&m);
+	m.n_backends = CFG_MAX_BACKENDS + 1;
+	assert_int_equal(hb_encode(&m, h, buf, sizeof(buf)), -EINVAL);
+	fill_msg(&m);
+	m.role = ROLE_WITNESS + 1;
+	assert_int_equal(hb_encode(&m, h, buf, sizeof(buf)), -EINVAL);
+	fill_msg(&m);
+	memset(m.node, 'n', sizeof(m.node));
+	assert_int_equal(hb_encode(&m, h, buf, sizeof(buf)), -EINVAL);
+	fill_msg(&m);
+	memset(m.backends[2].reason, 'r', sizeof(m.backends[2].reason));
+	assert_int_equal(hb_encode(&m, h, buf, sizeof(buf)), -EINVAL);
+	fill_msg(&m);
+	assert_int_equal(hb_encode(&m, NULL, buf, sizeof(buf)), -EINVAL);
+	hmac_free(h);
+}
+
+static void test_drop_names(void **state)
+{
+	static const char *const want[HB_DROP__COUNT] = {
+	    "short",   "oversize",     "magic",	 "auth",   "decode", "version",
+	    "cluster", "unknown_node", "source", "replay", "self"};
+	int i;
+
+	for (i = 0; i < HB_DROP__COUNT; i++)
+		assert_string_equal(hb_drop_name((enum hb_drop)i), want[i]);
+	assert_string_equal(hb_drop_name(HB_DROP__COUNT), "unknown");
+	assert_string_equal(hb_drop_name((enum hb_drop) - 1), "unknown");
+}
+
+/* --- replay --------------------------------------------------------------- */
+
+static void test_replay_sequence(void **state)
+{
+	struct replay_state st = {0};
+
+	assert_int_equal(replay_check(&st, 100, 5), REPLAY_OK);
+	assert_true(st.seen);
+	assert_int_equal(replay_check(&st, 100, 5), REPLAY_OLD_SEQ);
+	assert_int_equal(replay_check(&st, 100, 4), REPLAY_OLD_SEQ);
+	assert_int_equal(replay_check(&st, 100, 0), REPLAY_OLD_SEQ);
+	assert_int_equal(replay_check(&st, 100, 6), REPLAY_OK);
+	assert_int_equal(replay_check(&st, 100, 1000), REPLAY_OK);
+	assert_int_equal(replay_check(&st, 100, 999), REPLAY_OLD_SEQ);
+	assert_int_equal(st.incarnation, 100);
+	assert_int_equal(st.seq, 1000);
+}
+
+static void test_replay_first_accepted(void **state)
+{
+	struct replay_state st = {0};
+
+	/* the very first datagram is taken whatever its numbers */
+	assert_int_equal(replay_check(&st, 0, 0), REPLAY_OK);
+	assert_int_equal(replay_check(&st, 0, 0), REPLAY_OLD_SEQ);
+}
+
+static void test_replay_incarnation(void **state)
+{
+	struct replay_state st = {0};
+
+	assert_int_equal(replay_check(&st, 100, 500), REPLAY_OK);
+	/* a restart: higher incarnation, sequence starts over */
+	assert_int_equal(replay_check(&st, 101, 1), REPLAY_OK);
+	assert_int_equal(st.incarnation, 101);
+	assert_int_equal(st.seq, 1);
+	assert_int_equal(replay_check(&st, 101, 1), REPLAY_OLD_SEQ);
+	assert_int_equal(replay_check(&st, 101, 2), REPLAY_OK);
+	/* a recorded datagram of the old run, even with a higher seq */
+	assert_int_equal(replay_check(&st, 100, 501), REPLAY_OLD_INCARNATION);
+	assert_int_equal(replay_check(&st, 0, UINT64_MAX), REPLAY_OLD_INCARNATION);
+	assert_int_equal(st.incarnation, 101);
+	assert_int_equal(st.seq, 2);
+}
+
+static void test_replay_make_incarnation(void **state)
+{
+	assert_int_equal(replay_make_incarnation(0x65000000, 0xdeadbeef), 0x65000000deadbeefULL);
+	assert_int_equal(replay_make_incarnation(1, 0), 0x100000000ULL);
+	assert_true(replay_make_incarnation(1700000001, 0) >
+		    replay_make_incarnation(1700000000, UINT32_MAX));
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(placeholder)};
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_rfc4231_case1),
+	    cmocka_unit_test(test_rfc4231_case2),
+	    cmocka_unit_test(test_rfc4231_case3),
+	    cmocka_unit_test(test_rfc4231_case4),
+	    cmocka_unit_test(test_rfc4231_case6),
+	    cmocka_unit_test(test_rfc4231_case7),
+	    cmocka_unit_test(test_hmac_verify_rejects),
+	    cmocka_unit_test(test_roundtrip_all_fields),
+	    cmocka_unit_test(test_roundtrip_defaults),
+	    cmocka_unit_test(test_roundtrip_largest),
+	    cmocka_unit_test(test_flip_every_byte),
+	    cmocka_unit_test(test_wrong_key),
+	    cmocka_unit_test(test_truncate_every_length),
+	    cmocka_unit_test(test_oversize),
+	    cmocka_unit_test(test_max_size_with_unknown_field),
+	    cmocka_unit_test(test_bad_magic_signed),
+	    cmocka_unit_test(test_other_cluster),
+	    cmocka_unit_test(test_signed_garbage),
+	    cmocka_unit_test(test_version),
+	    cmocka_unit_test(test_long_strings),
+	    cmocka_unit_test(test_long_backend_name),
+	    cmocka_unit_test(test_too_many_backends),
+	    cmocka_unit_test(test_role_range),
+	    cmocka_unit_test(test_digest_length),
+	    cmocka_unit_test(test_reason_truncated),
+	    cmocka_unit_test(test_encode_buffer_too_small),
+	    cmocka_unit_test(test_encode_invalid),
+	    cmocka_unit_test(test_drop_names),
+	    cmocka_unit_test(test_replay_sequence),
+	    cmocka_unit_test(test_replay_first_accepted),
+	    cmocka_unit_test(test_replay_incarnation),
+	    cmocka_unit_test(test_replay_make_incarnation),
+	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
