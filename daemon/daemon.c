@@ -224,13 +224,14 @@ static void election_setup(struct kcwd *d)
 
 static uint64_t new_incarnation(void)
 {
-	uint32_t r = 0;
+	uint16_t r = 0;
 	struct timespec ts;
 
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
-		r = (uint32_t)getpid() ^ (uint32_t)loop_now_ms();
+		r = (uint16_t)(getpid() ^ (pid_t)loop_now_ms());
+	/* Wall time only orders this start after the previous one; timing uses CLOCK_MONOTONIC. */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return replay_make_incarnation((uint64_t)ts.tv_sec, r);
+	return replay_make_incarnation((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u, r);
 }
 
 static int open_vips(struct kcwd *d, char *err, size_t errlen)

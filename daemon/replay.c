@@ -16,7 +16,7 @@ enum replay_verdict replay_check(struct replay_state *st, uint64_t incarnation, 
 	return REPLAY_OK;
 }
 
-uint64_t replay_make_incarnation(uint64_t realtime_s, uint32_t random32)
+uint64_t replay_make_incarnation(uint64_t realtime_ms, uint16_t random16)
 {
-	return realtime_s << 32 | random32;
+	return realtime_ms << 16 | random16;
 }

@@ -6,8 +6,9 @@
 #include <stdint.h>
 
 /*
- * A node picks its incarnation at start as (wall-clock seconds << 32 | 32
- * random bits), so a restart yields a larger incarnation and a recorded
+ * A node picks its incarnation at start as (wall-clock milliseconds << 16 |
+ * 16 random bits), so a restart (even within the same second) yields a larger
+ * incarnation and a recorded
  * datagram of an older run is refused. Within one incarnation the sequence
  * must grow strictly: a replayed, duplicated or reordered datagram is dropped.
  */
@@ -24,6 +25,6 @@ enum replay_verdict {
 };
 
 enum replay_verdict replay_check(struct replay_state *st, uint64_t incarnation, uint64_t seq);
-uint64_t replay_make_incarnation(uint64_t realtime_s, uint32_t random32);
+uint64_t replay_make_incarnation(uint64_t realtime_ms, uint16_t random16);
 
 #endif

@@ -78,7 +78,7 @@ t_check "and says so" grep -q "cannot reach kcwatchd at $T_DIR/nobody.sock" <<<"
 # --- forged heartbeats change nothing ---------------------------------------------------------
 auth0=$(t_field lb1 .heartbeat.dropped.auth)
 t_exec lb2 "$HBFORGE" -K -d "$(t_ip4 lb1):7112" -b "$(t_ip4 lb2)" -c keycloak -n lb2 -r 2 \
-	-t 999 -p 254 -i $(( $(date +%s) << 32 )) -x 20
+	-t 999 -p 254 -i $(( $(date +%s%3N) << 16 )) -x 20
 # right key, wrong source address (lb2 impersonated from lb1's... the switch namespace has none:
 # send from lb2's namespace but claim to be a node name that is not in the config).
 t_exec lb2 "$HBFORGE" -k "$key" -d "$(t_ip4 lb1):7112" -b "$(t_ip4 lb2)" -c keycloak -n lb9 -r 2 \
@@ -93,7 +93,7 @@ t_check "other cluster counted" [ "$(t_field lb1 .heartbeat.dropped.cluster)" -g
 t_eq "lb1 still leads with the same term" "$(t_role lb1)/$(t_field lb1 .term)" "leader/$term1"
 # a replay: a validly signed datagram sent twice with the same sequence is accepted once
 rp0=$(t_field lb1 .heartbeat.dropped.replay)
-inc=$(( ($(date +%s) + 100) << 32 ))
+inc=$(( ($(date +%s%3N) + 100000) << 16 ))
 t_exec lb2 "$HBFORGE" -k "$key" -d "$(t_ip4 lb1):7112" -b "$(t_ip4 lb2)" -c keycloak -n lb2 -r 1 \
 	-t "$term1" -p 100 -i "$inc" -s 5 -x 3 -R
 sleep 0.3

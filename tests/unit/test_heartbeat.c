@@ -799,10 +799,11 @@ static void test_replay_incarnation(void **state)
 
 static void test_replay_make_incarnation(void **state)
 {
-	assert_int_equal(replay_make_incarnation(0x65000000, 0xdeadbeef), 0x65000000deadbeefULL);
-	assert_int_equal(replay_make_incarnation(1, 0), 0x100000000ULL);
-	assert_true(replay_make_incarnation(1700000001, 0) >
-		    replay_make_incarnation(1700000000, UINT32_MAX));
+	assert_int_equal(replay_make_incarnation(0x18c0000000ULL, 0xbeef), 0x18c0000000beefULL);
+	assert_int_equal(replay_make_incarnation(1, 0), 0x10000ULL);
+	/* a restart one millisecond later wins whatever the random part */
+	assert_true(replay_make_incarnation(1700000000001ULL, 0) >
+		    replay_make_incarnation(1700000000000ULL, UINT16_MAX));
 }
 
 int main(void)
