@@ -203,7 +203,7 @@ static int report(struct json_object *reply, bool json, void (*show)(struct json
 		return EXIT_REFUSED;
 	}
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY |
+		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
 								       JSON_C_TO_STRING_NOSLASHESCAPE));
 	else if (show)
 		show(reply);

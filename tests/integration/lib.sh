@@ -92,7 +92,21 @@ t_stop() {
 t_ctl() { local node=$1; shift; "$KCWATCHCTL" -s "$T_DIR/$node.sock" "$@"; }
 t_json() { t_ctl "$1" status --json 2>/dev/null; }
 t_field() { t_json "$1" | jq -r "$2" 2>/dev/null; } # NODE JQ-FILTER
-t_role() { t_field "$1" .role; }
+# The top-level role without jq (a poll loop should not pay for jq's start-up).
+t_role() { t_json "$1" | sed -n 's/^  "role": "\([a-z]*\)",*$/\1/p'; }
+
+# Milliseconds of the day, as the daemons' log lines show them (same clock, same machine).
+t_ms_of_day() { # [HH:MM:SS.mmm]
+	local t=${1:-$(date +%H:%M:%S.%3N)}
+	echo $(( (10#${t:0:2} * 3600 + 10#${t:3:2} * 60 + 10#${t:6:2}) * 1000 + 10#${t:9:3} ))
+}
+# t_log_ms NODE REGEX: the time of the last log line of NODE matching REGEX (ms of the day).
+t_log_ms() {
+	local line
+	line=$(grep -E "$2" "$T_DIR/$1.log" | tail -1)
+	[ -n "$line" ] || { echo -1; return 1; }
+	t_ms_of_day "${line:0:12}"
+}
 
 # t_wait TIMEOUT_MS CMD...: polls CMD every 10 ms; prints the elapsed ms; 1 on timeout.
 t_wait() {
