@@ -66,6 +66,61 @@
  * Actions are carried out by the caller in this order: release VIPs, take
  * VIPs, re-announce, send heartbeat. Then it arms a timer for out->wakeup_ms
  * and feeds EV_TICK when it fires.
+ *
+ * Details the rules above leave open, as implemented:
+ * - Advertised priority: maintenance and fencing are not on the wire, so the
+ *   heartbeat's eff_priority must be election_advertised_priority(), which is
+ *   0 while this node is not eligible. Peers then never count on a node in
+ *   maintenance, fenced or in fault (e.g. a step-down does not hand over to it).
+ * - Heartbeat cadence: a due heartbeat goes out with whichever step comes
+ *   first (any event, not only EV_TICK); next_hb_ms then advances by interval,
+ *   or to now + interval when that would still be due (no burst after a
+ *   pause). Extra heartbeats (claim, step-down, re-announce) do not move it.
+ * - wakeup_ms: everything due at now is done within the step, so it is always
+ *   in (now, now + interval]: the next heartbeat, a peer's death (last_heard +
+ *   D), the claim deadline, the end of init, the preemption deadline.
+ * - The leader is tracked in every role (also fault and witness), so status
+ *   shows who leads. When several peers claim leadership the better is
+ *   followed. Peers that are witnesses are never followed nor eligible.
+ * - Losing the followed leader: dead -> leaderless_since = its last heartbeat;
+ *   resigned -> now - D (computed modulo 2^64, so early in the monotonic clock
+ *   it may wrap: only ever use it as leaderless_since_ms + D); heard alive but
+ *   no longer leading without resigning (fenced, or it yielded to a leader
+ *   this node cannot see) -> leaderless_since = now (last time heard).
+ * - Init: a node that is not eligible (maintenance, fence) also becomes
+ *   follower at start + D. A resign from a followed leader may make an init
+ *   node claim before start + D: it has learnt the term from that leader.
+ * - Preemption needs a strictly higher effective priority (the address never
+ *   preempts). The timer restarts whenever the leader changes or the
+ *   condition lapses. preempt_since_ms = 0 means none pending, so a timer
+ *   started at now_ms 0 counts from 1 ms. preempt_delay 0 preempts at once.
+ * - no_preempt (EV_STEP_DOWN only) ends when the peer that took over loses
+ *   the leadership (dies, resigns, is replaced) or this node claims.
+ *   Maintenance does not set it: a better node back from maintenance
+ *   preempts like any returning node (with preempt on).
+ * - A leader going to fault (priority 0) also resigns (out->resign), like
+ *   VRRP's priority-0 advertisement, so the best peer takes over at once
+ *   instead of after D. A fenced leader does not resign (flags as above).
+ * - Leader conflict: the winner raises its term only when its term <= the
+ *   other's, and then to max_term_seen + 1 (above any term it knows). It
+ *   re-announces on every heartbeat of the other leader until that one stops.
+ *   When the loser heard the winner first, the winner only ever sees the
+ *   loser's step-down heartbeat (a follower with a term above the winner's):
+ *   so a leader hearing any heartbeat with a term above its own also raises
+ *   its term to max_term_seen + 1 and re-announces (the loser held the VIPs
+ *   until just now; ARP caches may still point at it). In normal operation
+ *   nobody reports a term above the leader's, so this never fires. (In a
+ *   partial partition, a follower hearing two leaders that cannot hear each
+ *   other makes both keep raising; the DNS fence ends that.)
+ * - Fault back to follower uses leaderless_since = now (waits D when
+ *   leaderless); maintenance off and fence off keep leaderless_since, so a
+ *   node that has been leaderless past its claim deadline claims at once.
+ * - EV_SHUTDOWN: a leader becomes follower of nobody (RELEASE, ROLE_CHANGED);
+ *   nothing is re-evaluated in that step, so it never claims while leaving.
+ * - leader_changes counts every intermediate change: leader lost and claimed
+ *   in one step counts 2. A witness ignores EV_PRIORITY (stays 0).
+ *   Heartbeats naming self or an index >= n_nodes are ignored.
+ * - Equal addresses (misconfiguration): the higher node index is better.
  */
 
 struct election_node {
@@ -156,5 +211,9 @@ void election_step(struct election *e, const struct election_event *ev, uint64_t
 		   struct election_actions *out);
 /* True when peer idx is alive at now_ms. */
 bool election_peer_alive(const struct election *e, size_t idx, uint64_t now_ms);
+/* Index of the best eligible node (self included) at now_ms, -1 if none. */
+int election_best_eligible(const struct election *e, uint64_t now_ms);
+/* The eff_priority to put in heartbeats: own effective priority, 0 when not eligible. */
+uint32_t election_advertised_priority(const struct election *e);
 
 #endif

@@ -1,18 +1,1243 @@
-/* test_election.c: placeholder until the tests are written. */
+/* test_election.c: the election state machine on a fake clock, by hand and simulated. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-static void placeholder(void **state)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "election.h"
+
+#define IV   200u		 /* heartbeat interval */
+#define DA   3u			 /* dead_after */
+#define D    ((uint64_t)IV * DA) /* dead interval */
+#define T0   10000u		 /* start of every test clock */
+#define MAXN 3
+#define QMAX 256
+
+#define CLAIM_FLAGS   (ACT_TAKE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED)
+#define RELEASE_FLAGS (ACT_RELEASE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED)
+
+/* ------------------------------------------------------------------ helpers */
+
+/* prio[i] == 0 makes node i a witness; addrs may be NULL (192.0.2.i+1). */
+static void make_params(struct election_params *p, size_t n, const uint32_t *prio,
+			const char *const *addrs, size_t self, bool preempt, uint32_t delay)
+{
+	memset(p, 0, sizeof(*p));
+	p->interval_ms = IV;
+	p->dead_after = DA;
+	p->preempt = preempt;
+	p->preempt_delay_ms = delay;
+	p->n_nodes = n;
+	p->self = self;
+	for (size_t i = 0; i < n; i++) {
+		char buf[32];
+
+		snprintf(buf, sizeof(buf), "192.0.2.%zu", i + 1);
+		assert_int_equal(addr_parse(addrs ? addrs[i] : buf, &p->nodes[i].addr), 0);
+		p->nodes[i].priority = prio[i];
+		p->nodes[i].witness = prio[i] == 0;
+	}
+}
+
+static void init_node(struct election *e, size_t n, const uint32_t *prio, size_t self, bool preempt,
+		      uint32_t delay, uint64_t now)
+{
+	struct election_params p;
+
+	make_params(&p, n, prio, NULL, self, preempt, delay);
+	election_init(e, &p, now);
+}
+
+/* Every step: wakeup in (now, now + interval], terms never decrease, leader consistent. */
+static struct election_actions step(struct election *e, const struct election_event *ev,
+				    uint64_t now)
+{
+	struct election_actions a;
+	uint64_t term = e->term, max_term = e->max_term_seen, changes = e->leader_changes;
+	int role = e->role, leader = e->leader;
+
+	memset(&a, 0xa5, sizeof(a));
+	election_step(e, ev, now, &a);
+	assert_true(a.wakeup_ms > now);
+	assert_true(a.wakeup_ms <= now + e->p.interval_ms);
+	assert_true(e->term >= term);
+	assert_true(e->max_term_seen >= max_term);
+	assert_true(e->max_term_seen >= e->term);
+	if (a.resign)
+		assert_true(a.flags & ACT_SEND_HEARTBEAT);
+	if (e->role == ROLE_LEADER)
+		assert_int_equal(e->leader, (int)e->p.self);
+	else
+		assert_int_not_equal(e->leader, (int)e->p.self);
+	if (e->role != role || e->leader != leader)
+		assert_true(a.flags & ACT_ROLE_CHANGED);
+	if (e->leader != leader)
+		assert_true(e->leader_changes > changes);
+	else
+		assert_int_equal(e->leader_changes, changes);
+	if (ev->type != EV_STEP_DOWN)
+		assert_int_equal(a.result, 0);
+	return a;
+}
+
+static struct election_actions simple(struct election *e, enum election_event_type type,
+				      uint64_t now)
+{
+	struct election_event ev = {.type = type};
+
+	return step(e, &ev, now);
+}
+
+static struct election_actions tick(struct election *e, uint64_t now)
+{
+	return simple(e, EV_TICK, now);
+}
+
+static struct election_actions toggle(struct election *e, enum election_event_type type, bool on,
+				      uint64_t term, uint64_t now)
+{
+	struct election_event ev = {.type = type, .on = on, .term = term};
+
+	return step(e, &ev, now);
+}
+
+static struct election_actions set_priority(struct election *e, uint32_t prio, uint64_t now)
+{
+	struct election_event ev = {.type = EV_PRIORITY, .priority = prio};
+
+	return step(e, &ev, now);
+}
+
+/* The heartbeat src would send now. */
+static struct election_event hb_of(const struct election *src, bool resign)
+{
+	struct election_event ev = {
+	    .type = EV_HEARTBEAT,
+	    .peer = src->p.self,
+	    .role = src->role,
+	    .term = src->term,
+	    .eff_priority = election_advertised_priority(src),
+	    .resigning = resign,
+	};
+
+	return ev;
+}
+
+static struct election_actions hear(struct election *dst, const struct election *src, uint64_t now)
+{
+	struct election_event ev = hb_of(src, false);
+
+	return step(dst, &ev, now);
+}
+
+static struct election_actions hear_raw(struct election *dst, size_t peer, int role, uint64_t term,
+					uint32_t prio, bool resign, uint64_t now)
+{
+	struct election_event ev = {
+	    .type = EV_HEARTBEAT,
+	    .peer = peer,
+	    .role = role,
+	    .term = term,
+	    .eff_priority = prio,
+	    .resigning = resign,
+	};
+
+	return step(dst, &ev, now);
+}
+
+/* Ticks e at its own wakeups up to and including until; returns OR of flags. */
+static unsigned run_alone(struct election *e, uint64_t from, uint64_t until, unsigned *hbs)
+{
+	struct election_actions a = tick(e, from);
+	unsigned flags = a.flags;
+
+	if (hbs)
+		*hbs += !!(a.flags & ACT_SEND_HEARTBEAT);
+	while (a.wakeup_ms <= until) {
+		a = tick(e, a.wakeup_ms);
+		flags |= a.flags;
+		if (hbs)
+			*hbs += !!(a.flags & ACT_SEND_HEARTBEAT);
+	}
+	return flags;
+}
+
+/* --------------------------------------------------------- cluster simulator */
+
+struct msg {
+	size_t from;
+	struct election_event ev;
+};
+
+struct sim {
+	size_t n;
+	uint64_t now;
+	struct election_params p[MAXN];
+	struct election el[MAXN];
+	bool up[MAXN];
+	uint64_t wake[MAXN];
+	unsigned hbs[MAXN];
+	uint64_t last_sent[MAXN];
+	unsigned acc[MAXN];   /* OR of all flags since start or sim_clear() */
+	bool cut[MAXN][MAXN]; /* cut[a][b]: a's heartbeats do not reach b */
+	bool single;	      /* assert at most one leader after every delivery */
+	struct msg q[QMAX];
+	size_t qhead, qlen;
+};
+
+static void sim_setup(struct sim *s, size_t n, const uint32_t *prio, const char *const *addrs,
+		      bool preempt, uint32_t delay)
+{
+	memset(s, 0, sizeof(*s));
+	s->n = n;
+	s->now = T0;
+	for (size_t i = 0; i < n; i++)
+		make_params(&s->p[i], n, prio, addrs, i, preempt, delay);
+}
+
+static void sim_clear(struct sim *s)
+{
+	memset(s->acc, 0, sizeof(s->acc));
+}
+
+static void sim_record(struct sim *s, size_t i, const struct election_actions *a)
+{
+	s->acc[i] |= a->flags;
+	s->wake[i] = a->wakeup_ms;
+	if (!(a->flags & ACT_SEND_HEARTBEAT))
+		return;
+	s->hbs[i]++;
+	s->last_sent[i] = s->now;
+	assert_true(s->qlen < QMAX);
+	s->q[(s->qhead + s->qlen) % QMAX].from = i;
+	s->q[(s->qhead + s->qlen) % QMAX].ev = hb_of(&s->el[i], a->resign);
+	s->qlen++;
+}
+
+/* Steps node i now; its heartbeat (if any) is queued, not yet delivered. */
+static struct election_actions sim_step(struct sim *s, size_t i, const struct election_event *ev)
+{
+	struct election_actions a = step(&s->el[i], ev, s->now);
+
+	sim_record(s, i, &a);
+	return a;
+}
+
+static int sim_leaders(const struct sim *s)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += s->up[i] && s->el[i].role == ROLE_LEADER;
+	return n;
+}
+
+/* Delivers queued heartbeats (and those they cause) at once, perfect network. */
+static void sim_flush(struct sim *s)
+{
+	while (s->qlen) {
+		struct msg m = s->q[s->qhead];
+
+		s->qhead = (s->qhead + 1) % QMAX;
+		s->qlen--;
+		for (size_t j = 0; j < s->n; j++) {
+			if (j != m.from && s->up[j] && !s->cut[m.from][j])
+				sim_step(s, j, &m.ev);
+		}
+	}
+	if (s->single)
+		assert_true(sim_leaders(s) <= 1);
+}
+
+/* Drops queued heartbeats (a test delivers them by hand). */
+static struct election_event sim_take_msg(struct sim *s)
+{
+	struct election_event ev;
+
+	assert_true(s->qlen > 0);
+	ev = s->q[(s->qhead + s->qlen - 1) % QMAX].ev;
+	s->qlen = 0;
+	return ev;
+}
+
+static void sim_event(struct sim *s, size_t i, const struct election_event *ev)
+{
+	sim_step(s, i, ev);
+	sim_flush(s);
+}
+
+static void sim_start(struct sim *s, size_t i)
+{
+	struct election_event ev = {.type = EV_TICK};
+
+	election_init(&s->el[i], &s->p[i], s->now);
+	s->up[i] = true;
+	sim_event(s, i, &ev);
+}
+
+/* Runs every node's timer up to and including time until. */
+static void sim_run(struct sim *s, uint64_t until)
+{
+	for (;;) {
+		uint64_t next = UINT64_MAX;
+
+		for (size_t i = 0; i < s->n; i++) {
+			if (s->up[i] && s->wake[i] < next)
+				next = s->wake[i];
+		}
+		if (next > until)
+			break;
+		assert_true(next >= s->now);
+		s->now = next;
+		for (size_t i = 0; i < s->n; i++) {
+			struct election_event ev = {.type = EV_TICK};
+
+			if (s->up[i] && s->wake[i] <= s->now)
+				sim_event(s, i, &ev);
+		}
+	}
+	s->now = until;
+}
+
+/* --------------------------------------------------------------------- tests */
+
+static void test_alone_claims_at_dead_interval(void **state)
+{
+	const uint32_t prio[] = {100, 150};
+	struct election e;
+	struct election_actions a;
+
+	(void)state;
+	init_node(&e, 2, prio, 0, true, 0, T0);
+	assert_int_equal(e.role, ROLE_INIT);
+	assert_int_equal(e.leader, -1);
+	a = tick(&e, T0);
+	assert_int_equal(a.flags, ACT_SEND_HEARTBEAT);
+	assert_int_equal(a.wakeup_ms, T0 + IV);
+	assert_int_equal(run_alone(&e, T0 + IV, T0 + D - 2, NULL) & ~ACT_SEND_HEARTBEAT, 0);
+	a = tick(&e, T0 + D - 1);
+	assert_int_equal(a.flags, 0);
+	assert_int_equal(a.wakeup_ms, T0 + D);
+	assert_int_equal(e.role, ROLE_INIT);
+	a = tick(&e, T0 + D);
+	assert_int_equal(a.flags, CLAIM_FLAGS);
+	assert_int_equal(e.role, ROLE_LEADER);
+	assert_int_equal(e.leader, 0);
+	assert_int_equal(e.term, 1);
+	assert_int_equal(e.max_term_seen, 1);
+	assert_int_equal(e.leader_changes, 1);
+	/* stays leader, nothing but heartbeats */
+	assert_int_equal(run_alone(&e, T0 + D + 1, T0 + 10000, NULL), ACT_SEND_HEARTBEAT);
+	assert_int_equal(e.term, 1);
+}
+
+static void test_two_start_together(void **state)
+{
+	for (int order = 0; order < 2; order++) {
+		const uint32_t prio[] = {order ? 150 : 100, order ? 100 : 150};
+		size_t best = order ? 0 : 1, other = 1 - best;
+		struct sim s;
+
+		(void)state;
+		sim_setup(&s, 2, prio, NULL, true, 0);
+		sim_start(&s, 0);
+		sim_start(&s, 1);
+		sim_run(&s, T0 + D - 1);
+		assert_int_equal(s.el[0].role, ROLE_INIT);
+		assert_int_equal(s.el[1].role, ROLE_INIT);
+		assert_int_equal(s.el[0].leader, -1);
+		sim_run(&s, T0 + D);
+		assert_int_equal(s.el[best].role, ROLE_LEADER);
+		assert_int_equal(s.el[best].term, 1);
+		assert_int_equal(s.el[other].role, ROLE_FOLLOWER);
+		assert_int_equal(s.el[other].leader, (int)best);
+		assert_int_equal(s.el[other].term, 1);
+		sim_run(&s, T0 + 20000);
+		assert_int_equal(s.acc[other] & (ACT_TAKE_VIPS | ACT_RELEASE_VIPS), 0);
+		assert_int_equal(s.acc[best] & ACT_RELEASE_VIPS, 0);
+		assert_int_equal(s.el[best].role, ROLE_LEADER);
+		assert_int_equal(s.el[best].term, 1);
+		assert_int_equal(s.el[best].leader_changes, 1);
+		assert_int_equal(s.el[other].leader_changes, 1);
+	}
+}
+
+static void test_leader_dies(void **state)
+{
+	const uint32_t prio[] = {100, 150};
+	struct sim s;
+	uint64_t last;
+
+	(void)state;
+	sim_setup(&s, 2, prio, NULL, true, 0);
+	sim_start(&s, 1);
+	s.now = T0 + 70; /* off the leader's heartbeat grid */
+	sim_start(&s, 0);
+	sim_run(&s, T0 + 3050);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.el[0].leader, 1);
+	s.up[1] = false;
+	last = s.last_sent[1];
+	assert_int_equal(last, T0 + 3000);
+	sim_clear(&s);
+	sim_run(&s, last + D - 1);
+	assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
+	assert_int_equal(s.el[0].leader, 1);
+	assert_int_equal(s.acc[0] & ACT_TAKE_VIPS, 0);
+	sim_run(&s, last + D);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.el[0].term, 2);
+	assert_true(s.acc[0] & ACT_TAKE_VIPS);
+	/* -1 -> 1, then 1 -> -1 -> 0 */
+	assert_int_equal(s.el[0].leader_changes, 3);
+}
+
+static void test_restart_learns_term(void **state)
+{
+	const uint32_t prio[] = {200, 100};
+	struct election e;
+	struct election_actions a;
+
+	(void)state;
+	init_node(&e, 2, prio, 0, true, 0, T0);
+	tick(&e, T0);
+	for (uint64_t t = T0 + 10; t < T0 + D; t += IV) {
+		hear_raw(&e, 1, ROLE_FOLLOWER, 7, 100, false, t);
+		assert_int_equal(e.term, 7);
+		assert_int_equal(e.max_term_seen, 7);
+		assert_int_equal(e.role, ROLE_INIT);
+	}
+	a = tick(&e, T0 + D - 1);
+	assert_int_equal(e.role, ROLE_INIT);
+	a = tick(&e, T0 + D);
+	assert_int_equal(a.flags, CLAIM_FLAGS);
+	assert_int_equal(e.role, ROLE_LEADER);
+	assert_int_equal(e.term, 8);
+}
+
+/* Node 0 (prio 100) leads alone from T0 + D; returns with it. */
+static void lone_leader(struct election *e, size_t n, const uint32_t *prio, bool preempt)
+{
+	init_node(e, n, prio, 0, preempt, 0, T0);
+	run_alone(e, T0, T0 + D, NULL);
+	assert_int_equal(e->role, ROLE_LEADER);
+	assert_int_equal(e->term, 1);
+}
+
+static void test_preempt_on(void **state)
+{
+	const uint32_t prio[] = {100, 200};
+	struct election a, b;
+	struct election_actions r;
+	uint64_t t1 = T0 + D + 10;
+
+	(void)state;
+	lone_leader(&a, 2, prio, true);
+	init_node(&b, 2, prio, 1, true, 0, t1);
+	r = tick(&b, t1);
+	assert_int_equal(r.flags, ACT_SEND_HEARTBEAT);
+	r = hear(&a, &b, t1); /* an init node is no threat to a leader */
+	assert_int_equal(r.flags, 0);
+	r = hear(&b, &a, t1 + 5);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+	assert_int_equal(b.role, ROLE_LEADER);
+	assert_int_equal(b.term, 2);
+	assert_int_equal(b.leader_changes, 2);
+	r = hear(&a, &b, t1 + 6);
+	assert_int_equal(r.flags, RELEASE_FLAGS);
+	assert_false(r.resign);
+	assert_int_equal(a.role, ROLE_FOLLOWER);
+	assert_int_equal(a.leader, 1);
+	assert_int_equal(a.term, 2);
+	r = hear(&b, &a, t1 + 7);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(b.role, ROLE_LEADER);
+}
+
+static void test_preempt_off(void **state)
+{
+	const uint32_t prio[] = {100, 200};
+	struct sim s;
+	uint64_t last;
+
+	(void)state;
+	sim_setup(&s, 2, prio, NULL, false, 0);
+	sim_start(&s, 0);
+	sim_run(&s, T0 + 1030);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	sim_start(&s, 1);
+	sim_run(&s, T0 + 8000);
+	assert_int_equal(s.el[1].role, ROLE_FOLLOWER);
+	assert_int_equal(s.el[1].leader, 0);
+	assert_int_equal(s.acc[1] & ACT_TAKE_VIPS, 0);
+	assert_int_equal(s.el[0].term, 1);
+	s.up[0] = false;
+	last = s.last_sent[0];
+	sim_run(&s, last + D - 1);
+	assert_int_equal(s.el[1].role, ROLE_FOLLOWER);
+	sim_run(&s, last + D);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.el[1].term, 2);
+}
+
+/* Feeds leader heartbeats (node 0) every interval from first, prio chosen per time. */
+static struct election_actions feed_leader(struct election *e, uint64_t t, uint32_t prio)
+{
+	return hear_raw(e, 0, ROLE_LEADER, 1, prio, false, t);
+}
+
+static void test_preempt_delay(void **state)
+{
+	const uint32_t prio[] = {100, 200};
+	struct election b;
+	struct election_actions r;
+	uint64_t first = T0 + 100;
+
+	(void)state;
+	/* plain: claims exactly delay after first seeing the leader */
+	init_node(&b, 2, prio, 1, true, 1000, T0);
+	tick(&b, T0);
+	r = feed_leader(&b, first, 100);
+	assert_int_equal(b.role, ROLE_FOLLOWER);
+	assert_int_equal(b.preempt_since_ms, first);
+	for (uint64_t t = first + IV; t < first + 1000; t += IV) {
+		tick(&b, t - 100);
+		r = feed_leader(&b, t, 100);
+		assert_int_equal(b.role, ROLE_FOLLOWER);
+	}
+	assert_int_equal(r.wakeup_ms, T0 + 1000); /* own heartbeat first */
+	r = tick(&b, T0 + 1000);
+	assert_int_equal(r.wakeup_ms, first + 1000);
+	r = tick(&b, first + 999);
+	assert_int_equal(b.role, ROLE_FOLLOWER);
+	r = tick(&b, first + 1000);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+	assert_int_equal(b.term, 2);
+
+	/* the leader turns better for a while: the timer restarts */
+	init_node(&b, 2, prio, 1, true, 1000, T0);
+	tick(&b, T0);
+	for (uint64_t t = first; t < first + 1600; t += IV) {
+		uint32_t lp = (t >= first + 400 && t < first + 600) ? 250 : 100;
+
+		feed_leader(&b, t, lp);
+		assert_int_equal(b.preempt_since_ms,
+				 lp == 250 ? 0 : (t < first + 400 ? first : first + 600));
+		r = tick(&b, t + 50);
+		assert_int_equal(b.role, ROLE_FOLLOWER);
+	}
+	r = tick(&b, first + 1599);
+	assert_int_equal(b.role, ROLE_FOLLOWER);
+	r = tick(&b, first + 1600);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+	assert_int_equal(b.role, ROLE_LEADER);
+}
+
+static void test_tie_higher_address_wins(void **state)
+{
+	const uint32_t prio[] = {100, 100, 100};
+	const char *const rev[] = {"192.0.2.9", "192.0.2.3", "192.0.2.5"};
+	struct sim s;
+
+	(void)state;
+	sim_setup(&s, 2, prio, NULL, true, 0);
+	sim_start(&s, 0);
+	sim_start(&s, 1);
+	sim_run(&s, T0 + 5000);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
+
+	sim_setup(&s, 3, prio, rev, true, 0);
+	for (size_t i = 0; i < 3; i++)
+		sim_start(&s, i);
+	sim_run(&s, T0 + 5000);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.el[1].leader, 0);
+	assert_int_equal(s.el[2].leader, 0);
+	assert_int_equal(sim_leaders(&s), 1);
+	/* equal priority never preempts: a restarted better-address node follows */
+	s.up[0] = false;
+	sim_run(&s, T0 + 8000);
+	assert_int_equal(s.el[2].role, ROLE_LEADER);
+	sim_start(&s, 0);
+	sim_run(&s, T0 + 15000);
+	assert_int_equal(s.el[2].role, ROLE_LEADER);
+	assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
+	assert_int_equal(s.el[0].leader, 2);
+}
+
+/* Three nodes 150 / 100 / 50 (node 0 leads), steady at an off-grid time. */
+static void steady_three(struct sim *s)
+{
+	const uint32_t prio[] = {150, 100, 50};
+
+	sim_setup(s, 3, prio, NULL, true, 0);
+	for (size_t i = 0; i < 3; i++)
+		sim_start(s, i);
+	sim_run(s, T0 + 3037);
+	assert_int_equal(s->el[0].role, ROLE_LEADER);
+	assert_int_equal(s->el[1].leader, 0);
+	assert_int_equal(s->el[2].leader, 0);
+	sim_clear(s);
+}
+
+static void test_resign_hands_over_at_once(void **state)
+{
+	struct election_event ev = {.type = EV_SHUTDOWN}, m;
+	struct election_actions r;
+	struct sim s;
+
+	(void)state;
+	steady_three(&s);
+	r = sim_step(&s, 0, &ev);
+	assert_int_equal(r.flags, RELEASE_FLAGS);
+	assert_true(r.resign);
+	assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
+	assert_int_equal(s.el[0].leader, -1);
+	s.up[0] = false;
+	m = sim_take_msg(&s);
+	assert_true(m.resigning);
+	s.now++;
+	r = sim_step(&s, 1, &m);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.el[1].term, 2);
+	r = sim_step(&s, 2, &m);
+	assert_int_equal(r.flags, ACT_ROLE_CHANGED);
+	assert_int_equal(s.el[2].role, ROLE_FOLLOWER);
+	assert_int_equal(s.el[2].leader, -1);
+	sim_flush(&s);
+	assert_int_equal(s.el[2].leader, 1);
+	assert_int_equal(s.el[2].term, 2);
+	sim_run(&s, T0 + 10000);
+	assert_int_equal(s.acc[2] & ACT_TAKE_VIPS, 0);
+	assert_int_equal(sim_leaders(&s), 1);
+
+	/* a follower shutting down: one resigning heartbeat, no VIP action */
+	ev.type = EV_SHUTDOWN;
+	r = sim_step(&s, 2, &ev);
+	assert_int_equal(r.flags, ACT_SEND_HEARTBEAT);
+	assert_true(r.resign);
+	s.up[2] = false;
+	m = sim_take_msg(&s);
+	assert_true(m.resigning);
+	r = sim_step(&s, 1, &m);
+	assert_int_equal(r.flags & ~ACT_SEND_HEARTBEAT, 0);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.el[1].term, 2);
+}
+
+static void test_step_down(void **state)
+{
+	struct election_event ev = {.type = EV_STEP_DOWN}, m;
+	struct election_actions r;
+	struct election lone;
+	const uint32_t prio2[] = {100, 50};
+	struct sim s;
+
+	(void)state;
+	/* alone: nobody to hand over to */
+	lone_leader(&lone, 2, prio2, true);
+	r = step(&lone, &ev, T0 + 700);
+	assert_int_equal(r.result, -EAGAIN);
+	assert_int_equal(r.flags, 0);
+	assert_false(r.resign);
+	assert_int_equal(lone.role, ROLE_LEADER);
+	assert_false(lone.no_preempt);
+
+	steady_three(&s);
+	r = sim_step(&s, 1, &ev);
+	assert_int_equal(r.result, -EINVAL);
+	assert_int_equal(r.flags, 0);
+	r = sim_step(&s, 0, &ev);
+	assert_int_equal(r.result, 0);
+	assert_int_equal(r.flags, RELEASE_FLAGS);
+	assert_true(r.resign);
+	assert_true(s.el[0].no_preempt);
+	assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
+	m = sim_take_msg(&s);
+	s.now++;
+	assert_int_equal(sim_step(&s, 1, &m).flags, CLAIM_FLAGS);
+	assert_int_equal(sim_step(&s, 2, &m).flags, ACT_ROLE_CHANGED);
+	assert_int_equal(s.el[2].role, ROLE_FOLLOWER);
+	sim_flush(&s);
+	assert_int_equal(s.el[0].leader, 1);
+	/* the better node does not preempt back */
+	sim_run(&s, T0 + 20000);
+	assert_int_equal(s.acc[0] & ACT_TAKE_VIPS, 0);
+	assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_true(s.el[0].no_preempt);
+	/* until the leadership changes: the node that took over dies */
+	s.up[1] = false;
+	sim_run(&s, T0 + 22000);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.el[0].term, 3);
+	assert_false(s.el[0].no_preempt);
+	assert_int_equal(s.el[2].leader, 0);
+}
+
+static void test_two_leaders_heal(void **state)
+{
+	/* node 0 (200) and node 1 (100) led on both sides of a partition */
+	for (int order = 0; order < 2; order++) {
+		const uint32_t prio[] = {200, 100, 10};
+		struct election a, b;
+		struct election_event ha, hb;
+		struct election_actions r;
+		uint64_t t;
+
+		(void)state;
+		init_node(&a, 3, prio, 0, true, 0, T0);
+		init_node(&b, 3, prio, 1, true, 0, T0);
+		run_alone(&a, T0, T0 + D, NULL);
+		tick(&b, T0);
+		hear_raw(&b, 2, ROLE_FOLLOWER, 4, 10, false, T0 + 1);
+		run_alone(&b, T0 + 2, T0 + D, NULL);
+		assert_int_equal(a.role, ROLE_LEADER);
+		assert_int_equal(b.role, ROLE_LEADER);
+		assert_int_equal(a.term, 1);
+		assert_int_equal(b.term, 5);
+		t = T0 + D + 50;
+		ha = hb_of(&a, false);
+		hb = hb_of(&b, false);
+		if (order == 0) {
+			r = step(&a, &hb, t);
+			assert_int_equal(r.flags, ACT_REANNOUNCE | ACT_SEND_HEARTBEAT);
+			assert_int_equal(a.term, 6);
+			r = step(&b, &ha, t);
+			assert_int_equal(r.flags, RELEASE_FLAGS);
+		} else {
+			/* the better one's heartbeat arrives first: b answers as follower */
+			r = step(&b, &ha, t);
+			assert_int_equal(r.flags, RELEASE_FLAGS);
+			hb = hb_of(&b, false);
+			r = step(&a, &hb, t + 1);
+			assert_int_equal(r.flags, ACT_REANNOUNCE | ACT_SEND_HEARTBEAT);
+			assert_int_equal(a.term, 6);
+		}
+		assert_int_equal(a.role, ROLE_LEADER);
+		assert_int_equal(b.role, ROLE_FOLLOWER);
+		assert_int_equal(b.leader, 0);
+		assert_true(a.term > 5);
+		r = hear(&b, &a, t + 2);
+		assert_int_equal(r.flags, 0);
+		assert_int_equal(b.term, a.term);
+		r = hear(&a, &b, t + 3);
+		assert_int_equal(r.flags, 0);
+	}
+}
+
+static void test_partition_heals(void **state)
+{
+	const uint32_t prio[] = {200, 100, 50};
+	uint64_t t;
+	struct sim s;
+
+	(void)state;
+	sim_setup(&s, 3, prio, NULL, true, 0);
+	for (size_t i = 0; i < 3; i++)
+		sim_start(&s, i);
+	sim_run(&s, T0 + 3000);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	/* node 0 on its own: it keeps leading, the other side elects node 1 */
+	s.cut[0][1] = s.cut[0][2] = s.cut[1][0] = s.cut[2][0] = true;
+	t = s.last_sent[0];
+	sim_run(&s, t + D - 1);
+	assert_int_equal(sim_leaders(&s), 1);
+	sim_run(&s, t + D);
+	assert_int_equal(sim_leaders(&s), 2);
+	assert_int_equal(s.el[1].term, 2);
+	assert_int_equal(s.el[2].leader, 1);
+	sim_run(&s, T0 + 8000);
+	assert_int_equal(s.el[0].term, 1);
+	assert_int_equal(sim_leaders(&s), 2);
+	/* healed: one heartbeat each and one leader is left, above both terms */
+	memset(s.cut, 0, sizeof(s.cut));
+	sim_clear(&s);
+	sim_run(&s, T0 + 8000 + IV);
+	assert_int_equal(sim_leaders(&s), 1);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_true(s.el[0].term > 2);
+	assert_true(s.acc[0] & ACT_REANNOUNCE);
+	assert_int_equal(s.acc[0] & (ACT_TAKE_VIPS | ACT_RELEASE_VIPS), 0);
+	assert_true(s.acc[1] & ACT_RELEASE_VIPS);
+	assert_int_equal(s.el[1].leader, 0);
+	assert_int_equal(s.el[2].leader, 0);
+	assert_int_equal(s.el[2].term, s.el[0].term);
+	sim_run(&s, T0 + 12000);
+	assert_int_equal(sim_leaders(&s), 1);
+}
+
+static void test_follows_better_leader(void **state)
+{
+	const uint32_t prio[] = {100, 200, 10};
+	struct election c;
+	struct election_actions r;
+
+	(void)state;
+	init_node(&c, 3, prio, 2, true, 0, T0);
+	tick(&c, T0);
+	r = hear_raw(&c, 0, ROLE_LEADER, 3, 100, false, T0 + 10);
+	assert_int_equal(r.flags, ACT_ROLE_CHANGED);
+	assert_int_equal(c.leader, 0);
+	assert_int_equal(c.role, ROLE_FOLLOWER);
+	r = hear_raw(&c, 1, ROLE_LEADER, 2, 200, false, T0 + 20);
+	assert_int_equal(r.flags, ACT_ROLE_CHANGED);
+	assert_int_equal(c.leader, 1);
+	assert_int_equal(c.term, 3);
+	r = hear_raw(&c, 0, ROLE_LEADER, 3, 100, false, T0 + 30);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(c.leader, 1);
+	assert_int_equal(c.leader_changes, 2);
+	/* the better one resigns: the other leader is still there, no claim */
+	r = hear_raw(&c, 1, ROLE_LEADER, 2, 200, true, T0 + 40);
+	assert_int_equal(r.flags, ACT_ROLE_CHANGED);
+	assert_int_equal(c.leader, 0);
+	assert_int_equal(c.leader_changes, 3);
+	/* a leader that stops leading without resigning counts as heard now */
+	r = hear_raw(&c, 0, ROLE_FOLLOWER, 3, 100, false, T0 + 50);
+	assert_int_equal(c.leader, -1);
+	r = hear_raw(&c, 0, ROLE_FOLLOWER, 3, 0, false, T0 + 60); /* it went ineligible */
+	r = tick(&c, T0 + 50 + D - 1);
+	assert_int_equal(c.role, ROLE_FOLLOWER);
+	r = tick(&c, T0 + 50 + D);
+	assert_int_equal(c.role, ROLE_LEADER);
+	assert_int_equal(c.term, 4);
+}
+
+static void test_priority_zero_faults(void **state)
+{
+	const uint32_t prio[] = {100, 50};
+	struct election e, f;
+	struct election_actions r;
+	struct election_event m;
+
+	(void)state;
+	lone_leader(&e, 2, prio, true);
+	r = set_priority(&e, 0, T0 + 700);
+	assert_int_equal(r.flags, RELEASE_FLAGS);
+	assert_true(r.resign);
+	assert_int_equal(e.role, ROLE_FAULT);
+	assert_int_equal(e.leader, -1);
+	assert_int_equal(election_advertised_priority(&e), 0);
+	assert_int_equal(run_alone(&e, T0 + 701, T0 + 10000, NULL), ACT_SEND_HEARTBEAT);
+	assert_int_equal(e.role, ROLE_FAULT);
+	r = set_priority(&e, 0, T0 + 10001);
+	assert_int_equal(r.flags, 0);
+	r = set_priority(&e, 90, T0 + 10002);
+	assert_int_equal(r.flags, ACT_ROLE_CHANGED);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(election_advertised_priority(&e), 90);
+	tick(&e, T0 + 10002 + D - 1);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	r = tick(&e, T0 + 10002 + D);
+	assert_int_equal(r.flags & CLAIM_FLAGS, CLAIM_FLAGS);
+	assert_int_equal(e.term, 2);
+
+	/* the faulting leader's resignation hands over at once */
+	lone_leader(&e, 2, prio, true);
+	init_node(&f, 2, prio, 1, true, 0, T0 + 650);
+	tick(&f, T0 + 650);
+	hear(&e, &f, T0 + 651);
+	hear(&f, &e, T0 + 652);
+	assert_int_equal(f.leader, 0);
+	r = set_priority(&e, 0, T0 + 660);
+	m = hb_of(&e, r.resign);
+	r = step(&f, &m, T0 + 661);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+	assert_int_equal(f.term, 2);
+	/* a follower going to fault only changes role */
+	r = set_priority(&e, 70, T0 + 670);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	r = set_priority(&e, 0, T0 + 680);
+	assert_int_equal(r.flags, ACT_ROLE_CHANGED);
+	assert_int_equal(e.role, ROLE_FAULT);
+}
+
+static void test_maintenance(void **state)
+{
+	const uint32_t prio[] = {200, 100};
+	struct election e, f;
+	struct election_actions r;
+	struct election_event ev = {.type = EV_STEP_DOWN};
+
+	(void)state;
+	lone_leader(&e, 2, prio, true);
+	r = toggle(&e, EV_MAINTENANCE, true, 0, T0 + 700);
+	assert_int_equal(r.flags, RELEASE_FLAGS);
+	assert_true(r.resign);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(e.leader, -1);
+	assert_int_equal(election_advertised_priority(&e), 0);
+	assert_int_equal(run_alone(&e, T0 + 701, T0 + 10000, NULL), ACT_SEND_HEARTBEAT);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	r = toggle(&e, EV_MAINTENANCE, false, 0, T0 + 10001);
+	assert_int_equal(r.flags, CLAIM_FLAGS); /* no leader heard for long: at once */
+	assert_int_equal(e.term, 2);
+
+	/* a peer in maintenance is not counted on: no step-down, the other claims at D */
+	init_node(&e, 2, prio, 0, true, 0, T0);
+	init_node(&f, 2, prio, 1, true, 0, T0);
+	toggle(&e, EV_MAINTENANCE, true, 0, T0);
+	tick(&e, T0);
+	tick(&f, T0);
+	for (uint64_t t = T0; t <= T0 + D; t += IV) {
+		hear(&f, &e, t + 1);
+		hear(&e, &f, t + 1);
+		r = tick(&e, t + IV);
+		/* init ends at D also for a node that is not eligible */
+		assert_int_equal(e.role, t + IV < T0 + D ? ROLE_INIT : ROLE_FOLLOWER);
+		r = tick(&f, t + IV);
+		if (t + IV < T0 + D)
+			assert_int_equal(f.role, ROLE_INIT);
+	}
+	assert_int_equal(f.role, ROLE_LEADER);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(e.leader, 1);
+	r = step(&f, &ev, T0 + D + 300);
+	assert_int_equal(r.result, -EAGAIN);
+	/* back from maintenance, the better node preempts the leader it follows */
+	r = toggle(&e, EV_MAINTENANCE, false, 0, T0 + D + 310);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+	assert_int_equal(e.term, 2);
+	r = hear(&f, &e, T0 + D + 311);
+	assert_int_equal(r.flags, RELEASE_FLAGS);
+	assert_int_equal(f.leader, 0);
+}
+
+static void test_fence(void **state)
+{
+	const uint32_t prio[] = {200, 100};
+	struct election e;
+	struct election_actions r;
+
+	(void)state;
+	lone_leader(&e, 2, prio, true);
+	r = toggle(&e, EV_FENCE, true, 9, T0 + 700);
+	assert_int_equal(r.flags, RELEASE_FLAGS);
+	assert_false(r.resign);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(e.leader, -1);
+	assert_int_equal(e.term, 9);
+	assert_int_equal(e.max_term_seen, 9);
+	assert_int_equal(election_advertised_priority(&e), 0);
+	assert_int_equal(run_alone(&e, T0 + 701, T0 + 10000, NULL), ACT_SEND_HEARTBEAT);
+	r = toggle(&e, EV_FENCE, true, 8, T0 + 10001);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(e.term, 9);
+	r = toggle(&e, EV_FENCE, false, 0, T0 + 10002);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+	assert_int_equal(e.term, 10);
+	/* fenced again (a higher term): steps down again; repeated, nothing more */
+	r = toggle(&e, EV_FENCE, true, 12, T0 + 10003);
+	assert_int_equal(r.flags, RELEASE_FLAGS);
+	r = toggle(&e, EV_FENCE, true, 12, T0 + 10004);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(e.term, 12);
+}
+
+static void test_shutdown_flags(void **state)
+{
+	const uint32_t prio[] = {200, 100};
+	struct election e;
+	struct election_actions r;
+
+	(void)state;
+	lone_leader(&e, 2, prio, true);
+	r = simple(&e, EV_SHUTDOWN, T0 + 700);
+	assert_int_equal(r.flags, RELEASE_FLAGS);
+	assert_true(r.resign);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(e.leader, -1);
+	assert_int_equal(e.term, 1);
+
+	init_node(&e, 2, prio, 0, true, 0, T0);
+	tick(&e, T0);
+	r = simple(&e, EV_SHUTDOWN, T0 + 10);
+	assert_int_equal(r.flags, ACT_SEND_HEARTBEAT);
+	assert_true(r.resign);
+	assert_int_equal(e.role, ROLE_INIT);
+	/* leaving at the very moment it would claim: it does not */
+	r = simple(&e, EV_SHUTDOWN, T0 + D);
+	assert_int_equal(r.flags & ACT_TAKE_VIPS, 0);
+	assert_int_not_equal(e.role, ROLE_LEADER);
+}
+
+static void test_witness_never_leads(void **state)
+{
+	const uint32_t prio[] = {100, 50, 0};
+	struct election w, e;
+	struct election_actions r;
+
+	(void)state;
+	/* a witness alone for 10 s */
+	init_node(&w, 3, prio, 2, true, 0, T0);
+	assert_int_equal(w.role, ROLE_WITNESS);
+	assert_int_equal(w.eff_priority, 0);
+	assert_int_equal(run_alone(&w, T0, T0 + 10000, NULL), ACT_SEND_HEARTBEAT);
+	assert_int_equal(w.role, ROLE_WITNESS);
+	r = set_priority(&w, 200, T0 + 10001);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(w.eff_priority, 0);
+	r = simple(&w, EV_STEP_DOWN, T0 + 10002);
+	assert_int_equal(r.result, -EINVAL);
+	/* it tracks the leader but stays a witness; its heartbeats never make it leader */
+	r = hear_raw(&w, 0, ROLE_LEADER, 4, 100, false, T0 + 10003);
+	assert_int_equal(r.flags, ACT_ROLE_CHANGED);
+	assert_int_equal(w.leader, 0);
+	assert_int_equal(w.role, ROLE_WITNESS);
+	assert_int_equal(w.term, 4);
+	r = hear_raw(&w, 0, ROLE_LEADER, 4, 100, true, T0 + 10004);
+	assert_int_equal(w.leader, -1);
+	assert_int_equal(run_alone(&w, T0 + 10005, T0 + 20000, NULL) & ACT_TAKE_VIPS, 0);
+	assert_int_equal(w.role, ROLE_WITNESS);
+
+	/* a witness peer is never eligible nor followed, whatever it says */
+	init_node(&e, 3, prio, 1, true, 0, T0);
+	tick(&e, T0);
+	for (uint64_t t = T0 + 5; t < T0 + D; t += IV) {
+		hear_raw(&e, 2, ROLE_LEADER, 1, 255, false, t);
+		assert_int_equal(e.leader, -1);
+		assert_int_equal(election_best_eligible(&e, t), 1);
+	}
+	r = tick(&e, T0 + D);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+	assert_int_equal(e.term, 2);
+}
+
+static void test_wakeup_deadlines(void **state)
+{
+	const uint32_t prio[] = {128, 200};
+	struct election e;
+	struct election_actions r;
+
+	(void)state;
+	/* follower: wakes exactly at the leader's death, off its heartbeat grid */
+	init_node(&e, 2, prio, 0, true, 0, T0);
+	tick(&e, T0);
+	r = hear_raw(&e, 1, ROLE_LEADER, 1, 200, false, T0 + 50);
+	assert_int_equal(r.wakeup_ms, T0 + IV);
+	r = tick(&e, T0 + IV);
+	r = tick(&e, T0 + 2 * IV);
+	r = tick(&e, T0 + 3 * IV);
+	assert_int_equal(r.wakeup_ms, T0 + 50 + D);
+	r = tick(&e, T0 + 50 + D);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+
+	/* not the best: waits 2*D + skew, skew = (256 - 128) * 200 / 256 = 100 */
+	init_node(&e, 2, prio, 0, true, 0, T0);
+	r = tick(&e, T0);
+	for (uint64_t t = T0; t < T0 + 2 * D + 100; t = r.wakeup_ms) {
+		if (t % IV == T0 % IV)
+			hear_raw(&e, 1, ROLE_FOLLOWER, 0, 200, false, t);
+		r = tick(&e, t);
+		/* not the best: follower at D, before anyone leads */
+		assert_int_equal(e.role, t < T0 + D ? ROLE_INIT : ROLE_FOLLOWER);
+		assert_int_equal(e.leader, -1);
+		assert_true(r.wakeup_ms <= T0 + 2 * D + 100);
+	}
+	assert_int_equal(r.wakeup_ms, T0 + 2 * D + 100);
+	r = tick(&e, T0 + 2 * D + 100);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+	assert_int_equal(e.term, 1);
+}
+
+static void test_heartbeat_cadence(void **state)
+{
+	const uint32_t prio[] = {100, 200};
+	struct election e;
+	struct election_actions r;
+	unsigned hbs = 0;
+
+	(void)state;
+	/* by its own wakeups: 50 in 10 s, claim included */
+	init_node(&e, 2, prio, 0, true, 0, T0);
+	run_alone(&e, T0, T0 + 9999, &hbs);
+	assert_int_equal(hbs, 50);
+	assert_int_equal(e.role, ROLE_LEADER);
+
+	/* every millisecond, with a leader heard off-grid: still 50 */
+	hbs = 0;
+	init_node(&e, 2, prio, 0, true, 0, T0);
+	for (uint64_t t = T0; t < T0 + 10000; t++) {
+		if (t % IV == 37)
+			hear_raw(&e, 1, ROLE_LEADER, 1, 200, false, t);
+		r = tick(&e, t);
+		hbs += !!(r.flags & ACT_SEND_HEARTBEAT);
+	}
+	assert_int_equal(hbs, 50);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+
+	/* late tick: no drift; long pause: one heartbeat, then a fresh schedule */
+	init_node(&e, 2, prio, 0, true, 0, T0);
+	tick(&e, T0);
+	r = tick(&e, T0 + 250);
+	assert_int_equal(r.flags & ACT_SEND_HEARTBEAT, ACT_SEND_HEARTBEAT);
+	assert_int_equal(r.wakeup_ms, T0 + 400);
+	r = tick(&e, T0 + 5000);
+	assert_int_equal(r.flags & ACT_SEND_HEARTBEAT, ACT_SEND_HEARTBEAT);
+	assert_int_equal(e.next_hb_ms, T0 + 5200);
+	r = tick(&e, T0 + 5001);
+	assert_int_equal(r.flags & ACT_SEND_HEARTBEAT, 0);
+	r = tick(&e, T0 + 5199);
+	assert_int_equal(r.flags & ACT_SEND_HEARTBEAT, 0);
+	r = tick(&e, T0 + 5200);
+	assert_int_equal(r.flags & ACT_SEND_HEARTBEAT, ACT_SEND_HEARTBEAT);
+}
+
+/* ------------------------------------------------------ randomized property */
+
+static uint64_t rnd(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* A random priority: 50..200, or also 0 (fault) when zero_ok. */
+static uint32_t pick_prio(uint64_t *seed, bool zero_ok)
+{
+	static const uint32_t choices[] = {0, 50, 100, 150, 200};
+
+	return zero_ok ? choices[rnd(seed) % 5] : choices[1 + rnd(seed) % 4];
+}
+
+/* Exactly one leader, of the highest priority among the eligible alive nodes, all agree. */
+static void check_settled(const struct sim *s, const uint32_t *prio, const bool *maint)
+{
+	uint32_t top = 0;
+	int leader = -1, n = 0, uniq = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->up[i] && !maint[i] && prio[i] > top)
+			top = prio[i];
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->up[i] && !maint[i] && prio[i] == top)
+			uniq++;
+		if (s->up[i] && s->el[i].role == ROLE_LEADER) {
+			leader = (int)i;
+			n++;
+		}
+	}
+	if (top == 0) {
+		assert_int_equal(n, 0);
+		return;
+	}
+	assert_int_equal(n, 1);
+	assert_int_equal(prio[leader], top);
+	assert_false(maint[leader]);
+	for (size_t i = 0; i < s->n && uniq == 1; i++) {
+		if (s->up[i] && !maint[i] && prio[i] == top)
+			assert_int_equal(leader, (int)i);
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->up[i])
+			assert_int_equal(s->el[i].leader, leader);
+	}
+}
+
+static void random_event(struct sim *s, uint64_t *seed, uint32_t *prio, bool *maint)
+{
+	size_t i = rnd(seed) % s->n;
+	struct election_event ev = {.type = EV_TICK};
+
+	switch (rnd(seed) % 4) {
+	case 0:
+		if (s->up[i]) {
+			s->up[i] = false;
+			return;
+		}
+		sim_start(s, i);
+		prio[i] = s->p[i].nodes[i].priority;
+		maint[i] = false;
+		return;
+	case 1:
+	case 2:
+		ev.type = EV_PRIORITY;
+		ev.priority = pick_prio(seed, true);
+		break;
+	default:
+		ev.type = EV_MAINTENANCE;
+		ev.on = !maint[i];
+		break;
+	}
+	if (!s->up[i])
+		return;
+	sim_event(s, i, &ev);
+	if (ev.type == EV_PRIORITY)
+		prio[i] = ev.priority;
+	else
+		maint[i] = ev.on;
+}
+
+static void property_run(uint64_t seed)
+{
+	uint32_t base[MAXN], prio[MAXN];
+	bool maint[MAXN] = {false};
+	struct sim s;
+
+	for (size_t i = 0; i < MAXN; i++)
+		base[i] = prio[i] = pick_prio(&seed, false);
+	sim_setup(&s, MAXN, base, NULL, true, (uint32_t)(rnd(&seed) % 2) * 300);
+	s.single = true; /* zero-latency delivery: never two leaders, not even briefly */
+	for (size_t i = 0; i < MAXN; i++) {
+		sim_run(&s, s.now + rnd(&seed) % 700);
+		sim_start(&s, i);
+	}
+	for (int round = 0; round < 60; round++) {
+		random_event(&s, &seed, prio, maint);
+		if (rnd(&seed) % 3) {
+			sim_run(&s, s.now + 1 + rnd(&seed) % D);
+			continue;
+		}
+		sim_run(&s, s.now + 2 * D);
+		check_settled(&s, prio, maint);
+	}
+	sim_run(&s, s.now + 2 * D);
+	check_settled(&s, prio, maint);
+}
+
+static void test_random_property(void **state)
 {
 	(void)state;
+	for (uint64_t run = 1; run <= 400; run++)
+		property_run(run * 7919);
 }
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {cmocka_unit_test(placeholder)};
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_alone_claims_at_dead_interval),
+	    cmocka_unit_test(test_two_start_together),
+	    cmocka_unit_test(test_leader_dies),
+	    cmocka_unit_test(test_restart_learns_term),
+	    cmocka_unit_test(test_preempt_on),
+	    cmocka_unit_test(test_preempt_off),
+	    cmocka_unit_test(test_preempt_delay),
+	    cmocka_unit_test(test_tie_higher_address_wins),
+	    cmocka_unit_test(test_resign_hands_over_at_once),
+	    cmocka_unit_test(test_step_down),
+	    cmocka_unit_test(test_two_leaders_heal),
+	    cmocka_unit_test(test_partition_heals),
+	    cmocka_unit_test(test_follows_better_leader),
+	    cmocka_unit_test(test_priority_zero_faults),
+	    cmocka_unit_test(test_maintenance),
+	    cmocka_unit_test(test_fence),
+	    cmocka_unit_test(test_shutdown_flags),
+	    cmocka_unit_test(test_witness_never_leads),
+	    cmocka_unit_test(test_wakeup_deadlines),
+	    cmocka_unit_test(test_heartbeat_cadence),
+	    cmocka_unit_test(test_random_property),
+	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
