@@ -1,2 +1,469 @@
-/* health.c: placeholder until implemented. */
-typedef int kcw_placeholder_health;
+/* health.c: drives the backends' HTTPS health checks on one CURLM wired into the event loop. */
+#include "health.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <curl/curl.h>
+
+#include "log.h"
+
+/* One backend: its own easy handle (reused: keeps the connection and TLS session) and schedule. */
+struct hcheck {
+	struct health *h;
+	size_t idx;
+	struct cfg_backend cfg;
+	CURL *easy;
+	struct curl_slist *connect_to;
+	struct loop_timer *timer;
+	char errbuf[CURL_ERROR_SIZE];
+	char *body;
+	size_t body_len, body_cap;
+	bool overflow;
+	bool in_flight;
+	bool tcp_up; /* curl waited for input: the TCP connect is done */
+	uint64_t started_ms;
+	uint64_t next_ms; /* when the next check is due */
+};
+
+struct health {
+	struct loop *loop;
+	CURLM *multi;
+	struct loop_timer *curl_timer; /* libcurl's own timeout wakeup */
+	health_result_cb cb;
+	void *arg;
+	bool running;
+	size_t n;
+	struct hcheck *c;
+};
+
+static void drain(struct health *h);
+
+/* --- libcurl <-> loop glue ---------------------------------------------------- */
+
+static void on_sock(void *arg, int fd, uint32_t events)
+{
+	struct health *h = arg;
+	int flags = 0, still;
+
+	if (events & EPOLLIN)
+		flags |= CURL_CSELECT_IN;
+	if (events & EPOLLOUT)
+		flags |= CURL_CSELECT_OUT;
+	if (events & (EPOLLERR | EPOLLHUP))
+		flags |= CURL_CSELECT_ERR;
+	curl_multi_socket_action(h->multi, fd, flags, &still);
+	drain(h);
+}
+
+static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct health *h = userp;
+	uint32_t ev = 0;
+	char *priv = NULL;
+	int rc;
+
+	/* A connecting socket is watched for output only: input means connected. */
+	if (what == CURL_POLL_IN && curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) == CURLE_OK &&
+	    priv)
+		((struct hcheck *)(void *)priv)->tcp_up = true;
+	if (what == CURL_POLL_REMOVE) {
+		if (socketp) {
+			loop_del_fd(h->loop, s);
+			curl_multi_assign(h->multi, s, NULL);
+		}
+		return 0;
+	}
+	if (what & CURL_POLL_IN)
+		ev |= EPOLLIN;
+	if (what & CURL_POLL_OUT)
+		ev |= EPOLLOUT;
+	if (socketp) {
+		rc = loop_mod_fd(h->loop, s, ev);
+	} else {
+		loop_del_fd(h->loop, s); /* a stale watcher of a reused fd number, if any */
+		rc = loop_add_fd(h->loop, s, ev, on_sock, h);
+		if (rc == 0)
+			curl_multi_assign(h->multi, s, h);
+	}
+	if (rc < 0) {
+		log_err("%s: watching fd %d: %s", __func__, (int)s, strerror(-rc));
+		return -1;
+	}
+	return 0;
+}
+
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct health *h = userp;
+
+	if (timeout_ms < 0) {
+		loop_timer_disarm(h->curl_timer);
+		return 0;
+	}
+	return loop_timer_arm(h->curl_timer, (uint64_t)timeout_ms) < 0 ? -1 : 0;
+}
+
+static void on_curl_timer(void *arg)
+{
+	struct health *h = arg;
+	int still;
+
+	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+	drain(h);
+}
+
+static curl_socket_t open_sock(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	int fd = socket(a->family, a->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->protocol);
+
+	return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct hcheck *c = arg;
+	size_t len = size * nmemb, cap;
+	char *p;
+
+	if (len > HEALTH_BODY_MAX - c->body_len) {
+		c->overflow = true;
+		return 0; /* ends the transfer with CURLE_WRITE_ERROR */
+	}
+	if (c->body_len + len > c->body_cap) {
+		cap = c->body_cap ? c->body_cap : 4096;
+		while (cap < c->body_len + len)
+			cap *= 2;
+		if (cap > HEALTH_BODY_MAX)
+			cap = HEALTH_BODY_MAX;
+		p = realloc(c->body, cap);
+		if (!p)
+			return 0;
+		c->body = p;
+		c->body_cap = cap;
+	}
+	memcpy(c->body + c->body_len, data, len);
+	c->body_len += len;
+	return len;
+}
+
+/* --- one check ---------------------------------------------------------------- */
+
+static long info_long(CURL *e, CURLINFO what)
+{
+	long v = 0;
+
+	curl_easy_getinfo(e, what, &v);
+	return v;
+}
+
+static curl_off_t info_off(CURL *e, CURLINFO what)
+{
+	curl_off_t v = 0;
+
+	curl_easy_getinfo(e, what, &v);
+	return v;
+}
+
+/*
+ * How far the transfer got. Curl (7.87+) sets the connect time only once TLS
+ * is done too, so the TCP step is seen in sock_cb; the pretransfer time is set
+ * once the request could be sent (also on a reused connection).
+ */
+static enum health_phase phase_of(struct hcheck *c)
+{
+	if (info_off(c->easy, CURLINFO_PRETRANSFER_TIME_T) > 0)
+		return HEALTH_PHASE_RESPONSE;
+	if (c->tcp_up || info_off(c->easy, CURLINFO_CONNECT_TIME_T) > 0)
+		return strncmp(c->cfg.url, "https:", 6) == 0 ? HEALTH_PHASE_TLS
+							     : HEALTH_PHASE_RESPONSE;
+	return HEALTH_PHASE_CONNECT;
+}
+
+static void finish(struct hcheck *c, CURLcode code)
+{
+	struct health *h = c->h;
+	struct health_result r = {0};
+	struct health_input in = {0};
+	uint64_t elapsed = loop_now_ms() - c->started_ms;
+
+	in.curl_code = (int)code;
+	in.errbuf = c->errbuf;
+	in.os_errno = (int)info_long(c->easy, CURLINFO_OS_ERRNO);
+	in.phase = phase_of(c);
+	in.http_code = info_long(c->easy, CURLINFO_RESPONSE_CODE);
+	in.body = c->body;
+	in.body_len = c->body_len;
+	in.body_overflow = c->overflow;
+	in.timeout_ms = c->cfg.timeout_ms;
+	curl_multi_remove_handle(h->multi, c->easy);
+	c->in_flight = false;
+	r.up = healthclass_classify(&c->cfg, &in, r.reason, sizeof(r.reason));
+	r.http_code = in.http_code;
+	r.latency_ms = elapsed > UINT32_MAX ? UINT32_MAX : (uint32_t)elapsed;
+	log_debug("health %s: %s%s%s (%u ms)", c->cfg.name, r.up ? "up" : "down", r.up ? "" : ": ",
+		  r.reason, r.latency_ms);
+	h->cb(h->arg, c->idx, &r);
+}
+
+static void drain(struct health *h)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(h->multi, &left))) {
+		CURL *easy = msg->easy_handle;
+		CURLcode code = msg->data.result;
+		struct hcheck *c;
+		char *priv = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		c = (struct hcheck *)(void *)priv;
+		if (c && c->in_flight)
+			finish(c, code);
+	}
+}
+
+static void start_check(struct hcheck *c, uint64_t now_ms)
+{
+	struct health *h = c->h;
+	struct health_result r = {0};
+	CURLMcode rc;
+
+	c->body_len = 0;
+	c->overflow = false;
+	c->tcp_up = false;
+	c->errbuf[0] = '\0';
+	c->started_ms = now_ms;
+	rc = curl_multi_add_handle(h->multi, c->easy);
+	if (rc == CURLM_OK) {
+		c->in_flight = true;
+		return;
+	}
+	log_err("%s: %s: %s", __func__, c->cfg.name, curl_multi_strerror(rc));
+	snprintf(r.reason, sizeof(r.reason), "check could not start: %s", curl_multi_strerror(rc));
+	h->cb(h->arg, c->idx, &r);
+}
+
+static void on_check_timer(void *arg)
+{
+	struct hcheck *c = arg;
+	uint64_t now = loop_now_ms();
+
+	if (!c->h->running)
+		return;
+	c->next_ms += c->cfg.interval_ms;
+	if (c->next_ms <= now)
+		c->next_ms = now + c->cfg.interval_ms;
+	loop_timer_arm_at(c->timer, c->next_ms);
+	if (c->in_flight) {
+		log_debug("health %s: previous check still running, round skipped", c->cfg.name);
+		return;
+	}
+	start_check(c, now);
+}
+
+/* --- setup -------------------------------------------------------------------- */
+
+static int set_connect_to(struct hcheck *c)
+{
+	char addr[ADDR_STRLEN], line[ADDR_STRLEN + 16];
+	const struct cfg_backend *b = &c->cfg;
+
+	if (!b->has_connect_to)
+		return 0;
+	addr_str(&b->connect_addr, addr, sizeof(addr));
+	/* Empty host and port match the URL's: SNI and Host stay the URL's name. */
+	if (b->connect_addr.family == AF_INET6)
+		snprintf(line, sizeof(line), "::[%s]:%u", addr, (unsigned)b->connect_port);
+	else
+		snprintf(line, sizeof(line), "::%s:%u", addr, (unsigned)b->connect_port);
+	c->connect_to = curl_slist_append(NULL, line);
+	if (!c->connect_to)
+		return -ENOMEM;
+	return curl_easy_setopt(c->easy, CURLOPT_CONNECT_TO, c->connect_to) == CURLE_OK ? 0
+											: -EINVAL;
+}
+
+static int setup_easy(struct hcheck *c)
+{
+	const struct cfg_backend *b = &c->cfg;
+	CURL *e = c->easy;
+	CURLcode rc = CURLE_OK;
+
+	rc |= curl_easy_setopt(e, CURLOPT_URL, b->url);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	rc |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+	rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)b->timeout_ms);
+	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)b->timeout_ms);
+	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (b->ca_file[0])
+		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, b->ca_file);
+	if (b->client_cert[0])
+		rc |= curl_easy_setopt(e, CURLOPT_SSLCERT, b->client_cert);
+	if (b->client_key[0])
+		rc |= curl_easy_setopt(e, CURLOPT_SSLKEY, b->client_key);
+	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, "kcwatch health check");
+	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
+	rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+	rc |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_sock);
+	if (rc != CURLE_OK)
+		return -EINVAL;
+	return set_connect_to(c);
+}
+
+static int setup_multi(struct health *h)
+{
+	CURLMcode rc = CURLM_OK;
+
+	h->multi = curl_multi_init();
+	if (!h->multi)
+		return -ENOMEM;
+	rc |= curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	rc |= curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	rc |= curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	rc |= curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	if (rc != CURLM_OK)
+		return -EINVAL;
+	h->curl_timer = loop_timer_new(h->loop, on_curl_timer, h);
+	return h->curl_timer ? 0 : -errno;
+}
+
+static int setup_check(struct health *h, size_t i, const struct cfg_backend *b)
+{
+	struct hcheck *c = &h->c[i];
+
+	c->h = h;
+	c->idx = i;
+	c->cfg = *b;
+	if (c->cfg.interval_ms == 0)
+		c->cfg.interval_ms = 2000;
+	c->easy = curl_easy_init();
+	if (!c->easy)
+		return -ENOMEM;
+	c->timer = loop_timer_new(h->loop, on_check_timer, c);
+	if (!c->timer)
+		return -errno;
+	return setup_easy(c);
+}
+
+struct health *health_new(struct loop *l, const struct cfg_backend *b, size_t n,
+			  health_result_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct health *h;
+	int rc;
+
+	if (err && errlen)
+		err[0] = '\0';
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "health: curl_global_init failed");
+		return NULL;
+	}
+	h = calloc(1, sizeof(*h));
+	if (h)
+		h->c = calloc(n ? n : 1, sizeof(*h->c));
+	if (!h || !h->c) {
+		free(h);
+		curl_global_cleanup();
+		snprintf(err, errlen, "health: out of memory");
+		return NULL;
+	}
+	h->loop = l;
+	h->cb = cb;
+	h->arg = arg;
+	h->n = n;
+	rc = setup_multi(h);
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = setup_check(h, i, &b[i]);
+		if (rc < 0)
+			snprintf(err, errlen, "health: backend %s: %s", b[i].name, strerror(-rc));
+	}
+	if (rc < 0) {
+		if (err && errlen && !err[0])
+			snprintf(err, errlen, "health: libcurl setup: %s", strerror(-rc));
+		health_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int health_start(struct health *h)
+{
+	uint64_t now = loop_now_ms();
+	int rc;
+
+	if (h->running)
+		return 0;
+	h->running = true;
+	for (size_t i = 0; i < h->n; i++) {
+		/* Due now: on_check_timer advances next_ms by one interval from here. */
+		h->c[i].next_ms = now - h->c[i].cfg.interval_ms;
+		rc = loop_timer_arm(h->c[i].timer, 0);
+		if (rc < 0) {
+			log_err("%s: %s: %s", __func__, h->c[i].cfg.name, strerror(-rc));
+			health_stop(h);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+void health_stop(struct health *h)
+{
+	if (!h)
+		return;
+	h->running = false;
+	for (size_t i = 0; i < h->n; i++) {
+		struct hcheck *c = &h->c[i];
+
+		if (c->timer)
+			loop_timer_disarm(c->timer);
+		if (c->in_flight) {
+			curl_multi_remove_handle(h->multi, c->easy);
+			c->in_flight = false;
+		}
+	}
+	if (h->curl_timer)
+		loop_timer_disarm(h->curl_timer);
+}
+
+bool health_running(const struct health *h)
+{
+	return h && h->running;
+}
+
+void health_free(struct health *h)
+{
+	if (!h)
+		return;
+	health_stop(h);
+	if (h->multi)
+		curl_multi_cleanup(h->multi);
+	for (size_t i = 0; i < h->n; i++) {
+		struct hcheck *c = &h->c[i];
+
+		if (c->easy)
+			curl_easy_cleanup(c->easy);
+		curl_slist_free_all(c->connect_to);
+		loop_timer_free(c->timer);
+		free(c->body);
+	}
+	loop_timer_free(h->curl_timer);
+	free(h->c);
+	free(h);
+	curl_global_cleanup();
+}
