@@ -1,2 +1,784 @@
-/* dns.c: placeholder until implemented. */
-typedef int kcw_placeholder_dns;
+/* dns.c: the DNS updater driver: non-blocking UDP exchanges with named on the event loop. */
+#include "dns.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "daemon/config.h"
+#include "fence.h"
+#include "log.h"
+#include "loop.h"
+#include "tsigkey.h"
+#include "update.h"
+
+_Static_assert(DNS_RESULTS == DNSR_COUNT, "dns.h DNS_RESULTS must match update.h DNSR_COUNT");
+
+#define BACKOFF_BASE_MS 250u
+#define BACKOFF_CAP_MS	5000u
+#define NAME_BUF	(LDNS_MAX_DOMAINLEN + 16)
+#define FENCE_RRS_MAX	8
+#define RESULT_MAX	(DNSMSG_REASON_MAX + 96)
+
+enum dns_op { OP_NONE = 0, OP_READ, OP_UPDATE, OP_QUERY };
+
+struct dns_updater {
+	struct loop *loop;
+	struct cfg_dns cfg;
+	char name[NAME_BUF];	   /* as configured, no trailing dot */
+	char fence_name[NAME_BUF]; /* "_kcwatch.<name>." */
+	char server[ADDR_STRLEN + 8];
+	struct tsig_key key;
+	bool has_key;
+	dns_fence_cb cb;
+	void *cb_arg;
+	/* role and target */
+	bool leader;
+	uint64_t term;
+	char node[FENCE_NODE_MAX];
+	bool has_v4, has_v6;
+	struct kcw_addr v4, v6;
+	/* fence */
+	struct fence_state fence;
+	ldns_rr_list *fence_rrs; /* TXT RRset as last read or written */
+	/* pending work; an exchange takes its item and gives it back on failure */
+	bool need_read, need_update, need_query;
+	/* the exchange in flight */
+	enum dns_op op;
+	int fd;
+	struct dnsmsg_req req;
+	struct fence_value writing;
+	char writing_text[FENCE_TEXT_MAX];
+	char ignored[96]; /* why the last datagram was ignored */
+	struct loop_timer *io_timer, *retry_timer, *renew_timer, *reconcile_timer;
+	unsigned failures;
+	unsigned prereq_streak;
+	bool backing_off;
+	uint64_t rng;
+	char logged[DNSMSG_REASON_MAX]; /* last failure logged (each is logged once) */
+	/* status */
+	char served[160];
+	char written[160]; /* addresses of the last successful update */
+	char last_result[RESULT_MAX];
+	bool fence_seen; /* the fence was read or written at least once */
+	bool updated;
+	uint64_t last_update_ms;
+	struct dns_counters counters;
+};
+
+static void kick(struct dns_updater *d);
+
+static void set_result(struct dns_updater *d, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void set_result(struct dns_updater *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->last_result, sizeof(d->last_result), fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t rng_next(struct dns_updater *d)
+{
+	uint64_t x = d->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	d->rng = x;
+	return x * 0x2545F4914F6CDD1DULL;
+}
+
+static uint16_t new_id(struct dns_updater *d)
+{
+	uint16_t id;
+
+	if (getrandom(&id, sizeof(id), GRND_NONBLOCK) != (ssize_t)sizeof(id))
+		id = (uint16_t)(rng_next(d) >> 48);
+	return id;
+}
+
+/* Capped exponential backoff with equal jitter: [delay/2, delay]. */
+static uint64_t backoff_ms(struct dns_updater *d)
+{
+	unsigned shift = d->failures < 6 ? d->failures : 6;
+	uint64_t delay = (uint64_t)BACKOFF_BASE_MS << shift;
+
+	if (delay > BACKOFF_CAP_MS)
+		delay = BACKOFF_CAP_MS;
+	return delay / 2 + rng_next(d) % (delay / 2 + 1);
+}
+
+static void addrs_text(const struct dns_updater *d, char *buf, size_t len)
+{
+	char a[ADDR_STRLEN], b[ADDR_STRLEN];
+
+	if (d->has_v4 && d->has_v6)
+		snprintf(buf, len, "A %s AAAA %s", addr_str(&d->v4, a, sizeof(a)),
+			 addr_str(&d->v6, b, sizeof(b)));
+	else if (d->has_v4 || d->has_v6)
+		snprintf(buf, len, "%s %s", d->has_v4 ? "A" : "AAAA",
+			 addr_str(d->has_v4 ? &d->v4 : &d->v6, a, sizeof(a)));
+	else
+		snprintf(buf, len, "none");
+}
+
+static void exchange_close(struct dns_updater *d)
+{
+	if (d->fd >= 0) {
+		loop_del_fd(d->loop, d->fd);
+		close(d->fd);
+		d->fd = -1;
+	}
+	loop_timer_disarm(d->io_timer);
+	dnsmsg_req_free(&d->req);
+	d->op = OP_NONE;
+}
+
+/* Gives the work item of a failed exchange back. */
+static void requeue(struct dns_updater *d, enum dns_op op)
+{
+	if (op == OP_READ)
+		d->need_read = true;
+	else if (op == OP_UPDATE)
+		d->need_update = true;
+	else if (op == OP_QUERY)
+		d->need_query = true;
+}
+
+static void backoff(struct dns_updater *d)
+{
+	uint64_t delay = backoff_ms(d);
+
+	d->failures++;
+	d->backing_off = true;
+	loop_timer_arm(d->retry_timer, delay);
+	log_debug("%s: retry in %" PRIu64 " ms", __func__, delay);
+}
+
+static const char *op_name(enum dns_op op)
+{
+	return op == OP_READ ? "fence read" : op == OP_UPDATE ? "update" : "query";
+}
+
+/* A failed exchange: count, record, log once per distinct reason, retry later. */
+static void exchange_failed(struct dns_updater *d, enum dns_op op, enum dnsmsg_result r,
+			    const char *reason)
+{
+	bool actionable =
+	    r == DNSR_TSIG || r == DNSR_NOTAUTH || r == DNSR_REFUSED || r == DNSR_OTHER;
+
+	if (op == OP_UPDATE)
+		d->counters.updates[r]++;
+	requeue(d, op);
+	set_result(d, "error: %s: %s", op_name(op), reason);
+	if (strcmp(d->logged, reason) != 0) {
+		snprintf(d->logged, sizeof(d->logged), "%s", reason);
+		if (actionable)
+			log_err("%s: %s %s: %s", __func__, d->name, op_name(op), reason);
+		else
+			log_warn("%s: %s %s: %s (retrying)", __func__, d->name, op_name(op),
+				 reason);
+	} else {
+		log_debug("%s: %s %s: %s", __func__, d->name, op_name(op), reason);
+	}
+	backoff(d);
+}
+
+static void succeeded(struct dns_updater *d)
+{
+	if (d->logged[0])
+		log_notice("%s: %s: server answers again", __func__, d->name);
+	d->failures = 0;
+	d->logged[0] = '\0';
+}
+
+static void report_stale(struct dns_updater *d)
+{
+	uint64_t ft = d->fence.stale_term;
+
+	d->counters.stale++;
+	d->leader = false;
+	d->need_update = d->need_query = false;
+	loop_timer_disarm(d->reconcile_timer);
+	set_result(d, "stale: fence term %" PRIu64 " above own term %" PRIu64, ft, d->term);
+	log_err("%s: %s: stale: fence %s holds term %" PRIu64 " (node %s) above own term %" PRIu64
+		"; leaving leadership",
+		__func__, d->name, d->fence_name, ft, d->fence.cur.node, d->term);
+	loop_timer_arm(d->renew_timer, d->cfg.fence_renew_ms);
+	if (d->cb)
+		d->cb(d->cb_arg, true, ft);
+}
+
+static void report_unfenced(struct dns_updater *d)
+{
+	uint64_t ft = d->fence.cur.term;
+
+	set_result(d, "unfenced: fence term %" PRIu64 " quiet for %u ms", ft,
+		   FENCE_QUIET_RENEWALS * d->cfg.fence_renew_ms);
+	log_notice("%s: %s: fence term %" PRIu64 " unchanged for %u ms (or below ours): "
+		   "may lead again",
+		   __func__, d->name, ft, FENCE_QUIET_RENEWALS * d->cfg.fence_renew_ms);
+	if (d->leader)
+		d->need_update = true; /* leading with a term not below the fence's */
+	else
+		loop_timer_disarm(d->renew_timer);
+	if (d->cb)
+		d->cb(d->cb_arg, false, ft);
+	kick(d);
+}
+
+static void handle_read(struct dns_updater *d, struct dnsmsg_answer *a)
+{
+	char texts[FENCE_RRS_MAX][DNSMSG_TXT_MAX];
+	const char *ptrs[FENCE_RRS_MAX];
+	size_t n = dnsmsg_txt_texts(a->rrs, texts, FENCE_RRS_MAX);
+	enum fence_verdict v;
+
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = texts[i];
+	ldns_rr_list_deep_free(d->fence_rrs);
+	d->fence_rrs = a->rrs;
+	a->rrs = NULL;
+	d->fence_seen = true;
+	d->counters.reads++;
+	succeeded(d);
+	v = fence_on_read(&d->fence, ptrs, n, loop_now_ms());
+	if (d->fence.garbage)
+		log_warn("%s: %s: fence %s holds text that is not \"term=N node=NAME seq=K\"; "
+			 "it will be overwritten",
+			 __func__, d->name, d->fence_name);
+	log_debug("%s: fence %s: %zu record(s), term %" PRIu64 ", verdict %d", __func__,
+		  d->fence_name, n, d->fence.cur.term, (int)v);
+	switch (v) {
+	case FENCE_WRITE:
+		d->need_update = true;
+		break;
+	case FENCE_STALE:
+		report_stale(d);
+		return;
+	case FENCE_UNFENCED:
+		report_unfenced(d);
+		return;
+	default:
+		if (d->fence.stale) { /* re-read every renew, and when the quiet period ends */
+			uint64_t at = loop_now_ms() + d->cfg.fence_renew_ms;
+			uint64_t quiet = fence_quiet_at(&d->fence);
+
+			loop_timer_arm_at(d->renew_timer, quiet && quiet < at ? quiet : at);
+		}
+		break;
+	}
+	kick(d);
+}
+
+static void handle_update(struct dns_updater *d, struct dnsmsg_answer *a)
+{
+	char t[160];
+	ldns_rr_list *rrs;
+
+	d->counters.updates[a->result]++;
+	if (a->result == DNSR_PREREQ) {
+		char rc[DNSMSG_REASON_MAX];
+
+		dnsmsg_explain(a, d->cfg.zone, d->server, rc, sizeof(rc));
+		fence_on_prereq_failed(&d->fence);
+		d->need_read = d->need_update = true;
+		set_result(d, "retry: %s; re-reading it", rc);
+		log_notice("%s: %s: %s; re-reading it", __func__, d->name, rc);
+		if (d->prereq_streak++ > 0)
+			backoff(d); /* changing again and again: do not spin */
+		else
+			kick(d);
+		return;
+	}
+	succeeded(d);
+	d->prereq_streak = 0;
+	d->updated = true;
+	d->last_update_ms = loop_now_ms();
+	d->need_query = true;
+	addrs_text(d, t, sizeof(t));
+	if (d->cfg.fence) {
+		fence_on_written(&d->fence, &d->writing);
+		d->fence_seen = true;
+		rrs = dnsmsg_fence_rrset(d->fence_name, d->writing_text, d->cfg.ttl);
+		ldns_rr_list_deep_free(d->fence_rrs);
+		d->fence_rrs = rrs;
+		if (!rrs) /* out of memory: the next update reads the fence first */
+			fence_on_prereq_failed(&d->fence);
+		set_result(d, "updated: %s (fence %s)", t, d->writing_text);
+	} else {
+		set_result(d, "updated: %s", t);
+	}
+	if (strcmp(t, d->written) != 0) /* fence renewals are routine: debug only */
+		log_info("%s: %s -> %s%s%s", __func__, d->name, t, d->cfg.fence ? ", fence " : "",
+			 d->cfg.fence ? d->writing_text : "");
+	else
+		log_debug("%s: %s: fence renewed: %s", __func__, d->name, d->writing_text);
+	snprintf(d->written, sizeof(d->written), "%s", t);
+	kick(d);
+}
+
+static void handle_query(struct dns_updater *d, struct dnsmsg_answer *a)
+{
+	const struct kcw_addr *v4 = d->has_v4 ? &d->v4 : NULL, *v6 = d->has_v6 ? &d->v6 : NULL;
+
+	d->counters.queries++;
+	succeeded(d);
+	dnsmsg_addrs_text(a->rrs, d->served, sizeof(d->served));
+	if (d->leader && (v4 || v6) && !dnsmsg_addrs_match(a->rrs, v4, v6)) {
+		char t[160];
+
+		addrs_text(d, t, sizeof(t));
+		log_info("%s: %s: server has %s, target %s: updating", __func__, d->name, d->served,
+			 t);
+		d->need_update = true;
+	}
+	kick(d);
+}
+
+static void handle_answer(struct dns_updater *d, enum dns_op op, struct dnsmsg_answer *a)
+{
+	char reason[DNSMSG_REASON_MAX];
+
+	if (a->result != DNSR_OK && !(op == OP_UPDATE && a->result == DNSR_PREREQ)) {
+		dnsmsg_explain(a, d->cfg.zone, d->server, reason, sizeof(reason));
+		exchange_failed(d, op, a->result, reason);
+		return;
+	}
+	if (op == OP_READ)
+		handle_read(d, a);
+	else if (op == OP_UPDATE)
+		handle_update(d, a);
+	else
+		handle_query(d, a);
+}
+
+static void on_io(void *arg, int fd, uint32_t events)
+{
+	struct dns_updater *d = arg;
+	uint8_t buf[4096];
+
+	for (;;) {
+		struct dnsmsg_answer a;
+		enum dns_op op = d->op;
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		char reason[DNSMSG_REASON_MAX];
+		int ret;
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0) {
+			int err = errno;
+
+			snprintf(reason, sizeof(reason), "%s: %s%s", d->server, strerror(err),
+				 err == ECONNREFUSED ? " (named not running?)" : "");
+			exchange_close(d);
+			exchange_failed(d, op, DNSR_NETWORK, reason);
+			return;
+		}
+		ret = dnsmsg_parse_answer(&d->req, buf, (size_t)n, &a);
+		if (ret < 0) {
+			snprintf(d->ignored, sizeof(d->ignored), "%s",
+				 ret == -ESRCH ? "an answer to another message"
+					       : "a malformed packet");
+			log_debug("%s: ignored %s from %s", __func__, d->ignored, d->server);
+			continue;
+		}
+		exchange_close(d);
+		handle_answer(d, op, &a);
+		dnsmsg_answer_clear(&a);
+		return;
+	}
+}
+
+static void on_io_timeout(void *arg)
+{
+	struct dns_updater *d = arg;
+	enum dns_op op = d->op;
+	char reason[DNSMSG_REASON_MAX];
+
+	if (op == OP_NONE)
+		return;
+	snprintf(reason, sizeof(reason), "no answer from %s within %u ms (timeout)%s%s", d->server,
+		 d->cfg.timeout_ms, d->ignored[0] ? "; ignored " : "", d->ignored);
+	exchange_close(d);
+	exchange_failed(d, op, DNSR_TIMEOUT, reason);
+}
+
+/* Builds the message for op into d->req. */
+static int build(struct dns_updater *d, enum dns_op op, char *err, size_t errlen)
+{
+	const struct tsig_key *key = d->has_key ? &d->key : NULL;
+	struct dnsmsg_update u = {
+	    .zone = d->cfg.zone,
+	    .name = d->name,
+	    .ttl = d->cfg.ttl,
+	    .v4 = d->has_v4 ? &d->v4 : NULL,
+	    .v6 = d->has_v6 ? &d->v6 : NULL,
+	    .fence = d->cfg.fence,
+	    .fence_read = d->fence_rrs,
+	    .fence_text = d->writing_text,
+	};
+	int ret;
+
+	if (op == OP_READ)
+		return dnsmsg_build_query(d->fence_name, LDNS_RR_TYPE_TXT, key, new_id(d), &d->req,
+					  err, errlen);
+	if (op == OP_QUERY)
+		return dnsmsg_build_query(d->name, LDNS_RR_TYPE_ANY, key, new_id(d), &d->req, err,
+					  errlen);
+	if (d->cfg.fence) {
+		fence_next(&d->fence, &d->writing);
+		ret = fence_format(&d->writing, d->writing_text, sizeof(d->writing_text));
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot write node name '%s' into the fence",
+				 d->node);
+			return ret;
+		}
+	}
+	return dnsmsg_build_update(&u, key, new_id(d), &d->req, err, errlen);
+}
+
+static int open_socket(struct dns_updater *d)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = addr_to_sockaddr(&d->cfg.server, d->cfg.port, &ss);
+	int fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	ret = loop_add_fd(d->loop, fd, EPOLLIN, on_io, d);
+	if (ret < 0) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
+static void exchange_start(struct dns_updater *d, enum dns_op op)
+{
+	char err[DNSMSG_REASON_MAX];
+	ssize_t n;
+	int ret;
+
+	d->ignored[0] = '\0';
+	ret = build(d, op, err, sizeof(err));
+	if (ret < 0) {
+		exchange_failed(d, op, DNSR_OTHER, err);
+		return;
+	}
+	d->op = op;
+	d->fd = open_socket(d);
+	if (d->fd < 0) {
+		snprintf(err, sizeof(err), "socket to %s: %s", d->server, strerror(-d->fd));
+		d->fd = -1;
+		exchange_close(d);
+		exchange_failed(d, op, DNSR_NETWORK, err);
+		return;
+	}
+	n = send(d->fd, d->req.wire, d->req.len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (n != (ssize_t)d->req.len) {
+		snprintf(err, sizeof(err), "send to %s: %s", d->server,
+			 n < 0 ? strerror(errno) : "short write");
+		exchange_close(d);
+		exchange_failed(d, op, DNSR_NETWORK, err);
+		return;
+	}
+	loop_timer_arm(d->io_timer, d->cfg.timeout_ms);
+	log_debug("%s: %s sent to %s (id %u, %zu bytes)", __func__, op_name(op), d->server,
+		  d->req.id, d->req.len);
+}
+
+/* Starts the next exchange when none is in flight: fence read, update, query. */
+static void kick(struct dns_updater *d)
+{
+	if (d->op != OP_NONE || d->backing_off)
+		return;
+	if (d->leader && d->cfg.fence && d->need_update && !d->fence.known)
+		d->need_read = true;
+	if (d->leader && !d->cfg.fence && !d->has_v4 && !d->has_v6)
+		d->need_update = false; /* nothing to write */
+	if (!d->leader && !d->fence.stale)
+		d->need_read = d->need_update = d->need_query = false;
+	if (d->need_read && (d->leader || d->fence.stale)) {
+		d->need_read = false;
+		exchange_start(d, OP_READ);
+	} else if (d->leader && d->need_update) {
+		d->need_update = false;
+		exchange_start(d, OP_UPDATE);
+	} else if (d->leader && d->need_query) {
+		d->need_query = false;
+		if (d->has_v4 || d->has_v6)
+			exchange_start(d, OP_QUERY);
+	}
+}
+
+static void on_retry(void *arg)
+{
+	struct dns_updater *d = arg;
+
+	d->backing_off = false;
+	kick(d);
+}
+
+/* Leader: renew the fence. Stale: re-read it. */
+static void on_renew(void *arg)
+{
+	struct dns_updater *d = arg;
+
+	if (d->leader && d->cfg.fence) {
+		d->need_update = true;
+		loop_timer_arm(d->renew_timer, d->cfg.fence_renew_ms);
+	} else if (d->fence.stale) {
+		d->need_read = true;
+		loop_timer_arm(d->renew_timer, d->cfg.fence_renew_ms);
+	}
+	kick(d);
+}
+
+static void on_reconcile(void *arg)
+{
+	struct dns_updater *d = arg;
+
+	if (!d->leader)
+		return;
+	d->need_query = true;
+	loop_timer_arm(d->reconcile_timer, (uint64_t)d->cfg.ttl * 1000u);
+	kick(d);
+}
+
+void dns_set_leader(struct dns_updater *d, bool leader, uint64_t term, const char *node)
+{
+	if (leader && d->leader && term == d->term)
+		return;
+	if (!leader && !d->leader)
+		return;
+	if (d->op != OP_NONE && !(d->op == OP_READ && !leader && d->fence.stale))
+		exchange_close(d);
+	d->leader = leader;
+	d->need_update = d->need_query = false;
+	if (!leader) {
+		fence_resign(&d->fence);
+		loop_timer_disarm(d->reconcile_timer);
+		if (!d->fence.stale) {
+			loop_timer_disarm(d->renew_timer);
+			loop_timer_disarm(d->retry_timer);
+			d->backing_off = false;
+			d->need_read = false;
+		}
+		log_info("%s: %s: not leader: no more updates", __func__, d->name);
+		return;
+	}
+	d->term = term;
+	snprintf(d->node, sizeof(d->node), "%s", node ? node : "");
+	fence_lead(&d->fence, term, d->node);
+	d->need_read = d->cfg.fence;
+	d->need_update = true;
+	d->failures = 0;
+	d->prereq_streak = 0;
+	d->backing_off = false;
+	loop_timer_disarm(d->retry_timer);
+	if (d->cfg.fence)
+		loop_timer_arm(d->renew_timer, d->cfg.fence_renew_ms);
+	loop_timer_arm(d->reconcile_timer, (uint64_t)d->cfg.ttl * 1000u);
+	log_info("%s: %s: leader with term %" PRIu64 "%s", __func__, d->name, term,
+		 d->cfg.fence ? ": reading the fence first" : "");
+	kick(d);
+}
+
+void dns_set_target(struct dns_updater *d, const struct kcw_addr *v4, const struct kcw_addr *v6)
+{
+	bool same = (v4 != NULL) == d->has_v4 && (v6 != NULL) == d->has_v6 &&
+		    (!v4 || addr_eq(v4, &d->v4)) && (!v6 || addr_eq(v6, &d->v6));
+
+	if (same)
+		return;
+	d->has_v4 = v4 && v4->family == AF_INET;
+	d->has_v6 = v6 && v6->family == AF_INET6;
+	memset(&d->v4, 0, sizeof(d->v4));
+	memset(&d->v6, 0, sizeof(d->v6));
+	if (d->has_v4)
+		d->v4 = *v4;
+	if (d->has_v6)
+		d->v6 = *v6;
+	if (d->leader) {
+		d->need_update = true;
+		kick(d);
+	}
+}
+
+/* Checks cfg and fills the names of d; 0 or -EINVAL with err. */
+static int setup_names(struct dns_updater *d, const struct cfg_dns *cfg, char *err, size_t len)
+{
+	char a[ADDR_STRLEN], fz[NAME_BUF];
+	size_t n = strlen(cfg->name), zl = strlen(cfg->zone);
+
+	if (!cfg->enabled || n == 0 || zl == 0 || n >= sizeof(d->name) - 1 || cfg->ttl == 0 ||
+	    cfg->timeout_ms == 0 || cfg->port == 0 || (cfg->fence && cfg->fence_renew_ms == 0) ||
+	    (cfg->server.family != AF_INET && cfg->server.family != AF_INET6)) {
+		snprintf(err, len,
+			 "dns: incomplete configuration (server, zone, name, ttl, timeout "
+			 "and fence-renew are needed)");
+		return -EINVAL;
+	}
+	snprintf(d->name, sizeof(d->name), "%s", cfg->name);
+	if (d->name[n - 1] == '.')
+		d->name[n - 1] = '\0';
+	snprintf(fz, sizeof(fz), "%s", cfg->zone);
+	if (fz[zl - 1] == '.')
+		fz[zl - 1] = '\0';
+	n = strlen(d->name);
+	zl = strlen(fz);
+	if (!(n == zl || (n > zl && d->name[n - zl - 1] == '.')) ||
+	    strcasecmp(d->name + n - zl, fz) != 0) {
+		snprintf(err, len, "dns: name %s is not inside zone %s", cfg->name, cfg->zone);
+		return -EINVAL;
+	}
+	if (dnsmsg_fence_name(d->name, d->fence_name, sizeof(d->fence_name)) < 0) {
+		snprintf(err, len, "dns: name %s too long for the fence record", cfg->name);
+		return -EINVAL;
+	}
+	snprintf(d->server, sizeof(d->server), "%s#%u", addr_str(&cfg->server, a, sizeof(a)),
+		 (unsigned)cfg->port);
+	return 0;
+}
+
+static int load_key(struct dns_updater *d, const char *config_dir, char *err, size_t len)
+{
+	const char *f = d->cfg.tsig_key_file;
+	char path[PATH_MAX];
+
+	if (!f[0]) {
+		log_notice("%s: no tsig-key-file: DNS messages are not signed", __func__);
+		return 0;
+	}
+	if (f[0] != '/' && config_dir && config_dir[0]) {
+		if (snprintf(path, sizeof(path), "%s/%s", config_dir, f) >= (int)sizeof(path)) {
+			snprintf(err, len, "%s/%s: path too long", config_dir, f);
+			return -ENAMETOOLONG;
+		}
+		f = path;
+	}
+	d->has_key = true;
+	return tsigkey_load(f, &d->key, err, len);
+}
+
+struct dns_updater *dns_new(struct loop *l, const struct cfg_dns *cfg, const char *config_dir,
+			    dns_fence_cb cb, void *arg, char *err, size_t errlen)
+{
+	struct dns_updater *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		snprintf(err, errlen, "dns: out of memory");
+		return NULL;
+	}
+	d->loop = l;
+	d->cfg = *cfg;
+	d->cb = cb;
+	d->cb_arg = arg;
+	d->fd = -1;
+	if (setup_names(d, cfg, err, errlen) < 0 || load_key(d, config_dir, err, errlen) < 0) {
+		dns_free(d);
+		return NULL;
+	}
+	if (getrandom(&d->rng, sizeof(d->rng), GRND_NONBLOCK) != (ssize_t)sizeof(d->rng) ||
+	    d->rng == 0)
+		d->rng = loop_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
+	fence_init(&d->fence, cfg->fence_renew_ms);
+	snprintf(d->served, sizeof(d->served), "unknown");
+	snprintf(d->last_result, sizeof(d->last_result), "none yet");
+	d->io_timer = loop_timer_new(l, on_io_timeout, d);
+	d->retry_timer = loop_timer_new(l, on_retry, d);
+	d->renew_timer = loop_timer_new(l, on_renew, d);
+	d->reconcile_timer = loop_timer_new(l, on_reconcile, d);
+	if (!d->io_timer || !d->retry_timer || !d->renew_timer || !d->reconcile_timer) {
+		snprintf(err, errlen, "dns: timers: %s", strerror(errno));
+		dns_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void dns_free(struct dns_updater *d)
+{
+	if (!d)
+		return;
+	if (d->io_timer)
+		exchange_close(d);
+	loop_timer_free(d->io_timer);
+	loop_timer_free(d->retry_timer);
+	loop_timer_free(d->renew_timer);
+	loop_timer_free(d->reconcile_timer);
+	ldns_rr_list_deep_free(d->fence_rrs);
+	dnsmsg_req_free(&d->req);
+	tsigkey_clear(&d->key);
+	free(d);
+}
+
+void dns_status_json(const struct dns_updater *d, struct json_object *root)
+{
+	struct json_object *o = json_object_new_object(), *u = json_object_new_object();
+	char t[160];
+
+	if (!o || !u) {
+		json_object_put(o);
+		json_object_put(u);
+		return;
+	}
+	addrs_text(d, t, sizeof(t));
+	json_object_object_add(o, "name", json_object_new_string(d->name));
+	json_object_object_add(o, "target", json_object_new_string(t));
+	json_object_object_add(o, "served", json_object_new_string(d->served));
+	json_object_object_add(o, "last_result", json_object_new_string(d->last_result));
+	json_object_object_add(
+	    o, "last_update_ms_ago",
+	    d->updated ? json_object_new_int64((int64_t)(loop_now_ms() - d->last_update_ms))
+		       : NULL);
+	json_object_object_add(o, "fence_term",
+			       d->fence_seen ? json_object_new_int64((int64_t)d->fence.cur.term)
+					     : NULL);
+	json_object_object_add(o, "fenced", json_object_new_boolean(d->fence.stale));
+	for (unsigned i = 0; i < DNS_RESULTS; i++)
+		json_object_object_add(u, dns_result_name(i),
+				       json_object_new_int64((int64_t)d->counters.updates[i]));
+	json_object_object_add(o, "updates", u);
+	json_object_object_add(root, "dns", o);
+}
+
+void dns_get_counters(const struct dns_updater *d, struct dns_counters *out)
+{
+	*out = d->counters;
+}
+
+const char *dns_result_name(unsigned idx)
+{
+	return dnsmsg_result_name((enum dnsmsg_result)idx);
+}
+
+const char *dns_last_result(const struct dns_updater *d)
+{
+	return d->last_result;
+}
+
+bool dns_fenced(const struct dns_updater *d)
+{
+	return d->fence.stale;
+}
