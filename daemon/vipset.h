@@ -28,8 +28,9 @@ void vipset_free(struct vipset *s);
 
 /* Adds all VIPs (IPv6 with IFA_F_NODAD, NLM_F_CREATE|NLM_F_REPLACE) then starts the announcement
  * burst per VIP: garp-count announcements garp-interval apart, a second burst garp-repeat-after
- * after the first started (0 = off), then one every garp-refresh (0 = off) while held. Returns 0 or
- * the first negative errno; VIPs added before a failure stay (call vipset_release()). */
+ * after the first started (0 = off), then one every garp-refresh (0 = off) while held. Every VIP is
+ * tried; returns 0 or the first negative errno, and the VIPs that were added stay (the caller
+ * releases). */
 int vipset_take(struct vipset *s);
 /* Stops announcements, deletes all VIPs synchronously (absent = fine); complete when it returns.
  * Works on a down link. 0 or the first negative errno (the others are still tried). */
