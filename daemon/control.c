@@ -177,6 +177,8 @@ static void on_accept(void *arg, int lfd, uint32_t events)
 		c->ctl = ctl;
 		c->fd = fd;
 		c->since_ms = loop_now_ms();
+		if (!ctl->clients)
+			loop_timer_arm(ctl->sweep, 1000);
 		c->next = ctl->clients;
 		ctl->clients = c;
 		ctl->n_clients++;
@@ -195,7 +197,9 @@ static void on_sweep(void *arg)
 		if (now - c->since_ms >= CONTROL_IDLE_MS)
 			client_close(c);
 	}
-	loop_timer_arm(ctl->sweep, 1000);
+	/* No clients, no timer: an idle daemon should not wake up for nothing. */
+	if (ctl->clients)
+		loop_timer_arm(ctl->sweep, 1000);
 }
 
 /* A socket file nobody answers on is left over from a crash: replace it. */
@@ -271,7 +275,6 @@ struct control *control_open(struct loop *l, const char *path, control_handler h
 		free(ctl);
 		return NULL;
 	}
-	loop_timer_arm(ctl->sweep, 1000);
 	return ctl;
 }
 

@@ -41,7 +41,7 @@ static void build_heartbeat(struct kcwd *d, bool resigning)
 	m->incarnation = d->incarnation;
 	m->seq = ++d->seq;
 	m->priority = (uint32_t)d->cfg->nodes[d->self].priority;
-	m->eff_priority = e->eff_priority;
+	m->eff_priority = election_advertised_priority(e);
 	m->role = e->role;
 	m->term = e->term;
 	m->resigning = resigning;
@@ -91,8 +91,11 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 		if (a->resign)
 			send_heartbeat(d, true);
 	}
-	if (!d->stopping)
+	/* Re-arming costs a syscall; most heartbeats leave the deadline where it was. */
+	if (!d->stopping && a->wakeup_ms != d->el_wakeup_ms) {
+		d->el_wakeup_ms = a->wakeup_ms;
 		loop_timer_arm_at(d->el_timer, a->wakeup_ms);
+	}
 }
 
 int daemon_election_event(struct kcwd *d, const struct election_event *ev)
@@ -107,9 +110,11 @@ int daemon_election_event(struct kcwd *d, const struct election_event *ev)
 
 static void on_election_timer(void *arg)
 {
+	struct kcwd *d = arg;
 	struct election_event ev = {.type = EV_TICK};
 
-	daemon_election_event(arg, &ev);
+	d->el_wakeup_ms = 0; /* fired: the next deadline must be armed again */
+	daemon_election_event(d, &ev);
 }
 
 static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m)
@@ -219,7 +224,6 @@ static void election_setup(struct kcwd *d)
 		p.nodes[i].witness = d->cfg->nodes[i].kind == NODE_KIND_WITNESS;
 	}
 	election_init(&d->el, &p, loop_now_ms());
-	d->el.eff_priority = daemon_effective_priority(d);
 }
 
 static uint64_t new_incarnation(void)
@@ -289,6 +293,7 @@ int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char
 	if (open_parts(d, err, errlen) < 0)
 		return -1;
 	election_setup(d);
+	priority_changed(d);
 	log_notice(
 	    "node %s (priority %d) in cluster %s with %zu nodes, interval %u ms, dead after %u",
 	    cfg->nodes[self].name, cfg->nodes[self].priority, cfg->cluster_name, cfg->n_nodes,

@@ -29,6 +29,7 @@ struct kcwd {
 	struct peers *peers;
 	struct election el;
 	struct loop_timer *el_timer;
+	uint64_t el_wakeup_ms; /* what el_timer is armed for, 0 = not armed */
 	struct control *ctl;
 	struct vipset *vips; /* NULL without [vip] sections */
 	int sigfd;

@@ -76,9 +76,16 @@
  *   first (any event, not only EV_TICK); next_hb_ms then advances by interval,
  *   or to now + interval when that would still be due (no burst after a
  *   pause). Extra heartbeats (claim, step-down, re-announce) do not move it.
+ * - A follower's (non-resigning) heartbeat moves a leader's next scheduled
+ *   heartbeat to now + interval + interval / 4, and the leader answers it at
+ *   once unless it sent one within the last interval / 4: the leader rides on
+ *   the followers' cadence and an idle leader wakes up once per interval; its
+ *   own timer is the fallback. Its gap between heartbeats is at most
+ *   1.5 intervals (once, while falling into step).
  * - wakeup_ms: everything due at now is done within the step, so it is always
- *   in (now, now + interval]: the next heartbeat, a peer's death (last_heard +
- *   D), the claim deadline, the end of init, the preemption deadline.
+ *   in (now, now + interval + interval / 4]: the next heartbeat, a peer's death
+ *   (last_heard + D), the claim deadline, the end of init, the preemption
+ *   deadline.
  * - The leader is tracked in every role (also fault and witness), so status
  *   shows who leads. When several peers claim leadership the better is
  *   followed. Peers that are witnesses are never followed nor eligible.
@@ -162,6 +169,7 @@ struct election {
 	uint64_t leaderless_since_ms;
 	uint64_t preempt_since_ms; /* 0 = no preemption pending */
 	uint64_t next_hb_ms;
+	uint64_t last_hb_ms;      /* when this node last sent a heartbeat */
 	uint64_t leader_changes;  /* times this node saw the leader change */
 	struct election_peer peers[CFG_MAX_NODES]; /* index = node index; self unused */
 };

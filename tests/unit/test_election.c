@@ -53,7 +53,7 @@ static void init_node(struct election *e, size_t n, const uint32_t *prio, size_t
 	election_init(e, &p, now);
 }
 
-/* Every step: wakeup in (now, now + interval], terms never decrease, leader consistent. */
+/* Every step: wakeup in (now, now + 1.25 interval], terms never decrease, leader consistent. */
 static struct election_actions step(struct election *e, const struct election_event *ev,
 				    uint64_t now)
 {
@@ -64,7 +64,7 @@ static struct election_actions step(struct election *e, const struct election_ev
 	memset(&a, 0xa5, sizeof(a));
 	election_step(e, ev, now, &a);
 	assert_true(a.wakeup_ms > now);
-	assert_true(a.wakeup_ms <= now + e->p.interval_ms);
+	assert_true(a.wakeup_ms <= now + e->p.interval_ms + e->p.interval_ms / 4);
 	assert_true(e->term >= term);
 	assert_true(e->max_term_seen >= max_term);
 	assert_true(e->max_term_seen >= e->term);
@@ -383,7 +383,8 @@ static void test_leader_dies(void **state)
 	assert_int_equal(s.el[0].leader, 1);
 	s.up[1] = false;
 	last = s.last_sent[1];
-	assert_int_equal(last, T0 + 3000);
+	/* the leader answers the follower's heartbeats, on the follower's grid (70 ms) */
+	assert_int_equal(last, T0 + 2870);
 	sim_clear(&s);
 	sim_run(&s, last + D - 1);
 	assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
@@ -1048,6 +1049,60 @@ static void test_wakeup_deadlines(void **state)
 	assert_int_equal(e.term, 1);
 }
 
+/* Follower heartbeats arrive at offset ms into every interval; returns what the leader sent. */
+static unsigned run_with_follower(struct election *e, uint64_t offset, uint64_t *last_wakeup,
+				  unsigned *answered)
+{
+	struct election_actions r;
+	unsigned sent = 0;
+
+	*last_wakeup = 0;
+	for (uint64_t t = T0; t < T0 + 5000; t++) {
+		bool follower_hb = t % IV == offset;
+
+		if (follower_hb)
+			r = hear_raw(e, 1, ROLE_FOLLOWER, e->term, 100, false, t);
+		else if (t == *last_wakeup || t == T0)
+			r = tick(e, t);
+		else
+			continue;
+		*last_wakeup = r.wakeup_ms;
+		sent += !!(r.flags & ACT_SEND_HEARTBEAT);
+		*answered += follower_hb && (r.flags & ACT_SEND_HEARTBEAT);
+		/* once leading and in step, no timer fires before the next follower heartbeat */
+		if (t > T0 + D + 2 * IV && follower_hb)
+			assert_true(r.wakeup_ms > t + IV);
+	}
+	return sent;
+}
+
+/* An idle leader sends with the follower's heartbeats and needs no wake-up of its own. */
+static void test_leader_answers_follower(void **state)
+{
+	const uint32_t prio[] = {200, 100};
+	const uint64_t offsets[] = {130, 57, 1, 0, 199};
+	struct election e;
+	struct election_actions r;
+	uint64_t last_wakeup;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
+		unsigned answered = 0, sent;
+
+		init_node(&e, 2, prio, 0, true, 0, T0);
+		sent = run_with_follower(&e, offsets[i], &last_wakeup, &answered);
+		assert_int_equal(e.role, ROLE_LEADER);
+		/* 25 follower heartbeats: every one after the claim is answered */
+		assert_true(answered >= 25 - (D + IV) / IV - 1);
+		/* about one heartbeat per interval, not two */
+		assert_true(sent >= 24 && sent <= 27);
+		/* the follower goes silent: the timer takes over within 1.25 intervals */
+		r = tick(&e, last_wakeup);
+		assert_true(r.flags & ACT_SEND_HEARTBEAT);
+		assert_true(last_wakeup <= T0 + 5000 + IV + IV / 4);
+	}
+}
+
 static void test_heartbeat_cadence(void **state)
 {
 	const uint32_t prio[] = {100, 200};
@@ -1236,6 +1291,7 @@ int main(void)
 	    cmocka_unit_test(test_witness_never_leads),
 	    cmocka_unit_test(test_wakeup_deadlines),
 	    cmocka_unit_test(test_heartbeat_cadence),
+	    cmocka_unit_test(test_leader_answers_follower),
 	    cmocka_unit_test(test_random_property),
 	};
 
