@@ -1,4 +1,5 @@
-/* kcwatchctl.c: asks kcwatchd over its control socket and prints the answer for people or scripts. */
+/* kcwatchctl.c: asks kcwatchd over its control socket and prints the answer for people or scripts.
+ */
 #include <errno.h>
 #include <json-c/json.h>
 #include <poll.h>
@@ -26,6 +27,7 @@ static void usage(FILE *f)
 		   "Commands:\n"
 		   "  status [--json]   this node, role, term, leader, peers and VIPs\n"
 		   "  step-down         hand leadership to another node (root)\n"
+		   "  backend use NAME  make NAME the active backend now, on the leader (root)\n"
 		   "  version           print the version\n\n"
 		   "Options:\n"
 		   "  -s SOCKET         control socket (default " DEFAULT_SOCKET ")\n"
@@ -46,8 +48,8 @@ static int connect_to(const char *path)
 	strcpy(sun.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
-		fprintf(stderr, "kcwatchctl: cannot reach kcwatchd at %s: %s (is it running?)\n", path,
-			strerror(errno));
+		fprintf(stderr, "kcwatchctl: cannot reach kcwatchd at %s: %s (is it running?)\n",
+			path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -65,7 +67,8 @@ static char *read_reply(int fd)
 		ssize_t n;
 
 		if (poll(&pfd, 1, TIMEOUT_MS) <= 0) {
-			fprintf(stderr, "kcwatchctl: no answer from kcwatchd within %d ms\n", TIMEOUT_MS);
+			fprintf(stderr, "kcwatchctl: no answer from kcwatchd within %d ms\n",
+				TIMEOUT_MS);
 			break;
 		}
 		n = read(fd, buf + len, cap - len - 1);
@@ -73,7 +76,8 @@ static char *read_reply(int fd)
 			buf[len] = '\0';
 			if (len)
 				return buf;
-			fprintf(stderr, "kcwatchctl: kcwatchd closed the connection without answering\n");
+			fprintf(stderr,
+				"kcwatchctl: kcwatchd closed the connection without answering\n");
 			break;
 		}
 		len += (size_t)n;
@@ -151,16 +155,18 @@ static void print_peers(struct json_object *st)
 		char heard[32];
 
 		if (seen)
-			snprintf(heard, sizeof(heard), "%lld ms ago", (long long)json_object_get_int64(seen));
+			snprintf(heard, sizeof(heard), "%lld ms ago",
+				 (long long)json_object_get_int64(seen));
 		else
 			snprintf(heard, sizeof(heard), "never");
-		printf("%-12s %-28s %-9s %5lld %6lld %12s %9lld %8lld%s\n", jget_str(p, "node", "?"),
-		       jget_str(p, "address", "?"), jget_str(p, "role", "?"),
-		       (long long)jget_int(p, "priority"), (long long)jget_int(p, "term"), heard,
-		       (long long)jget_int(p, "received"), (long long)jget_int(p, "dropped"),
+		printf("%-12s %-28s %-9s %5lld %6lld %12s %9lld %8lld%s\n",
+		       jget_str(p, "node", "?"), jget_str(p, "address", "?"),
+		       jget_str(p, "role", "?"), (long long)jget_int(p, "priority"),
+		       (long long)jget_int(p, "term"), heard, (long long)jget_int(p, "received"),
+		       (long long)jget_int(p, "dropped"),
 		       json_object_get_boolean(jget(p, "config_matches")) || !seen
-			       ? ""
-			       : "  (config differs)");
+			   ? ""
+			   : "  (config differs)");
 	}
 }
 
@@ -175,9 +181,32 @@ static void print_vips(struct json_object *st)
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *v = json_object_array_get_idx(vips, i);
 
-		printf("%-12s %-40s %-12s %s\n", jget_str(v, "name", "?"), jget_str(v, "address", "?"),
-		       jget_str(v, "interface", "?"),
+		printf("%-12s %-40s %-12s %s\n", jget_str(v, "name", "?"),
+		       jget_str(v, "address", "?"), jget_str(v, "interface", "?"),
 		       json_object_get_boolean(jget(v, "held")) ? "yes" : "no");
+	}
+}
+
+static void print_backends(struct json_object *st)
+{
+	struct json_object *bes = jget(st, "backends");
+	size_t n = bes ? json_object_array_length(bes) : 0;
+
+	if (!n)
+		return;
+	printf("\n%-12s %-8s %-6s %8s %14s  %s\n", "BACKEND", "STATE", "ACTIVE", "LATENCY", "SINCE",
+	       "LAST RESULT");
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *b = json_object_array_get_idx(bes, i);
+		const char *reason = jget_str(b, "reason", "");
+		char since[32];
+
+		snprintf(since, sizeof(since), "%lld s ago",
+			 (long long)(jget_int(b, "since_ms_ago") / 1000));
+		printf("%-12s %-8s %-6s %6lld ms %14s  %s\n", jget_str(b, "name", "?"),
+		       jget_str(b, "state", "?"),
+		       json_object_get_boolean(jget(b, "active")) ? "yes" : "",
+		       (long long)jget_int(b, "latency_ms"), since, *reason ? reason : "ok");
 	}
 }
 
@@ -190,8 +219,11 @@ static void print_status(struct json_object *st)
 	printf("priority  %lld (effective %lld)\n", (long long)jget_int(st, "priority"),
 	       (long long)jget_int(st, "effective_priority"));
 	printf("cluster   %s\n", jget_str(st, "cluster", "?"));
+	if (jget(st, "backends"))
+		printf("active    %s\n", jget_str(st, "active_backend", "none"));
 	print_peers(st);
 	print_vips(st);
+	print_backends(st);
 }
 
 static int report(struct json_object *reply, bool json, void (*show)(struct json_object *))
@@ -203,8 +235,9 @@ static int report(struct json_object *reply, bool json, void (*show)(struct json
 		return EXIT_REFUSED;
 	}
 	if (json)
-		printf("%s\n", json_object_to_json_string_ext(reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-								       JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(
+				   reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
+					      JSON_C_TO_STRING_NOSLASHESCAPE));
 	else if (show)
 		show(reply);
 	else
@@ -212,9 +245,26 @@ static int report(struct json_object *reply, bool json, void (*show)(struct json
 	return EXIT_OK;
 }
 
+/* The request line: the command words joined by spaces. */
+static int join_request(char *buf, size_t len, int n, char **words)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < n; k++) {
+		int w = snprintf(buf + off, len - off, "%s%s", k ? " " : "", words[k]);
+
+		if (w < 0 || (size_t)w >= len - off || strpbrk(words[k], " \t\n"))
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *sock = DEFAULT_SOCKET;
+	char request[1024];
 	struct json_object *reply;
 	bool json = false;
 	int i = 1, rc;
@@ -244,12 +294,17 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return EXIT_USAGE;
 		}
-	} else if (strcmp(argv[i], "step-down") != 0 || i + 1 != argc) {
-		fprintf(stderr, "kcwatchctl: unknown command '%s'\n", argv[i]);
+	} else if (!(!strcmp(argv[i], "step-down") && i + 1 == argc) &&
+		   !(!strcmp(argv[i], "backend") && i + 3 == argc && !strcmp(argv[i + 1], "use"))) {
+		fprintf(stderr, "kcwatchctl: unknown command or wrong arguments: '%s'\n", argv[i]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	reply = ask(sock, argv[i]);
+	if (join_request(request, sizeof(request), argc - i - json, argv + i) < 0) {
+		fprintf(stderr, "kcwatchctl: request too long\n");
+		return EXIT_USAGE;
+	}
+	reply = ask(sock, request);
 	if (!reply)
 		return EXIT_UNREACHABLE;
 	rc = report(reply, json, !strcmp(argv[i], "status") ? print_status : NULL);

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "active.h"
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "role.h"
 #include "status.h"
 
 #define CMD_MAX_ARGS 4

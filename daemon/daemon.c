@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "active.h"
 #include "command.h"
 #include "control.h"
 #include "log.h"
@@ -26,6 +27,9 @@ uint32_t daemon_effective_priority(const struct kcwd *d)
 
 	if (me->kind == NODE_KIND_WITNESS || d->vip_fault)
 		return 0;
+	/* Eligible, but any node whose HAProxy works is better. */
+	if (active_haproxy_down(d->active))
+		return 1;
 	return (uint32_t)me->priority;
 }
 
@@ -51,12 +55,35 @@ static void build_heartbeat(struct kcwd *d, bool resigning)
 	m->interval_ms = d->cfg->interval_ms;
 	for (size_t i = 0; d->vips && i < vipset_count(d->vips); i++)
 		m->vips_held += vipset_held(d->vips, i);
+	active_export(d->active, m);
 }
 
 static void send_heartbeat(struct kcwd *d, bool resigning)
 {
 	build_heartbeat(d, resigning);
 	peer_send_all(d->peers, &d->hb);
+}
+
+void daemon_send_heartbeat(struct kcwd *d)
+{
+	/* Only a leader's view is authoritative: others' changes wait for the next beat. */
+	if (d->el.role == ROLE_LEADER && !d->stopping)
+		send_heartbeat(d, false);
+}
+
+void daemon_backend_changed(struct kcwd *d)
+{
+	d->backend_changes++;
+}
+
+void daemon_count_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms)
+{
+	if (up)
+		d->checks_up++;
+	else
+		d->checks_down++;
+	(void)idx;
+	(void)latency_ms;
 }
 
 static void log_role_change(struct kcwd *d, int old_role, int old_leader)
@@ -83,8 +110,10 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 		log_notice("another leader was seen and stepped down; announcing the VIPs again");
 		vipset_reannounce(d->vips);
 	}
-	if (a->flags & ACT_ROLE_CHANGED)
+	if (a->flags & ACT_ROLE_CHANGED) {
 		log_role_change(d, old_role, old_leader);
+		active_role(d->active, d->el.role);
+	}
 	if (a->flags & ACT_SEND_HEARTBEAT) {
 		send_heartbeat(d, a->resign);
 		/* A resignation must not get lost: it is what makes the handover instant. */
@@ -135,13 +164,30 @@ static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m)
 	s->vips_held = m->vips_held;
 	s->incarnation = m->incarnation;
 	daemon_election_event(d, &ev);
+	if (d->el.leader == (int)idx && m->role == ROLE_LEADER && !m->resigning)
+		active_leader_heartbeat(d->active, m);
 }
 
 static void priority_changed(struct kcwd *d)
 {
 	struct election_event ev = {.type = EV_PRIORITY, .priority = daemon_effective_priority(d)};
+	int best;
 
 	daemon_election_event(d, &ev);
+	/* A leader that became worse than a live peer hands over, preempt or not. */
+	best = election_best_eligible(&d->el, loop_now_ms());
+	if (d->el.role == ROLE_LEADER && best >= 0 && best != (int)d->self) {
+		struct election_event down = {.type = EV_STEP_DOWN};
+
+		log_notice("node %s is now better placed to lead: handing over",
+			   d->cfg->nodes[best].name);
+		daemon_election_event(d, &down);
+	}
+}
+
+void daemon_priority_changed(struct kcwd *d)
+{
+	priority_changed(d);
 }
 
 static void on_vip_fault(void *arg, bool fault)
@@ -235,7 +281,8 @@ static uint64_t new_incarnation(void)
 		r = (uint16_t)(getpid() ^ (pid_t)loop_now_ms());
 	/* Wall time only orders this start after the previous one; timing uses CLOCK_MONOTONIC. */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	return replay_make_incarnation((uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u, r);
+	return replay_make_incarnation(
+	    (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u, r);
 }
 
 static int open_vips(struct kcwd *d, char *err, size_t errlen)
@@ -268,6 +315,9 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 	if (!d->peers)
 		return -EIO;
 	if (open_vips(d, err, errlen) < 0)
+		return -EIO;
+	d->active = active_new(d, err, errlen);
+	if (!d->active && d->cfg->n_backends)
 		return -EIO;
 	d->ctl = control_open(d->loop, d->ctl_path, command_handle, d, err, errlen);
 	if (!d->ctl)
@@ -316,6 +366,7 @@ int daemon_run(struct kcwd *d)
 void daemon_stop(struct kcwd *d)
 {
 	control_close(d->ctl);
+	active_free(d->active);
 	if (d->vips)
 		vipset_free(d->vips);
 	peer_close(d->peers);

@@ -32,6 +32,7 @@ struct kcwd {
 	uint64_t el_wakeup_ms; /* what el_timer is armed for, 0 = not armed */
 	struct control *ctl;
 	struct vipset *vips; /* NULL without [vip] sections */
+	struct active *active; /* NULL without [backend] sections */
 	int sigfd;
 	uint64_t incarnation;
 	uint64_t seq;
@@ -39,6 +40,8 @@ struct kcwd {
 	bool vip_fault;      /* a VIP interface is down */
 	bool stopping;
 	struct peer_seen seen[CFG_MAX_NODES];
+	uint64_t backend_changes;
+	uint64_t checks_up, checks_down;
 	struct hb_msg hb;    /* scratch for building heartbeats */
 };
 
@@ -53,5 +56,13 @@ void daemon_stop(struct kcwd *d);
 int daemon_election_event(struct kcwd *d, const struct election_event *ev);
 /* Effective priority after fault and health tracking. */
 uint32_t daemon_effective_priority(const struct kcwd *d);
+/* Something effective_priority depends on changed. */
+void daemon_priority_changed(struct kcwd *d);
+/* A leader sends a heartbeat now (its view changed); others do nothing. */
+void daemon_send_heartbeat(struct kcwd *d);
+/* The active backend changed (on any node). */
+void daemon_backend_changed(struct kcwd *d);
+/* One backend check result, for metrics. */
+void daemon_count_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms);
 
 #endif

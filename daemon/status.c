@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
+#include "active.h"
 #include "daemon.h"
 #include "peer.h"
 #include "role.h"
@@ -113,6 +114,7 @@ struct json_object *status_json(const struct kcwd *d)
 			json_object_array_add(peers, peer_json(d, i, now));
 	json_object_object_add(o, "peers", peers);
 	json_object_object_add(o, "vips", vips_json(d));
+	active_status_json(d->active, o);
 	json_object_object_add(o, "heartbeat", heartbeat_json(d));
 	return o;
 }

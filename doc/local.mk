@@ -1,0 +1,1 @@
+# doc/local.mk: build rules for doc/ (included by Makefile.am)

@@ -1,0 +1,1 @@
+# rpm/local.mk: build rules for rpm/ (included by Makefile.am)
