@@ -16,6 +16,7 @@
 #include "command.h"
 #include "control.h"
 #include "log.h"
+#include "naming.h"
 #include "peer.h"
 #include "replay.h"
 #include "role.h"
@@ -74,6 +75,7 @@ void daemon_send_heartbeat(struct kcwd *d)
 void daemon_backend_changed(struct kcwd *d)
 {
 	d->backend_changes++;
+	naming_sync(d->naming);
 }
 
 void daemon_count_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms)
@@ -114,6 +116,7 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 		log_role_change(d, old_role, old_leader);
 		active_role(d->active, d->el.role);
 	}
+	naming_sync(d->naming); /* role or term may have changed: cheap when nothing did */
 	if (a->flags & ACT_SEND_HEARTBEAT) {
 		send_heartbeat(d, a->resign);
 		/* A resignation must not get lost: it is what makes the handover instant. */
@@ -319,6 +322,9 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 	d->active = active_new(d, err, errlen);
 	if (!d->active && d->cfg->n_backends)
 		return -EIO;
+	d->naming = naming_new(d, err, errlen);
+	if (!d->naming && d->cfg->dns.enabled)
+		return -EIO;
 	d->ctl = control_open(d->loop, d->ctl_path, command_handle, d, err, errlen);
 	if (!d->ctl)
 		return -EIO;
@@ -366,6 +372,7 @@ int daemon_run(struct kcwd *d)
 void daemon_stop(struct kcwd *d)
 {
 	control_close(d->ctl);
+	naming_free(d->naming);
 	active_free(d->active);
 	if (d->vips)
 		vipset_free(d->vips);

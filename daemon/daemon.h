@@ -33,6 +33,7 @@ struct kcwd {
 	struct control *ctl;
 	struct vipset *vips; /* NULL without [vip] sections */
 	struct active *active; /* NULL without [backend] sections */
+	struct naming *naming; /* NULL without [dns] */
 	int sigfd;
 	uint64_t incarnation;
 	uint64_t seq;

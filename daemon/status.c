@@ -6,6 +6,7 @@
 
 #include "active.h"
 #include "daemon.h"
+#include "naming.h"
 #include "peer.h"
 #include "role.h"
 #include "vipset.h"
@@ -115,6 +116,8 @@ struct json_object *status_json(const struct kcwd *d)
 	json_object_object_add(o, "peers", peers);
 	json_object_object_add(o, "vips", vips_json(d));
 	active_status_json(d->active, o);
+	naming_status_json(d->naming, o);
+	json_object_object_add(o, "fenced", json_object_new_boolean(d->el.fenced));
 	json_object_object_add(o, "heartbeat", heartbeat_json(d));
 	return o;
 }

@@ -1,0 +1,148 @@
+/* naming.c: the DNS name in the daemon: which address it should point at, and when to update it. */
+#include "naming.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "active.h"
+#include "daemon.h"
+#include "dns.h"
+#include "log.h"
+#include "role.h"
+
+struct naming {
+	struct kcwd *d;
+	struct dns_updater *dns;
+	bool leader; /* what the updater was last told */
+	uint64_t term;
+	struct kcw_addr v4, v6;
+};
+
+/* The first address of each family among the VIPs. */
+static void target_vips(const struct kcw_config *cfg, struct kcw_addr *v4, struct kcw_addr *v6)
+{
+	for (size_t i = 0; i < cfg->n_vips; i++) {
+		const struct kcw_addr *a = &cfg->vips[i].addr;
+
+		if (a->family == AF_INET && !v4->family)
+			*v4 = *a;
+		else if (a->family == AF_INET6 && !v6->family)
+			*v6 = *a;
+	}
+}
+
+static void target_backend(const struct kcwd *d, struct kcw_addr *v4, struct kcw_addr *v6)
+{
+	const struct backend_view *v = d->active ? active_view(d->active) : NULL;
+	const struct cfg_backend *b;
+
+	if (!v || v->active < 0)
+		return;
+	b = &d->cfg->backends[v->active];
+	if (!b->has_connect_to)
+		return;
+	if (b->connect_addr.family == AF_INET)
+		*v4 = b->connect_addr;
+	else
+		*v6 = b->connect_addr;
+}
+
+static void compute_target(const struct kcwd *d, struct kcw_addr *v4, struct kcw_addr *v6)
+{
+	const struct kcw_addr *self = &d->cfg->nodes[d->self].addr;
+
+	memset(v4, 0, sizeof(*v4));
+	memset(v6, 0, sizeof(*v6));
+	switch (d->cfg->dns.target) {
+	case DNS_TARGET_VIP:
+		target_vips(d->cfg, v4, v6);
+		break;
+	case DNS_TARGET_SELF:
+		*(self->family == AF_INET ? v4 : v6) = *self;
+		break;
+	case DNS_TARGET_BACKEND:
+		target_backend(d, v4, v6);
+		break;
+	}
+}
+
+static void on_fence(void *arg, bool fenced, uint64_t fence_term)
+{
+	struct naming *n = arg;
+	struct election_event ev = {.type = EV_FENCE, .on = fenced, .term = fence_term};
+
+	if (!fenced)
+		log_notice("the DNS fence (term %llu) stayed still: this node may lead again",
+			   (unsigned long long)fence_term);
+	daemon_election_event(n->d, &ev);
+}
+
+struct naming *naming_new(struct kcwd *d, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	struct naming *n;
+
+	if (!d->cfg->dns.enabled)
+		return NULL;
+	n = calloc(1, sizeof(*n));
+	if (!n) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	n->d = d;
+	snprintf(dir, sizeof(dir), "%s", d->cfg->path);
+	n->dns = dns_new(d->loop, &d->cfg->dns, dirname(dir), on_fence, n, err, errlen);
+	if (!n->dns) {
+		free(n);
+		return NULL;
+	}
+	naming_sync(n);
+	return n;
+}
+
+void naming_free(struct naming *n)
+{
+	if (!n)
+		return;
+	dns_free(n->dns);
+	free(n);
+}
+
+void naming_sync(struct naming *n)
+{
+	const struct election *e;
+	struct kcw_addr v4, v6;
+	bool leader;
+
+	if (!n)
+		return;
+	e = &n->d->el;
+	leader = e->role == ROLE_LEADER && !n->d->stopping;
+	compute_target(n->d, &v4, &v6);
+	if (!addr_eq(&v4, &n->v4) || !addr_eq(&v6, &n->v6) || v4.family != n->v4.family ||
+	    v6.family != n->v6.family) {
+		n->v4 = v4;
+		n->v6 = v6;
+		dns_set_target(n->dns, v4.family ? &v4 : NULL, v6.family ? &v6 : NULL);
+	}
+	if (leader != n->leader || (leader && e->term != n->term)) {
+		n->leader = leader;
+		n->term = e->term;
+		dns_set_leader(n->dns, leader, e->term, n->d->cfg->nodes[n->d->self].name);
+	}
+}
+
+void naming_status_json(const struct naming *n, struct json_object *root)
+{
+	if (n)
+		dns_status_json(n->dns, root);
+}
+
+bool naming_fenced(const struct naming *n)
+{
+	return n && dns_fenced(n->dns);
+}

@@ -1,0 +1,20 @@
+/* naming.h: the DNS name in the daemon: which address it should point at, and when to update it. */
+#ifndef KCW_NAMING_H
+#define KCW_NAMING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct kcwd;
+struct json_object;
+struct naming;
+
+/* NULL without a [dns] section (and no error), or NULL with err set. */
+struct naming *naming_new(struct kcwd *d, char *err, size_t errlen);
+void naming_free(struct naming *n);
+/* Role, term or target may have changed: tell the updater what holds now. */
+void naming_sync(struct naming *n);
+void naming_status_json(const struct naming *n, struct json_object *root);
+bool naming_fenced(const struct naming *n);
+
+#endif
