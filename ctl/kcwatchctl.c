@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "render.h"
 
 /* The default of [cluster] control-socket. */
 #define DEFAULT_SOCKET "/run/kcwatch/kcwatchd.sock"
@@ -20,21 +21,6 @@
 
 /* Exit codes (documented in kcwatchctl(8)). */
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
-
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: kcwatchctl [-s SOCKET] COMMAND [ARGS]\n\n"
-		   "Commands:\n"
-		   "  status [--json]   this node, role, term, leader, peers and VIPs\n"
-		   "  step-down         hand leadership to another node (root)\n"
-		   "  backend use NAME  make NAME the active backend now, on the leader (root)\n"
-		   "  version           print the version\n\n"
-		   "Options:\n"
-		   "  -s SOCKET         control socket (default " DEFAULT_SOCKET ")\n"
-		   "  -h, --help        this help\n\n"
-		   "Exit status: 0 ok, 1 the daemon refused or failed the request,\n"
-		   "2 usage error, 3 the daemon is unreachable.\n");
-}
 
 static int connect_to(const char *path)
 {
@@ -119,129 +105,116 @@ static struct json_object *ask(const char *path, const char *request)
 	return reply;
 }
 
-static const char *jget_str(struct json_object *o, const char *key, const char *dflt)
-{
-	struct json_object *v;
+/* A command: its words, what it asks the daemon, and how the answer is shown. */
+struct ctl_cmd {
+	const char *name;
+	const char *args;			 /* usage of the arguments, "" for none */
+	int nargs;				 /* exact number of arguments after the name */
+	bool json_ok;				 /* accepts --json */
+	const char *request;			 /* fixed request, NULL = the words themselves */
+	void (*show)(struct json_object *reply); /* NULL: print the message */
+	const char *help;
+};
 
-	if (!json_object_object_get_ex(o, key, &v) || !v)
-		return dflt;
-	return json_object_get_string(v);
+static void show_metrics(struct json_object *reply)
+{
+	fputs(jget_str(reply, "text", ""), stdout);
 }
 
-static int64_t jget_int(struct json_object *o, const char *key)
-{
-	struct json_object *v;
+static const struct ctl_cmd cmds[] = {
+    {"status", "", 0, true, "status", print_status,
+     "this node, role, term, leader, peers, VIPs, backends"},
+    {"peers", "", 0, true, "status", print_peers, "what every peer last said"},
+    {"backends", "", 0, true, "status", print_backends, "the backends and the active one"},
+    {"dns", "", 0, true, "status", print_dns, "the DNS name, its target and the fence"},
+    {"step-down", "", 0, false, NULL, NULL, "hand leadership to another node (root or kcwatch)"},
+    {"maintenance", "on|off", 1, false, NULL, NULL,
+     "on: never lead (a leader hands over first); off: may lead again (root or kcwatch)"},
+    {"backend", "use NAME", 2, false, NULL, NULL,
+     "on the leader: make NAME the active backend now (root or kcwatch)"},
+    {"reload", "", 0, false, NULL, NULL,
+     "read the config file again; an invalid file changes nothing (root or kcwatch)"},
+    {"metrics", "", 0, false, "metrics", show_metrics, "counters in Prometheus text format"},
+    {"version", "", 0, false, NULL, NULL, "kcwatchctl's and kcwatchd's versions"},
+};
 
-	return json_object_object_get_ex(o, key, &v) && v ? json_object_get_int64(v) : 0;
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: kcwatchctl [-s SOCKET] COMMAND [ARGS] [--json]\n\nCommands:\n");
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-12s %-9s %s%s\n", cmds[i].name, cmds[i].args, cmds[i].help,
+			cmds[i].json_ok ? " [--json]" : "");
+	fprintf(f, "\nOptions:\n"
+		   "  -s SOCKET    control socket (default " DEFAULT_SOCKET ")\n"
+		   "  -h, --help   this help; COMMAND --help for one command\n\n"
+		   "Exit status: 0 ok, 1 the daemon refused or failed the request,\n"
+		   "2 usage error, 3 the daemon is unreachable.\n");
 }
 
-static struct json_object *jget(struct json_object *o, const char *key)
+static const struct ctl_cmd *find_cmd(const char *name)
 {
-	struct json_object *v;
-
-	return json_object_object_get_ex(o, key, &v) ? v : NULL;
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
 }
 
-static void print_peers(struct json_object *st)
+/* JSON output of the views: the part of the status they show. */
+static struct json_object *json_view(const struct ctl_cmd *c, struct json_object *reply)
 {
-	struct json_object *peers = jget(st, "peers");
-	size_t n = peers ? json_object_array_length(peers) : 0;
+	struct json_object *o;
 
-	printf("\n%-12s %-28s %-9s %5s %6s %12s %9s %8s\n", "PEER", "ADDRESS", "ROLE", "PRIO",
-	       "TERM", "LAST HEARD", "RECEIVED", "DROPPED");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *p = json_object_array_get_idx(peers, i);
-		struct json_object *seen = jget(p, "last_seen_ms");
-		char heard[32];
-
-		if (seen)
-			snprintf(heard, sizeof(heard), "%lld ms ago",
-				 (long long)json_object_get_int64(seen));
-		else
-			snprintf(heard, sizeof(heard), "never");
-		printf("%-12s %-28s %-9s %5lld %6lld %12s %9lld %8lld%s\n",
-		       jget_str(p, "node", "?"), jget_str(p, "address", "?"),
-		       jget_str(p, "role", "?"), (long long)jget_int(p, "priority"),
-		       (long long)jget_int(p, "term"), heard, (long long)jget_int(p, "received"),
-		       (long long)jget_int(p, "dropped"),
-		       json_object_get_boolean(jget(p, "config_matches")) || !seen
-			   ? ""
-			   : "  (config differs)");
-	}
+	if (!strcmp(c->name, "peers"))
+		return jget(reply, "peers");
+	if (!strcmp(c->name, "dns"))
+		return jget(reply, "dns");
+	if (strcmp(c->name, "backends") != 0)
+		return reply;
+	o = json_object_new_object();
+	json_object_object_add(o, "active_backend", json_object_get(jget(reply, "active_backend")));
+	json_object_object_add(o, "backends", json_object_get(jget(reply, "backends")));
+	json_object_put(reply); /* o holds references to what it shows */
+	return o;
 }
 
-static void print_vips(struct json_object *st)
-{
-	struct json_object *vips = jget(st, "vips");
-	size_t n = vips ? json_object_array_length(vips) : 0;
-
-	if (!n)
-		return;
-	printf("\n%-12s %-40s %-12s %s\n", "VIP", "ADDRESS", "INTERFACE", "HELD");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *v = json_object_array_get_idx(vips, i);
-
-		printf("%-12s %-40s %-12s %s\n", jget_str(v, "name", "?"),
-		       jget_str(v, "address", "?"), jget_str(v, "interface", "?"),
-		       json_object_get_boolean(jget(v, "held")) ? "yes" : "no");
-	}
-}
-
-static void print_backends(struct json_object *st)
-{
-	struct json_object *bes = jget(st, "backends");
-	size_t n = bes ? json_object_array_length(bes) : 0;
-
-	if (!n)
-		return;
-	printf("\n%-12s %-8s %-6s %8s %14s  %s\n", "BACKEND", "STATE", "ACTIVE", "LATENCY", "SINCE",
-	       "LAST RESULT");
-	for (size_t i = 0; i < n; i++) {
-		struct json_object *b = json_object_array_get_idx(bes, i);
-		const char *reason = jget_str(b, "reason", "");
-		char since[32];
-
-		snprintf(since, sizeof(since), "%lld s ago",
-			 (long long)(jget_int(b, "since_ms_ago") / 1000));
-		printf("%-12s %-8s %-6s %6lld ms %14s  %s\n", jget_str(b, "name", "?"),
-		       jget_str(b, "state", "?"),
-		       json_object_get_boolean(jget(b, "active")) ? "yes" : "",
-		       (long long)jget_int(b, "latency_ms"), since, *reason ? reason : "ok");
-	}
-}
-
-static void print_status(struct json_object *st)
-{
-	printf("node      %s (%s)\n", jget_str(st, "node", "?"), jget_str(st, "address", "?"));
-	printf("role      %s\n", jget_str(st, "role", "?"));
-	printf("term      %lld\n", (long long)jget_int(st, "term"));
-	printf("leader    %s\n", jget_str(st, "leader", "none"));
-	printf("priority  %lld (effective %lld)\n", (long long)jget_int(st, "priority"),
-	       (long long)jget_int(st, "effective_priority"));
-	printf("cluster   %s\n", jget_str(st, "cluster", "?"));
-	if (jget(st, "backends"))
-		printf("active    %s\n", jget_str(st, "active_backend", "none"));
-	print_peers(st);
-	print_vips(st);
-	print_backends(st);
-}
-
-static int report(struct json_object *reply, bool json, void (*show)(struct json_object *))
+static int report(const struct ctl_cmd *c, struct json_object *reply, bool json)
 {
 	const char *err = jget_str(reply, "error", NULL);
+	struct json_object *shown;
 
 	if (err) {
 		fprintf(stderr, "kcwatchctl: %s\n", err);
+		json_object_put(reply);
 		return EXIT_REFUSED;
 	}
-	if (json)
-		printf("%s\n", json_object_to_json_string_ext(
-				   reply, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
-					      JSON_C_TO_STRING_NOSLASHESCAPE));
-	else if (show)
-		show(reply);
+	if (!json) {
+		if (c->show)
+			c->show(reply);
+		else
+			printf("%s\n", jget_str(reply, "message", "ok"));
+		json_object_put(reply);
+		return EXIT_OK;
+	}
+	shown = json_view(c, reply);
+	printf("%s\n", json_object_to_json_string_ext(shown, JSON_C_TO_STRING_PRETTY |
+								 JSON_C_TO_STRING_SPACED |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+	if (shown != reply && !strcmp(c->name, "backends"))
+		json_object_put(shown);
 	else
-		printf("%s\n", jget_str(reply, "message", "ok"));
+		json_object_put(reply);
+	return EXIT_OK;
+}
+
+static int version(const char *sock)
+{
+	struct json_object *st = ask(sock, "status");
+
+	printf("kcwatchctl %s\n", PACKAGE_VERSION);
+	if (!st)
+		return EXIT_UNREACHABLE;
+	printf("kcwatchd %s\n", jget_str(st, "version", "unknown"));
+	json_object_put(st);
 	return EXIT_OK;
 }
 
@@ -261,13 +234,39 @@ static int join_request(char *buf, size_t len, int n, char **words)
 	return 0;
 }
 
+static int run(const char *sock, const struct ctl_cmd *c, int argc, char **argv)
+{
+	bool json = argc > 0 && !strcmp(argv[argc - 1], "--json");
+	char request[1024];
+	struct json_object *reply;
+
+	if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) {
+		printf("Usage: kcwatchctl %s %s%s\n  %s\n", c->name, c->args,
+		       c->json_ok ? " [--json]" : "", c->help);
+		return EXIT_OK;
+	}
+	if ((json && !c->json_ok) || argc - json != c->nargs) {
+		fprintf(stderr, "Usage: kcwatchctl %s %s%s\n", c->name, c->args,
+			c->json_ok ? " [--json]" : "");
+		return EXIT_USAGE;
+	}
+	if (!strcmp(c->name, "version"))
+		return version(sock);
+	if (c->request)
+		snprintf(request, sizeof(request), "%s", c->request);
+	else if (join_request(request, sizeof(request), argc + 1, argv - 1) < 0) {
+		fprintf(stderr, "kcwatchctl: bad arguments\n");
+		return EXIT_USAGE;
+	}
+	reply = ask(sock, request);
+	return reply ? report(c, reply, json) : EXIT_UNREACHABLE;
+}
+
 int main(int argc, char **argv)
 {
 	const char *sock = DEFAULT_SOCKET;
-	char request[1024];
-	struct json_object *reply;
-	bool json = false;
-	int i = 1, rc;
+	const struct ctl_cmd *c;
+	int i = 1;
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-s") && i + 1 < argc) {
@@ -284,30 +283,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!strcmp(argv[i], "version")) {
-		printf("kcwatchctl %s\n", PACKAGE_VERSION);
-		return EXIT_OK;
-	}
-	if (!strcmp(argv[i], "status")) {
-		json = i + 1 < argc && !strcmp(argv[i + 1], "--json");
-		if (i + 1 + json != argc) {
-			usage(stderr);
-			return EXIT_USAGE;
-		}
-	} else if (!(!strcmp(argv[i], "step-down") && i + 1 == argc) &&
-		   !(!strcmp(argv[i], "backend") && i + 3 == argc && !strcmp(argv[i + 1], "use"))) {
-		fprintf(stderr, "kcwatchctl: unknown command or wrong arguments: '%s'\n", argv[i]);
+	c = find_cmd(argv[i]);
+	if (!c) {
+		fprintf(stderr, "kcwatchctl: unknown command '%s'\n", argv[i]);
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (join_request(request, sizeof(request), argc - i - json, argv + i) < 0) {
-		fprintf(stderr, "kcwatchctl: request too long\n");
-		return EXIT_USAGE;
-	}
-	reply = ask(sock, request);
-	if (!reply)
-		return EXIT_UNREACHABLE;
-	rc = report(reply, json, !strcmp(argv[i], "status") ? print_status : NULL);
-	json_object_put(reply);
-	return rc;
+	return run(sock, c, argc - i - 1, argv + i + 1);
 }

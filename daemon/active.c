@@ -170,9 +170,8 @@ static void on_probe(void *arg)
 	loop_timer_arm(a->probe, HAPROXY_PROBE_MS);
 }
 
-static int open_haproxy(struct active *a, char *err, size_t errlen)
+static int open_haproxy(struct active *a, const struct cfg_backends *o, char *err, size_t errlen)
 {
-	const struct cfg_backends *o = &a->d->cfg->backends_opt;
 
 	if (!o->haproxy_socket[0])
 		return 0;
@@ -188,9 +187,8 @@ static int open_haproxy(struct active *a, char *err, size_t errlen)
 	return 0;
 }
 
-struct active *active_new(struct kcwd *d, char *err, size_t errlen)
+struct active *active_new(struct kcwd *d, const struct kcw_config *cfg, char *err, size_t errlen)
 {
-	const struct kcw_config *cfg = d->cfg;
 	struct active *a;
 
 	if (cfg->n_backends == 0)
@@ -204,7 +202,7 @@ struct active *active_new(struct kcwd *d, char *err, size_t errlen)
 	backend_init(&a->view, cfg->backends, cfg->n_backends, &cfg->backends_opt, loop_now_ms());
 	a->health = health_new(d->loop, cfg->backends, cfg->n_backends, on_result, a, err, errlen);
 	a->failback = a->health ? loop_timer_new(d->loop, on_failback, a) : NULL;
-	if (!a->failback || open_haproxy(a, err, errlen) < 0) {
+	if (!a->failback || open_haproxy(a, &cfg->backends_opt, err, errlen) < 0) {
 		if (a->health && !a->failback)
 			snprintf(err, errlen, "cannot create a timer: %s", strerror(errno));
 		active_free(a);
@@ -279,6 +277,18 @@ int active_use(struct active *a, const char *name, char *msg, size_t len)
 	if (rc > 0)
 		changed(a, (unsigned)rc, "operator");
 	return 0;
+}
+
+void active_take_over(struct active *a, const struct active *old)
+{
+	struct hb_msg *m;
+
+	if (!a || !old || !(m = calloc(1, sizeof(*m))))
+		return;
+	/* The old view, as a leader would send it, is adopted by name. */
+	backend_export(&old->view, m);
+	backend_adopt(&a->view, m, loop_now_ms());
+	free(m);
 }
 
 void active_status_json(const struct active *a, struct json_object *root)

@@ -6,14 +6,17 @@
 #include <stddef.h>
 
 #include "backend.h"
+#include "config.h"
 #include "heartbeat.h"
 
 struct kcwd;
 struct json_object;
 struct active;
 
-/* NULL without [backend] sections (and no error), or NULL with err set. */
-struct active *active_new(struct kcwd *d, char *err, size_t errlen);
+/* For cfg's backends (d->cfg is read later): NULL without [backend] sections, or NULL with err. */
+struct active *active_new(struct kcwd *d, const struct kcw_config *cfg, char *err, size_t errlen);
+/* Reload: start from the view of the module this one replaces (matched by name). */
+void active_take_over(struct active *a, const struct active *old);
 void active_free(struct active *a);
 /* The node's role changed: a leader checks the backends, others stop checking. */
 void active_role(struct active *a, int role);

@@ -2,10 +2,12 @@
 #include "command.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "active.h"
@@ -19,7 +21,7 @@
 
 struct command {
 	const char *name;
-	bool privileged; /* changes state: root only */
+	bool privileged; /* changes state: root or the kcwatch group only */
 	struct json_object *(*run)(struct kcwd *d, int argc, char **argv);
 };
 
@@ -65,10 +67,86 @@ static struct json_object *cmd_step_down(struct kcwd *d, int argc, char **argv)
 	return reply_ok("stepped down; another node takes over");
 }
 
+static struct json_object *cmd_backend(struct kcwd *d, int argc, char **argv)
+{
+	char msg[256];
+
+	if (argc != 3 || strcmp(argv[1], "use") != 0)
+		return reply_error("usage: backend use NAME");
+	if (d->el.role != ROLE_LEADER)
+		return reply_error("this node is not the leader: run it on %s",
+				   d->el.leader >= 0 ? d->cfg->nodes[d->el.leader].name
+						     : "the leader");
+	if (active_use(d->active, argv[2], msg, sizeof(msg)) < 0)
+		return reply_error("%s", msg);
+	log_notice("operator: %s", msg);
+	return reply_ok(msg);
+}
+
+static struct json_object *cmd_maintenance(struct kcwd *d, int argc, char **argv)
+{
+	struct election_event ev = {.type = EV_MAINTENANCE};
+
+	if (argc != 2 || (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0))
+		return reply_error("usage: maintenance on|off");
+	ev.on = strcmp(argv[1], "on") == 0;
+	if (ev.on == d->el.maintenance)
+		return reply_ok(ev.on ? "already in maintenance" : "not in maintenance");
+	log_notice("operator: maintenance %s", argv[1]);
+	daemon_election_event(d, &ev);
+	return reply_ok(ev.on ? "maintenance on: this node does not lead until 'maintenance off'"
+			      : "maintenance off: this node may lead again");
+}
+
+static struct json_object *cmd_reload(struct kcwd *d, int argc, char **argv)
+{
+	char msg[CFG_ERR_MAX + 64];
+
+	if (daemon_reload(d, msg, sizeof(msg)) < 0)
+		return reply_error("%s", msg);
+	return reply_ok(msg);
+}
+
+/* Commands that take no arguments refuse extra words, the others check their own. */
 static const struct command commands[] = {
-    {"status", false, cmd_status},
-    {"step-down", true, cmd_step_down},
+    {"status", false, cmd_status},  {"step-down", true, cmd_step_down},
+    {"backend", true, cmd_backend}, {"maintenance", true, cmd_maintenance},
+    {"reload", true, cmd_reload},
 };
+
+/* "Groups:" of /proc/PID/status lists the supplementary groups without asking NSS. */
+static bool pid_in_group(pid_t pid, gid_t gid)
+{
+	char path[64], line[1024];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *tok, *save = NULL;
+
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (tok = strtok_r(line + 7, " \t\n", &save); tok && !found;
+		     tok = strtok_r(NULL, " \t\n", &save))
+			found = (gid_t)strtoul(tok, NULL, 10) == gid;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Root, or a member of the daemon's admin group (kcwatch). */
+static bool caller_privileged(const struct kcwd *d, const struct ucred *cred)
+{
+	if (cred->uid == 0)
+		return true;
+	if (!d->admin_gid_valid)
+		return false;
+	return cred->gid == d->admin_gid || pid_in_group(cred->pid, d->admin_gid);
+}
 
 static int split(char *line, char **argv)
 {
@@ -98,10 +176,11 @@ struct json_object *command_handle(void *arg, const char *request, const struct 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;
-		if (commands[i].privileged && cred->uid != 0) {
-			log_warn("refused '%s' from uid %u (pid %d): not root", argv[0],
-				 (unsigned)cred->uid, (int)cred->pid);
-			return reply_error("permission denied: '%s' needs root", argv[0]);
+		if (commands[i].privileged && !caller_privileged(d, cred)) {
+			log_warn("refused '%s' from uid %u (pid %d): not root nor in group %s",
+				 argv[0], (unsigned)cred->uid, (int)cred->pid, DAEMON_ADMIN_GROUP);
+			return reply_error("permission denied: '%s' needs root or group %s",
+					   argv[0], DAEMON_ADMIN_GROUP);
 		}
 		return commands[i].run(d, argc, argv);
 	}

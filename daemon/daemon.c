@@ -3,6 +3,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,10 +194,8 @@ void daemon_priority_changed(struct kcwd *d)
 	priority_changed(d);
 }
 
-static void on_vip_fault(void *arg, bool fault)
+void daemon_vip_fault(struct kcwd *d, bool fault)
 {
-	struct kcwd *d = arg;
-
 	if (d->vip_fault == fault)
 		return;
 	d->vip_fault = fault;
@@ -207,6 +206,11 @@ static void on_vip_fault(void *arg, bool fault)
 	priority_changed(d);
 }
 
+static void on_vip_fault(void *arg, bool fault)
+{
+	daemon_vip_fault(arg, fault);
+}
+
 static void shutdown_now(struct kcwd *d)
 {
 	struct election_event ev = {.type = EV_SHUTDOWN};
@@ -215,6 +219,14 @@ static void shutdown_now(struct kcwd *d)
 	d->stopping = true;
 	daemon_election_event(d, &ev);
 	loop_stop(d->loop);
+}
+
+static void reload_on_signal(struct kcwd *d)
+{
+	char msg[CFG_ERR_MAX + 64];
+
+	if (daemon_reload(d, msg, sizeof(msg)) < 0)
+		log_err("reload refused, still running the previous configuration: %s", msg);
 }
 
 static void on_signal(void *arg, int fd, uint32_t events)
@@ -229,8 +241,7 @@ static void on_signal(void *arg, int fd, uint32_t events)
 			shutdown_now(d);
 			return;
 		case SIGHUP:
-			log_warn(
-			    "SIGHUP: configuration reload is not supported yet; restart to apply");
+			reload_on_signal(d);
 			break;
 		default:
 			break;
@@ -319,10 +330,10 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 		return -EIO;
 	if (open_vips(d, err, errlen) < 0)
 		return -EIO;
-	d->active = active_new(d, err, errlen);
+	d->active = active_new(d, d->cfg, err, errlen);
 	if (!d->active && d->cfg->n_backends)
 		return -EIO;
-	d->naming = naming_new(d, err, errlen);
+	d->naming = naming_new(d, d->cfg, err, errlen);
 	if (!d->naming && d->cfg->dns.enabled)
 		return -EIO;
 	d->ctl = control_open(d->loop, d->ctl_path, command_handle, d, err, errlen);
@@ -336,6 +347,14 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 	return 0;
 }
 
+static void find_admin_group(struct kcwd *d)
+{
+	struct group *g = getgrnam(DAEMON_ADMIN_GROUP);
+
+	d->admin_gid_valid = g != NULL;
+	d->admin_gid = g ? g->gr_gid : 0;
+}
+
 int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char *ctl_path,
 		 char *err, size_t errlen)
 {
@@ -345,6 +364,7 @@ int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char
 	d->sigfd = -1;
 	snprintf(d->ctl_path, sizeof(d->ctl_path), "%s", ctl_path);
 	d->incarnation = new_incarnation();
+	find_admin_group(d);
 	d->started_ms = loop_now_ms();
 	if (open_parts(d, err, errlen) < 0)
 		return -1;

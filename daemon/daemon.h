@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "election.h"
@@ -19,6 +20,9 @@ struct peer_seen {
 	uint32_t vips_held;
 	uint64_t incarnation;
 };
+
+/* Members of this group may use the mutating control commands, like root. */
+#define DAEMON_ADMIN_GROUP "kcwatch"
 
 struct kcwd {
 	struct kcw_config *cfg;
@@ -41,6 +45,8 @@ struct kcwd {
 	bool vip_fault;      /* a VIP interface is down */
 	bool stopping;
 	struct peer_seen seen[CFG_MAX_NODES];
+	bool admin_gid_valid;
+	gid_t admin_gid;
 	uint64_t backend_changes;
 	uint64_t checks_up, checks_down;
 	struct hb_msg hb;    /* scratch for building heartbeats */
@@ -49,6 +55,12 @@ struct kcwd {
 /* Takes ownership of cfg. On failure err says why (already fit for the user). */
 int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char *ctl_path,
 		 char *err, size_t errlen);
+/*
+ * Reads the config file again. Invalid: nothing changes and msg holds
+ * "FILE:LINE: reason". Valid: the difference is applied and msg says what
+ * changed. Returns 0 or a negative errno.
+ */
+int daemon_reload(struct kcwd *d, char *msg, size_t len);
 /* Runs the loop until SIGTERM/SIGINT; returns the exit status. */
 int daemon_run(struct kcwd *d);
 void daemon_stop(struct kcwd *d);
@@ -59,6 +71,8 @@ int daemon_election_event(struct kcwd *d, const struct election_event *ev);
 uint32_t daemon_effective_priority(const struct kcwd *d);
 /* Something effective_priority depends on changed. */
 void daemon_priority_changed(struct kcwd *d);
+/* A VIP interface went down (fault) or all are up again. */
+void daemon_vip_fault(struct kcwd *d, bool fault);
 /* A leader sends a heartbeat now (its view changed); others do nothing. */
 void daemon_send_heartbeat(struct kcwd *d);
 /* The active backend changed (on any node). */

@@ -81,12 +81,12 @@ static void on_fence(void *arg, bool fenced, uint64_t fence_term)
 	daemon_election_event(n->d, &ev);
 }
 
-struct naming *naming_new(struct kcwd *d, char *err, size_t errlen)
+struct naming *naming_new(struct kcwd *d, const struct kcw_config *cfg, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
 	struct naming *n;
 
-	if (!d->cfg->dns.enabled)
+	if (!cfg->dns.enabled)
 		return NULL;
 	n = calloc(1, sizeof(*n));
 	if (!n) {
@@ -94,13 +94,12 @@ struct naming *naming_new(struct kcwd *d, char *err, size_t errlen)
 		return NULL;
 	}
 	n->d = d;
-	snprintf(dir, sizeof(dir), "%s", d->cfg->path);
-	n->dns = dns_new(d->loop, &d->cfg->dns, dirname(dir), on_fence, n, err, errlen);
+	snprintf(dir, sizeof(dir), "%s", cfg->path);
+	n->dns = dns_new(d->loop, &cfg->dns, dirname(dir), on_fence, n, err, errlen);
 	if (!n->dns) {
 		free(n);
 		return NULL;
 	}
-	naming_sync(n);
 	return n;
 }
 

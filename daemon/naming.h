@@ -5,12 +5,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "config.h"
+
 struct kcwd;
 struct json_object;
 struct naming;
 
-/* NULL without a [dns] section (and no error), or NULL with err set. */
-struct naming *naming_new(struct kcwd *d, char *err, size_t errlen);
+/* For cfg's [dns] (d->cfg is read later): NULL without [dns] (and no error), or NULL with err.
+ * Nothing is sent before the first naming_sync(). */
+struct naming *naming_new(struct kcwd *d, const struct kcw_config *cfg, char *err, size_t errlen);
 void naming_free(struct naming *n);
 /* Role, term or target may have changed: tell the updater what holds now. */
 void naming_sync(struct naming *n);

@@ -1,6 +1,8 @@
 /* status.c: the daemon's state as one JSON object, for kcwatchctl and scripts. */
 #include "status.h"
 
+#include "build-config.h"
+
 #include <json-c/json.h>
 #include <stdio.h>
 
@@ -96,6 +98,7 @@ struct json_object *status_json(const struct kcwd *d)
 	uint64_t now = loop_now_ms();
 	char buf[ADDR_STRLEN];
 
+	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
 	json_object_object_add(o, "node", json_object_new_string(me->name));
 	json_object_object_add(o, "cluster", json_object_new_string(d->cfg->cluster_name));
 	json_object_object_add(o, "address",
