@@ -186,6 +186,9 @@ static void priority_changed(struct kcwd *d)
 		log_notice("node %s is now better placed to lead: handing over",
 			   d->cfg->nodes[best].name);
 		daemon_election_event(d, &down);
+		/* Unlike an operator's step-down, this one may be undone by preemption when the
+		 * priority comes back. */
+		d->el.no_preempt = false;
 	}
 }
 
