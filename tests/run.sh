@@ -52,6 +52,21 @@ if [ -z "$pattern" ]; then
 	[ "$unit_fail" -eq 0 ] && [ $rc -eq 0 ] || failures+=("unit tests")
 fi
 
+if [ -z "$pattern" ]; then
+	log "make distcheck (the release tarball builds and passes its tests out of tree)"
+	set +e
+	make -j"$(nproc)" distcheck >"$build/distcheck.out" 2>&1
+	rc=$?
+	set -e
+	if [ $rc -eq 0 ]; then
+		echo "ok - make distcheck"
+	else
+		tail -30 "$build/distcheck.out"
+		echo "not ok - make distcheck"
+	fi
+	record distcheck $rc
+fi
+
 export KCW_BUILD="$build" KCW_TOP="$top"
 for t in "$top"/tests/integration/test_*.sh; do
 	name=$(basename "$t" .sh)
