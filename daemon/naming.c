@@ -11,7 +11,6 @@
 #include "active.h"
 #include "daemon.h"
 #include "dns.h"
-#include "log.h"
 #include "role.h"
 
 struct naming {
@@ -75,9 +74,7 @@ static void on_fence(void *arg, bool fenced, uint64_t fence_term)
 	struct naming *n = arg;
 	struct election_event ev = {.type = EV_FENCE, .on = fenced, .term = fence_term};
 
-	if (!fenced)
-		log_notice("the DNS fence (term %llu) stayed still: this node may lead again",
-			   (unsigned long long)fence_term);
+	/* dns.c has logged it (stale: error; unfenced: notice) */
 	daemon_election_event(n->d, &ev);
 }
 

@@ -1,0 +1,389 @@
+#!/usr/bin/env bash
+# test_dnsd.sh: kcwatchd's DNS updater end to end: two daemons (lb1, lb2) and a private named
+# (namespace dns, port 53, TSIG key from tsig-keygen, zone local.mylab.io as in lab/) on one
+# LAN. RFC 2136 updates with TSIG, the A and AAAA of the name (target = vip, then self), the
+# fence TXT _kcwatch.<name>, kill -9 failover timed against dig, named down and back, a leader
+# frozen and resumed, a stale leader (frozen, then cut off from its peer by nftables) that the
+# fence stops, a wrong key, and the rest of the zone left alone. Every assertion about DNS reads
+# what named serves with dig. About 80 s. KCW_KEEP_LOGS=/abs/dir keeps the logs there.
+. "$(dirname "$0")/lib.sh"
+t_require_root
+# KCW_KEEP_LOGS=DIR: copy the logs there before lib.sh's cleanup deletes them.
+if [ -n "${KCW_KEEP_LOGS:-}" ] && [ "${KCW_KEEP_LOGS#/}" != "$KCW_KEEP_LOGS" ]; then
+	trap 'rm -rf "$KCW_KEEP_LOGS"; cp -r "$T_DIR" "$KCW_KEEP_LOGS" 2>/dev/null; t_cleanup' EXIT
+fi
+for tool in named dig tsig-keygen jq nft; do
+	command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
+done
+
+t_lan lb1 lb2 dns
+ns_ip=$(t_ip4 dns)
+zone=local.mylab.io
+name=keycloak.$zone
+fence=_kcwatch.$name
+vip4=10.77.0.215
+vip6=fd77::215
+key="$T_DIR/cluster.key"
+t_keyfile "$key"
+ndir=$T_DIR/named
+mkdir -p "$ndir"
+named_pid=
+
+# --- named in the dns namespace -------------------------------------------------------------
+tsig-keygen -a hmac-sha256 kcwatch-key >"$ndir/key.conf"
+tsig-keygen -a hmac-sha256 kcwatch-key >"$T_DIR/wrong.key" # same key name, another secret
+cp "$ndir/key.conf" "$T_DIR/tsig.key"
+# local.mylab.io as in lab/local.mylab.io.db, with this LAN's addresses
+cat >"$ndir/$zone.db" <<EOF
+\$ORIGIN $zone.
+\$TTL 300
+@            IN SOA  ns1.$zone. hostmaster.$zone. ( 2024010101 3600 600 86400 5 )
+@            IN NS   ns1.$zone.
+ns1          IN A    $ns_ip
+ns1          IN AAAA $(t_ip6 dns)
+lb1          IN A    $(t_ip4 lb1)
+lb2          IN A    $(t_ip4 lb2)
+sno1         IN A    10.77.0.231
+*.apps.sno1  CNAME   sno1
+api.sno1     CNAME   sno1
+api-int.sno1 CNAME   sno1
+sno2         IN A    10.77.0.232
+*.apps.sno2  CNAME   sno2
+api.sno2     CNAME   sno2
+api-int.sno2 CNAME   sno2
+keycloak     IN A    192.0.2.1
+EOF
+cat >"$ndir/named.conf" <<EOF
+options {
+	directory "$ndir";
+	pid-file "$ndir/named.pid";
+	session-keyfile "$ndir/session.key";
+	managed-keys-directory "$ndir";
+	listen-on port 53 { $ns_ip; };
+	listen-on-v6 { none; };
+	recursion no;
+	notify no;
+	dnssec-validation no;
+};
+controls { };
+include "$ndir/key.conf";
+zone "$zone" {
+	type primary;
+	file "$ndir/$zone.db";
+	allow-update { key kcwatch-key; };
+};
+EOF
+
+# dq NAME TYPE: what named serves (sorted, +short).
+dq() { t_exec dns dig @"$ns_ip" +norec +time=1 +tries=1 +short "$1" "$2" 2>/dev/null | sort; }
+served_is() { [ "$(dq "$1" "$2")" = "$3" ]; } # NAME TYPE WANT
+fence_text() { dq "$fence" TXT | tr -d '"'; }
+fence_term() { sed -n 's/^term=\([0-9]*\) .*/\1/p' <<<"$(fence_text)"; }
+
+start_named() {
+	ip netns exec "$(t_ns dns)" named -g -4 -c "$ndir/named.conf" >>"$T_DIR/named.log" 2>&1 &
+	named_pid=$!
+	T_PIDS+=("$named_pid")
+	t_wait 5000 served_is "$zone" NS "ns1.$zone." >/dev/null
+}
+stop_named() {
+	kill -TERM "$named_pid" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$named_pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$named_pid" 2>/dev/null
+	wait "$named_pid" 2>/dev/null
+}
+
+others() { # every record kcwatchd must not touch (SOA without its serial)
+	dq "$zone" SOA | awk '{print $1, $2, $4, $5, $6, $7}'
+	local q
+	for q in "$zone NS" "ns1.$zone A" "ns1.$zone AAAA" "lb1.$zone A" "lb2.$zone A" \
+		"sno1.$zone A" "x.apps.sno1.$zone CNAME" "api.sno1.$zone CNAME" \
+		"api-int.sno1.$zone CNAME" "sno2.$zone A" "y.apps.sno2.$zone CNAME" \
+		"api.sno2.$zone CNAME" "api-int.sno2.$zone CNAME"; do
+		# shellcheck disable=SC2086
+		echo "$q: $(dq $q | tr '\n' ' ')"
+	done
+}
+
+# --- kcwatchd configuration -----------------------------------------------------------------
+write_conf() { # FILE TARGET TSIG-KEY-FILE
+	cat >"$1" <<CONF
+[cluster]
+name = keycloak
+port = 7112
+interval = 200ms
+dead-after = 3
+key-file = $key
+preempt = no
+
+[node lb1]
+address = $(t_ip4 lb1)
+priority = 150
+
+[node lb2]
+address = $(t_ip4 lb2)
+priority = 100
+
+[vip keycloak4]
+address = $vip4/24
+interface = eth0
+
+[vip keycloak6]
+address = $vip6/64
+interface = eth0
+
+[dns]
+server = $ns_ip
+port = 53
+zone = $zone
+name = $name
+ttl = 30
+target = $2
+tsig-key-file = $3
+fence = yes
+fence-renew = 1s
+timeout = 1s
+CONF
+}
+conf_vip=$T_DIR/vip.conf
+conf_self=$T_DIR/self.conf
+conf_wrong=$T_DIR/wrong.conf
+write_conf "$conf_vip" vip tsig.key
+write_conf "$conf_self" self tsig.key
+write_conf "$conf_wrong" vip wrong.key
+
+role_is() { [ "$(t_role "$1")" = "$2" ]; }
+one_leader() { role_is "$1" leader && [ "$(t_field "$2" .leader)" = "$1" ]; } # LEADER OTHER
+# The follower first: a leader stopping with a live follower hands over (and the fence moves on).
+stop_all() { t_stop lb2; t_stop lb1; }
+field_is() { [ "$(t_field "$1" "$2")" = "$3" ]; }           # NODE JQ-FILTER WANT
+result_has() { t_field "$1" .dns.last_result | grep -Eq "$2"; } # NODE REGEX
+fence_is_not() { [ "$(fence_text)" != "$1" ]; }
+not_held() { ! t_holds "$1" "$2"; }
+
+# dig_until TIMEOUT_MS NAME TYPE WANT: polls dig every 20 ms; prints the ms of the day of the
+# first answer equal to WANT (taken after that dig returned); 1 on timeout.
+dig_until() {
+	local limit=$1 start now
+	start=$(t_now)
+	while :; do
+		if served_is "$2" "$3" "$4"; then
+			t_ms_of_day
+			return 0
+		fi
+		now=$(t_now)
+		[ $((now - start)) -lt "$limit" ] || { echo -1; return 1; }
+		sleep 0.02
+	done
+}
+
+# --- start ------------------------------------------------------------------------------------
+start_named
+t_check "named answers on $ns_ip#53 in the dns namespace" served_is "$zone" NS "ns1.$zone."
+before=$(others)
+
+# --- target = vip: the leader points A and AAAA at the VIPs and writes the fence --------------
+t_start lb1 "$conf_vip"
+t_start lb2 "$conf_vip"
+ms=$(t_wait 3000 one_leader lb1 lb2); rc=$?
+t_check "one leader, lb1, within 3 s (${ms} ms)" [ $rc -eq 0 ]
+term1=$(t_field lb1 .term)
+t_check "lb1 holds the VIPs" t_holds lb1 "$vip4"
+ms=$(t_wait 3000 served_is "$name" A "$vip4"); rc=$?
+t_check "A $name is the v4 VIP $vip4 (${ms} ms)" [ $rc -eq 0 ]
+t_eq "AAAA $name is the v6 VIP" "$(dq "$name" AAAA)" "$vip6"
+txt=$(fence_text)
+t_check "fence TXT reads 'term=$term1 node=lb1 seq=N' (got '$txt')" \
+	grep -Eq "^term=$term1 node=lb1 seq=[0-9]+\$" <<<"$txt"
+js=$(t_json lb1)
+t_eq "status dns.name" "$(jq -r .dns.name <<<"$js")" "$name"
+t_eq "status dns.target" "$(jq -r .dns.target <<<"$js")" "A $vip4 AAAA $vip6"
+t_eq "status dns.fence_term" "$(jq -r .dns.fence_term <<<"$js")" "$term1"
+t_eq "status dns.fenced / fenced" "$(jq -r '"\(.dns.fenced)/\(.fenced)"' <<<"$js")" false/false
+t_check "status dns.last_result 'updated: A $vip4 AAAA $vip6 (fence term=$term1 node=lb1 ...)'" \
+	grep -q "^updated: A $vip4 AAAA $vip6 (fence term=$term1 node=lb1 seq=" \
+	<<<"$(jq -r .dns.last_result <<<"$js")"
+t_check "status dns.last_update_ms_ago is a number below 1500" \
+	jq -e '.dns.last_update_ms_ago | type == "number" and . < 1500' <<<"$js" >/dev/null
+t_check "status dns.updates.ok counts the update and renewals" \
+	jq -e '.dns.updates.ok >= 1' <<<"$js" >/dev/null
+# the reconcile query comes right after an update; allow it a moment
+t_wait 2000 field_is lb1 .dns.served "A $vip4 AAAA $vip6" >/dev/null
+t_eq "status dns.served is what named answers" "$(t_field lb1 .dns.served)" "A $vip4 AAAA $vip6"
+t_eq "the follower does not write: its dns.last_result" "$(t_field lb2 .dns.last_result)" "none yet"
+seq1=$(sed -n 's/.*seq=//p' <<<"$txt")
+sleep 1.2
+seq2=$(sed -n 's/.*seq=//p' <<<"$(fence_text)")
+t_check "the leader renews the fence every fence-renew (seq $seq1 -> $seq2)" \
+	[ "${seq2:-0}" -gt "${seq1:-0}" ]
+stop_all
+
+# --- target = self: kill -9 of the leader, the name follows the new leader within 1 s ----------
+ip1=$(t_ip4 lb1)
+ip2=$(t_ip4 lb2)
+t_start lb1 "$conf_self"
+t_start lb2 "$conf_self"
+t_wait 3000 one_leader lb1 lb2 >/dev/null
+ms=$(t_wait 3000 served_is "$name" A "$ip1"); rc=$?
+t_check "target = self: A is the leader lb1's address $ip1 (${ms} ms)" [ $rc -eq 0 ]
+t_eq "target = self: no AAAA (lb1's address is IPv4 only): the VIP's AAAA is deleted" \
+	"$(dq "$name" AAAA)" ""
+term1=$(t_field lb1 .term)
+t_stop lb1 KILL
+seen=$(dig_until 3000 "$name" A "$ip2"); rc=$?
+took=$(t_log_ms lb2 'role [a-z]+ -> leader')
+t_check "after kill -9 of lb1, A is lb2's $ip2 within 1 s of the takeover ($((seen - took)) ms)" \
+	eval "[ $rc -eq 0 ] && [ $took -ge 0 ] && [ $((seen - took)) -le 1000 ]"
+term2=$(t_field lb2 .term)
+t_check "the new term is above the old ($term2 > $term1)" [ "$term2" -gt "$term1" ]
+t_check "the fence holds lb2's term: 'term=$term2 node=lb2 seq=N'" \
+	grep -Eq "^term=$term2 node=lb2 seq=[0-9]+\$" <<<"$(fence_text)"
+t_eq "AAAA still absent" "$(dq "$name" AAAA)" ""
+
+# --- named down: failover is not delayed; the update is applied once named is back ------------
+t_start lb1 "$conf_self" # preempt = no: it follows lb2
+t_wait 3000 one_leader lb2 lb1 >/dev/null
+stop_named
+t0=$(t_ms_of_day)
+t_stop lb2 KILL
+ms=$(t_wait 3000 t_holds lb1 "$vip4"); rc=$?
+took=$(( $(t_log_ms lb1 'role [a-z]+ -> leader') - t0 ))
+t_check "named down: lb1 took the VIP ${ms} ms after kill -9 of lb2 (leader ${took} ms; normal: <= 900)" \
+	eval "[ $rc -eq 0 ] && [ $ms -le 900 ] && [ $took -le 900 ]"
+term3=$(t_field lb1 .term)
+t_wait 3000 result_has lb1 '^error' >/dev/null
+res=$(t_field lb1 .dns.last_result)
+t_check "named down: last_result names the failure (got '$res')" \
+	grep -Eq '^error: (fence read|update): 10\.77\.0\.13#53: Connection refused \(named not running\?\)' <<<"$res"
+t_check "named down: logged as a warning with 'retrying'" \
+	grep -Eq 'warning: exchange_failed: .*Connection refused \(named not running\?\) \(retrying\)' \
+	"$T_DIR/lb1.log"
+t_eq "named down: lb1 leads with the VIPs all the same" "$(t_role lb1)" leader
+t_start lb2 "$conf_self"
+t_wait 3000 role_is lb2 follower >/dev/null
+t_eq "named down: lb2 back as follower; lb1 still leads" "$(t_role lb1)/$(t_role lb2)" leader/follower
+start_named
+back=$(t_ms_of_day)
+seen=$(dig_until 10000 "$name" A "$ip1"); rc=$?
+t_check "named back: A is lb1's $ip1 within 10 s ($((seen - back)) ms after named answered)" \
+	[ $rc -eq 0 ]
+t_check "named back: the fence is 'term=$term3 node=lb1 seq=N'" \
+	grep -Eq "^term=$term3 node=lb1 seq=[0-9]+\$" <<<"$(fence_text)"
+t_check "named back: logged 'server answers again'" grep -q 'server answers again' "$T_DIR/lb1.log"
+
+# --- frozen and resumed while it hears the new leader: the election settles it ----------------
+# lb1 (the better node) resumes, sees lb2 leading with a higher term and outbids it: the
+# election, not the fence, decides. Whatever the outcome, the name must follow the fence.
+kill -STOP "${T_NODE_PID[lb1]}"
+t_wait 3000 role_is lb2 leader >/dev/null
+t_wait 3000 served_is "$name" A "$ip2" >/dev/null
+term4=$(fence_term)
+kill -CONT "${T_NODE_PID[lb1]}"
+t_wait 3000 fence_is_not "$(fence_text)" >/dev/null
+sleep 1.5
+ldr=lb2; role_is lb1 leader && ldr=lb1
+lip=$(t_ip4 $ldr)
+t_eq "frozen lb1 resumed: one leader ($(t_role lb1)/$(t_role lb2))" \
+	"$(t_role lb1)/$(t_role lb2)" "$([ $ldr = lb1 ] && echo leader/follower || echo follower/leader)"
+t_check "frozen lb1 resumed: the fence names the leader $ldr with its term ($(fence_text))" \
+	grep -Eq "^term=$(t_field $ldr .term) node=$ldr seq=" <<<"$(fence_text)"
+t_check "frozen lb1 resumed: the fence term went up ($(fence_term) >= $term4)" [ "$(fence_term)" -ge "$term4" ]
+t_eq "frozen lb1 resumed: A is the leader's address" "$(dq "$name" A)" "$lip"
+if [ $ldr = lb2 ]; then # the next part needs lb1 leading (if lb1 got fenced: 3 s of quiet)
+	t_stop lb2
+	t_wait 8000 role_is lb1 leader >/dev/null
+	t_start lb2 "$conf_self"
+	t_wait 3000 role_is lb2 follower >/dev/null
+fi
+
+# --- a stale leader (frozen, then cut off from lb2) cannot overwrite the record ----------------
+# lb1 leads. Frozen past the dead interval, lb2 takes over with a higher term and writes the
+# fence. While lb1 is frozen its heartbeats are cut (nftables in its namespace, UDP 7112) so
+# that, resumed, it still believes it leads and only the fence can tell it otherwise.
+t_wait 3000 one_leader lb1 lb2 >/dev/null
+t_eq "stale: lb1 leads before the freeze" "$(t_role lb1)" leader
+terma=$(t_field lb1 .term)
+kill -STOP "${T_NODE_PID[lb1]}"
+t_exec lb1 nft -f - <<'NFT'
+table inet kcwpart {
+	chain in { type filter hook input priority 0; udp dport 7112 drop; }
+	chain out { type filter hook output priority 0; udp dport 7112 drop; }
+}
+NFT
+t_wait 3000 role_is lb2 leader >/dev/null
+termb=$(t_field lb2 .term)
+ms=$(t_wait 3000 served_is "$name" A "$ip2"); rc=$?
+t_check "stale: lb2 took over with term $termb > $terma and wrote A $ip2 (${ms} ms)" \
+	eval "[ $rc -eq 0 ] && [ $termb -gt $terma ]"
+t_check "stale: the fence holds lb2's term $termb" grep -q "^term=$termb node=lb2 " <<<"$(fence_text)"
+t_check "stale: frozen lb1 still has the VIP on its interface" t_holds lb1 "$vip4"
+t0=$(t_ms_of_day)
+kill -CONT "${T_NODE_PID[lb1]}"
+ms=$(t_wait 5000 grep -Eq 'error: .*stale.*term '"$termb"'.*own term '"$terma" "$T_DIR/lb1.log"); rc=$?
+line=$(grep -E 'error: .*stale' "$T_DIR/lb1.log" | tail -1)
+t_check "stale: lb1 logs at error level with 'stale' and both terms within 5 s (${ms} ms): ${line:13}" \
+	[ $rc -eq 0 ]
+ms=$(t_wait 2000 not_held lb1 "$vip4"); rc=$?
+t_check "stale: lb1 released its VIPs (${ms} ms)" eval "[ $rc -eq 0 ] && ! t_holds lb1 $vip6"
+js=$(t_json lb1)
+t_eq "stale: lb1's role is follower" "$(jq -r .role <<<"$js")" follower
+t_eq "stale: status fenced / dns.fenced" "$(jq -r '"\(.fenced)/\(.dns.fenced)"' <<<"$js")" true/true
+t_eq "stale: status dns.last_result" "$(jq -r .dns.last_result <<<"$js")" \
+	"stale: fence term $termb above own term $terma"
+t_eq "stale: status dns.fence_term" "$(jq -r .dns.fence_term <<<"$js")" "$termb"
+t_eq "stale: A still lb2's" "$(dq "$name" A)" "$ip2"
+t_check "stale: the fence still holds lb2's term" grep -q "^term=$termb node=lb2 " <<<"$(fence_text)"
+t_check "stale: lb1's update was refused by its prerequisite (updates.prereq >= 1)" \
+	[ "$(jq -r .dns.updates.prereq <<<"$js")" -ge 1 ]
+t_eq "stale: lb2 kept leading" "$(t_role lb2)" leader
+# the partition heals: lb1 follows lb2 and stays fenced while lb2 renews the fence
+t_exec lb1 nft delete table inet kcwpart
+sleep 3.5
+t_eq "stale: healed, lb1 stays fenced while lb2 renews (3.5 s > 3 x fence-renew)" \
+	"$(t_role lb1)/$(t_field lb1 .fenced)/$(t_field lb1 .leader)" "follower/true/lb2"
+t_eq "stale: A still lb2's" "$(dq "$name" A)" "$ip2"
+# lb2 stops for good: once the fence stayed still for 3 x fence-renew lb1 may lead again
+t_stop lb2
+ms=$(t_wait 8000 role_is lb1 leader); rc=$?
+last=$(t_log_ms lb2 "fence renewed: term=$termb node=lb2 |-> A .*fence term=$termb node=lb2 ")
+lead=$(t_log_ms lb1 'role [a-z]+ -> leader')
+t_check "stale: lb2 stopped; lb1 leads again $((lead - last)) ms after lb2's last fence write (>= 3 x fence-renew less a round trip: 2900)" \
+	eval "[ $rc -eq 0 ] && [ $((lead - last)) -ge 2900 ]"
+t_check "stale: logged that the fence stayed still" \
+	grep -q 'fence term '"$termb"' unchanged for 3000 ms' "$T_DIR/lb1.log"
+termc=$(t_field lb1 .term)
+t_check "stale: with a term above the fence's ($termc > $termb)" [ "$termc" -gt "$termb" ]
+ms=$(t_wait 2000 served_is "$name" A "$ip1"); rc=$?
+t_check "stale: A is lb1's again (${ms} ms)" [ $rc -eq 0 ]
+t_check "stale: the fence is 'term=$termc node=lb1 seq=N'" \
+	grep -Eq "^term=$termc node=lb1 seq=[0-9]+\$" <<<"$(fence_text)"
+t_eq "stale: status fenced false" "$(t_field lb1 .fenced)" false
+stop_all
+
+# --- a wrong TSIG key: a clear error, and nothing changes ------------------------------------
+a_before=$(dq "$name" A)
+f_before=$(fence_text)
+t_start lb1 "$conf_wrong"
+t_start lb2 "$conf_wrong"
+t_wait 3000 one_leader lb1 lb2 >/dev/null
+want="error: fence read: TSIG key rejected by server (BADSIG)"
+ms=$(t_wait 3000 field_is lb1 .dns.last_result "$want"); rc=$?
+t_check "wrong key: last_result '$want' (${ms} ms)" [ $rc -eq 0 ]
+t_check "wrong key: logged at error level 'error: exchange_failed: $name fence read: TSIG key rejected by server (BADSIG)'" \
+	grep -qF "error: exchange_failed: $name fence read: TSIG key rejected by server (BADSIG)" "$T_DIR/lb1.log"
+t_check "wrong key: no update went through (updates.ok 0)" \
+	[ "$(t_field lb1 .dns.updates.ok)" = 0 ]
+t_eq "wrong key: lb1 leads and holds the VIP all the same" "$(t_role lb1)/$(t_holds lb1 "$vip4" && echo held)" leader/held
+sleep 1
+t_eq "wrong key: A unchanged" "$(dq "$name" A)" "$a_before"
+t_eq "wrong key: AAAA unchanged" "$(dq "$name" AAAA)" ""
+t_eq "wrong key: fence unchanged" "$(fence_text)" "$f_before"
+stop_all
+
+# --- the rest of the zone -----------------------------------------------------------------------
+t_eq "the zone's other records are untouched (SOA but its serial, NS, ns1, lb1, lb2, sno*, CNAMEs)" \
+	"$(others)" "$before"
+t_check "named logged no update it could not apply" \
+	sh -c "! grep -Eq 'update failed: .*(journal|internal)' '$T_DIR/named.log'"
+
+t_done
