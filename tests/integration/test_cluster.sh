@@ -112,7 +112,7 @@ t_stop lb1 KILL
 t_wait 3000 role_is lb2 leader >/dev/null; rc=$?
 ms=$(( $(t_log_ms lb2 'role follower -> leader') - t0 ))
 t_check "after kill -9 of lb1, lb2 leads within dead-after x interval + 300 ms (${ms} ms)" \
-	[ $rc -eq 0 ] && [ "$ms" -le 900 ]
+	[ $rc -eq 0 -a "$ms" -le 900 ]
 term2=$(t_field lb2 .term)
 t_check "the new term is above the old one ($term2 > $term1)" [ "$term2" -gt "$term1" ]
 
@@ -129,7 +129,7 @@ t0=$(t_ms_of_day)
 kill -TERM "${T_NODE_PID[lb1]}"
 t_wait 2000 role_is lb2 leader >/dev/null; rc=$?
 ms=$(( $(t_log_ms lb2 'role follower -> leader') - t0 ))
-t_check "after SIGTERM of lb1, lb2 leads within 100 ms (${ms} ms)" [ $rc -eq 0 ] && [ "$ms" -le 100 ]
+t_check "after SIGTERM of lb1, lb2 leads within 100 ms (${ms} ms)" [ $rc -eq 0 -a "$ms" -le 100 ]
 t_stop lb1
 
 # --- preempt = no -----------------------------------------------------------------------------
