@@ -1,0 +1,228 @@
+/* metrics.c: renders a kcw_metrics snapshot in the Prometheus text exposition format (0.0.4). */
+#include "metrics.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "build-config.h"
+#include "role.h"
+
+#define LABEL_MAX (CFG_NAME_MAX * 2 + 1) /* every byte escaped, plus the NUL */
+
+static const uint32_t latency_bounds_ms[METRICS_LATENCY_BUCKETS] = METRICS_LATENCY_BOUNDS_MS;
+
+void metrics_checks_observe(struct metrics_checks *c, bool up, uint32_t latency_ms)
+{
+	size_t i = 0;
+
+	if (up)
+		c->up++;
+	else
+		c->down++;
+	while (i < METRICS_LATENCY_BUCKETS && latency_ms > latency_bounds_ms[i])
+		i++;
+	c->latency.buckets[i]++;
+	c->latency.count++;
+	c->latency.sum_ms += latency_ms;
+}
+
+const char *metrics_escape_label(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; s && *s && o + 1 < len; s++) {
+		const char *esc = *s == '\\'   ? "\\\\"
+				  : *s == '"'  ? "\\\""
+				  : *s == '\n' ? "\\n"
+					       : NULL;
+
+		if (esc) {
+			if (o + 2 >= len)
+				break;
+			buf[o++] = esc[0];
+			buf[o++] = esc[1];
+		} else {
+			buf[o++] = *s;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static void family(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample(FILE *f, const char *name, uint64_t v)
+{
+	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
+}
+
+/* One sample with one label. */
+static void sample1(FILE *f, const char *name, const char *label, const char *value, uint64_t v)
+{
+	char esc[LABEL_MAX];
+
+	fprintf(f, "%s{%s=\"%s\"} %llu\n", name, label,
+		metrics_escape_label(value, esc, sizeof(esc)), (unsigned long long)v);
+}
+
+static void render_node(FILE *f, const struct kcw_metrics *m)
+{
+	static const int roles[] = {ROLE_INIT, ROLE_FOLLOWER, ROLE_LEADER, ROLE_FAULT,
+				    ROLE_WITNESS};
+	char node[LABEL_MAX], cluster[LABEL_MAX];
+
+	family(f, "kcwatch_info", "gauge", "Always 1; labels name the node, cluster and version.");
+	fprintf(f, "kcwatch_info{node=\"%s\",cluster=\"%s\",version=\"%s\"} 1\n",
+		metrics_escape_label(m->node, node, sizeof(node)),
+		metrics_escape_label(m->cluster, cluster, sizeof(cluster)), PACKAGE_VERSION);
+	family(f, "kcwatch_uptime_seconds", "gauge", "Seconds since the daemon started.");
+	fprintf(f, "kcwatch_uptime_seconds %llu.%03llu\n",
+		(unsigned long long)(m->uptime_ms / 1000),
+		(unsigned long long)(m->uptime_ms % 1000));
+	family(f, "kcwatch_role", "gauge", "1 for this node's current role, 0 for the others.");
+	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		sample1(f, "kcwatch_role", "role", role_name(roles[i]), m->role == roles[i]);
+	family(f, "kcwatch_term", "gauge", "The leader term this node knows.");
+	sample(f, "kcwatch_term", m->term);
+	family(f, "kcwatch_maintenance", "gauge", "1 while the node is in maintenance.");
+	sample(f, "kcwatch_maintenance", m->maintenance);
+	family(f, "kcwatch_leader_changes_total", "counter",
+	       "Times this node saw the leader change.");
+	sample(f, "kcwatch_leader_changes_total", m->leader_changes);
+	family(f, "kcwatch_peers", "gauge", "Other nodes in the configuration.");
+	sample(f, "kcwatch_peers", m->peers);
+	family(f, "kcwatch_peers_alive", "gauge",
+	       "Other nodes heard from within the dead interval.");
+	sample(f, "kcwatch_peers_alive", m->peers_alive);
+}
+
+static void render_heartbeats(FILE *f, const struct kcw_metrics *m)
+{
+	family(f, "kcwatch_heartbeats_sent_total", "counter", "Heartbeat datagrams sent.");
+	sample(f, "kcwatch_heartbeats_sent_total", m->hb_sent);
+	family(f, "kcwatch_heartbeats_received_total", "counter",
+	       "Authenticated, fresh heartbeats accepted.");
+	sample(f, "kcwatch_heartbeats_received_total", m->hb_received);
+	family(f, "kcwatch_heartbeats_dropped_total", "counter",
+	       "Datagrams on the heartbeat port that were dropped, by reason.");
+	for (int i = 0; i < HB_DROP__COUNT; i++)
+		sample1(f, "kcwatch_heartbeats_dropped_total", "reason",
+			hb_drop_name((enum hb_drop)i), m->hb_dropped[i]);
+	family(f, "kcwatch_heartbeat_send_errors_total", "counter", "Heartbeat sends that failed.");
+	sample(f, "kcwatch_heartbeat_send_errors_total", m->hb_send_errors);
+}
+
+static void render_vips(FILE *f, const struct kcw_metrics *m)
+{
+	family(f, "kcwatch_vips", "gauge", "Virtual addresses in the configuration.");
+	sample(f, "kcwatch_vips", m->vips);
+	family(f, "kcwatch_vips_held", "gauge", "Virtual addresses this node holds now.");
+	sample(f, "kcwatch_vips_held", m->vips_held);
+	family(f, "kcwatch_vip_announcements_total", "counter",
+	       "Gratuitous ARPs and unsolicited neighbour advertisements sent.");
+	sample(f, "kcwatch_vip_announcements_total", m->vip_announcements);
+}
+
+static void render_histogram(FILE *f, const char *backend, const struct metrics_histogram *h)
+{
+	const char *name = "kcwatch_backend_check_duration_seconds";
+	uint64_t cum = 0;
+
+	for (size_t i = 0; i < METRICS_LATENCY_BUCKETS; i++) {
+		cum += h->buckets[i];
+		fprintf(f, "%s_bucket{backend=\"%s\",le=\"%g\"} %llu\n", name, backend,
+			latency_bounds_ms[i] / 1000.0, (unsigned long long)cum);
+	}
+	cum += h->buckets[METRICS_LATENCY_BUCKETS];
+	fprintf(f, "%s_bucket{backend=\"%s\",le=\"+Inf\"} %llu\n", name, backend,
+		(unsigned long long)cum);
+	fprintf(f, "%s_sum{backend=\"%s\"} %llu.%03llu\n", name, backend,
+		(unsigned long long)(h->sum_ms / 1000), (unsigned long long)(h->sum_ms % 1000));
+	fprintf(f, "%s_count{backend=\"%s\"} %llu\n", name, backend, (unsigned long long)h->count);
+}
+
+static void render_backends(FILE *f, const struct kcw_metrics *m)
+{
+	size_t n = m->n_backends < CFG_MAX_BACKENDS ? m->n_backends : CFG_MAX_BACKENDS;
+	char b[LABEL_MAX];
+
+	family(f, "kcwatch_backend_up", "gauge", "1 while the backend's health state is up.");
+	for (size_t i = 0; i < n; i++)
+		sample1(f, "kcwatch_backend_up", "backend", m->backends[i].name, m->backends[i].up);
+	family(f, "kcwatch_backend_active", "gauge", "1 for the backend clients are sent to.");
+	for (size_t i = 0; i < n; i++)
+		sample1(f, "kcwatch_backend_active", "backend", m->backends[i].name,
+			m->backends[i].active);
+	family(f, "kcwatch_backend_checks_total", "counter",
+	       "Health checks run by this node, by backend and result.");
+	for (size_t i = 0; i < n; i++) {
+		metrics_escape_label(m->backends[i].name, b, sizeof(b));
+		fprintf(f, "kcwatch_backend_checks_total{backend=\"%s\",result=\"up\"} %llu\n", b,
+			(unsigned long long)m->backends[i].checks.up);
+		fprintf(f, "kcwatch_backend_checks_total{backend=\"%s\",result=\"down\"} %llu\n", b,
+			(unsigned long long)m->backends[i].checks.down);
+	}
+	family(f, "kcwatch_backend_check_duration_seconds", "histogram",
+	       "Duration of health checks, by backend.");
+	for (size_t i = 0; i < n; i++)
+		render_histogram(f, metrics_escape_label(m->backends[i].name, b, sizeof(b)),
+				 &m->backends[i].checks.latency);
+	family(f, "kcwatch_backend_switches_total", "counter", "Times the active backend changed.");
+	sample(f, "kcwatch_backend_switches_total", m->backend_switches);
+	family(f, "kcwatch_backend_outage", "gauge", "1 while no backend is up.");
+	sample(f, "kcwatch_backend_outage", m->backend_outage);
+}
+
+static void render_others(FILE *f, const struct kcw_metrics *m)
+{
+	static const char *const hook_results[] = {"ok", "failed", "timeout", "exec_failed"};
+	const uint64_t hook_counts[] = {m->hooks.ok, m->hooks.failed, m->hooks.timed_out,
+					m->hooks.exec_failed};
+
+	family(f, "kcwatch_dns_updates_total", "counter", "RFC 2136 updates sent, by result.");
+	for (unsigned i = 0; i < DNS_RESULTS; i++)
+		sample1(f, "kcwatch_dns_updates_total", "result", dns_result_name(i),
+			m->dns_updates[i]);
+	family(f, "kcwatch_hook_runs_total", "counter", "Hook programs run, by result.");
+	for (size_t i = 0; i < sizeof(hook_results) / sizeof(hook_results[0]); i++)
+		sample1(f, "kcwatch_hook_runs_total", "result", hook_results[i], hook_counts[i]);
+	family(f, "kcwatch_hook_events_dropped_total", "counter",
+	       "Hook events dropped from a full queue.");
+	sample(f, "kcwatch_hook_events_dropped_total", m->hooks.dropped);
+	family(f, "kcwatch_config_reloads_total", "counter", "Configuration reloads, by result.");
+	sample1(f, "kcwatch_config_reloads_total", "result", "ok", m->reloads_ok);
+	sample1(f, "kcwatch_config_reloads_total", "result", "failed", m->reloads_failed);
+}
+
+char *metrics_render(const struct kcw_metrics *m, size_t *len)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	render_node(f, m);
+	render_heartbeats(f, m);
+	render_vips(f, m);
+	render_backends(f, m);
+	render_others(f, m);
+	if (ferror(f)) {
+		fclose(f);
+		free(buf);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	if (len)
+		*len = size;
+	return buf;
+}

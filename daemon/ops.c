@@ -1,0 +1,353 @@
+/* ops.c: the daemon's operations glue: sd_notify state and watchdog, hooks on events, metrics. */
+#include "ops.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "active.h"
+#include "daemon.h"
+#include "dns.h"
+#include "hooks.h"
+#include "log.h"
+#include "metrics.h"
+#include "naming.h"
+#include "notify.h"
+#include "peer.h"
+#include "role.h"
+#include "vipset.h"
+
+struct daemon_ops {
+	struct kcwd *d;
+	struct notify *notify;
+	struct loop_timer *watchdog;
+	uint64_t watchdog_ms; /* ping period: half of WATCHDOG_USEC */
+	bool ready;
+	struct hooks *hooks;
+	struct metrics_http *http;
+	bool http_on; /* listening on http_addr:http_port */
+	struct kcw_addr http_addr;
+	uint16_t http_port;
+	struct metrics_checks checks[CFG_MAX_BACKENDS];	  /* by backend index ... */
+	char check_names[CFG_MAX_BACKENDS][CFG_NAME_MAX]; /* ... and name, for reloads */
+	char backend[CFG_NAME_MAX]; /* the active backend the last hook reported */
+	uint64_t reloads_ok, reloads_failed;
+};
+
+static const char *leader_name(const struct kcwd *d)
+{
+	return d->el.leader >= 0 ? d->cfg->nodes[d->el.leader].name : "";
+}
+
+static const char *active_name(const struct kcwd *d)
+{
+	const char *n = d->active ? backend_active_name(active_view(d->active)) : NULL;
+
+	return n ? n : "";
+}
+
+static void status_line(const struct kcwd *d, char *buf, size_t len)
+{
+	const char *leader = leader_name(d);
+
+	snprintf(buf, len, "%s, term %llu, leader %s%s", role_name(d->el.role),
+		 (unsigned long long)d->el.term, *leader ? leader : "none",
+		 d->el.maintenance ? ", maintenance" : "");
+}
+
+static void on_watchdog(void *arg)
+{
+	struct daemon_ops *o = arg;
+
+	notify_watchdog(o->notify);
+	loop_timer_arm(o->watchdog, o->watchdog_ms);
+}
+
+static int open_watchdog(struct daemon_ops *o)
+{
+	uint64_t usec = notify_watchdog_usec(o->notify);
+
+	if (!usec)
+		return 0;
+	o->watchdog_ms = usec / 2000 ? usec / 2000 : 1;
+	o->watchdog = loop_timer_new(o->d->loop, on_watchdog, o);
+	if (!o->watchdog)
+		return -errno;
+	log_info("systemd watchdog: %llu ms, pinging every %llu ms",
+		 (unsigned long long)(usec / 1000), (unsigned long long)o->watchdog_ms);
+	return loop_timer_arm(o->watchdog, o->watchdog_ms);
+}
+
+static void fill_for_http(void *arg, struct kcw_metrics *m)
+{
+	struct daemon_ops *o = arg;
+
+	daemon_ops_fill(o->d, m);
+}
+
+/* Opens (or moves, after a reload) the [metrics] listener. */
+static int open_http(struct daemon_ops *o, char *err, size_t errlen)
+{
+	const struct kcw_config *c = o->d->cfg;
+
+	if (o->http_on == c->has_metrics &&
+	    (!c->has_metrics ||
+	     (addr_eq(&o->http_addr, &c->metrics_addr) && o->http_port == c->metrics_port)))
+		return 0;
+	metrics_http_close(o->http);
+	o->http = NULL;
+	o->http_on = false;
+	if (!c->has_metrics)
+		return 0;
+	o->http = metrics_http_open(o->d->loop, &c->metrics_addr, c->metrics_port, fill_for_http, o,
+				    err, errlen);
+	if (!o->http)
+		return -EADDRNOTAVAIL;
+	o->http_on = true;
+	o->http_addr = c->metrics_addr;
+	o->http_port = c->metrics_port;
+	return 0;
+}
+
+static void remember_backends(struct daemon_ops *o)
+{
+	const struct kcw_config *c = o->d->cfg;
+
+	for (size_t i = 0; i < CFG_MAX_BACKENDS; i++)
+		snprintf(o->check_names[i], CFG_NAME_MAX, "%s",
+			 i < c->n_backends ? c->backends[i].name : "");
+}
+
+int daemon_ops_open(struct kcwd *d, char *err, size_t errlen)
+{
+	struct daemon_ops *o = calloc(1, sizeof(*o));
+	int rc;
+
+	if (!o) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	d->ops = o;
+	o->d = d;
+	o->notify = notify_new(true);
+	if (!o->notify)
+		log_warn("%s: sd_notify unusable (%s): running without it", __func__,
+			 strerror(errno));
+	o->hooks = hooks_new(d->loop, d->cfg);
+	if (!o->hooks) {
+		snprintf(err, errlen, "hooks: %s", strerror(errno));
+		return -EIO;
+	}
+	rc = open_watchdog(o);
+	if (rc < 0) {
+		snprintf(err, errlen, "watchdog timer: %s", strerror(-rc));
+		return rc;
+	}
+	remember_backends(o);
+	snprintf(o->backend, sizeof(o->backend), "%s", active_name(d));
+	return open_http(o, err, errlen);
+}
+
+void daemon_ops_close(struct kcwd *d)
+{
+	struct daemon_ops *o = d->ops;
+
+	if (!o)
+		return;
+	hooks_free(o->hooks);
+	metrics_http_close(o->http);
+	if (o->watchdog)
+		loop_timer_free(o->watchdog);
+	notify_free(o->notify);
+	free(o);
+	d->ops = NULL;
+}
+
+static void fill_info(const struct kcwd *d, struct hook_info *in, const char *previous)
+{
+	in->node = d->cfg->nodes[d->self].name;
+	in->role = role_name(d->el.role);
+	in->term = d->el.term;
+	in->leader = leader_name(d);
+	in->backend = active_name(d);
+	in->previous = previous;
+}
+
+static void send_state(struct daemon_ops *o)
+{
+	char status[160];
+
+	status_line(o->d, status, sizeof(status));
+	if (o->ready) {
+		notify_status(o->notify, status);
+	} else if (o->d->el.role != ROLE_INIT) {
+		o->ready = true;
+		notify_ready(o->notify, status);
+	}
+}
+
+void daemon_ops_role(struct kcwd *d, int old_role, int old_leader)
+{
+	struct daemon_ops *o = d->ops;
+	struct hook_info in;
+	int ev;
+
+	if (!o || (old_role == d->el.role && old_leader == d->el.leader))
+		return;
+	send_state(o);
+	ev = hooks_event_for_role(d->el.role);
+	if (old_role == d->el.role || ev < 0)
+		return;
+	fill_info(d, &in, role_name(old_role));
+	hooks_event(o->hooks, (enum hook_event)ev, &in);
+}
+
+void daemon_ops_status(struct kcwd *d)
+{
+	if (d->ops)
+		send_state(d->ops);
+}
+
+void daemon_ops_backend(struct kcwd *d)
+{
+	struct daemon_ops *o = d->ops;
+	struct hook_info in;
+	char previous[CFG_NAME_MAX];
+
+	if (!o || !strcmp(o->backend, active_name(d)))
+		return;
+	snprintf(previous, sizeof(previous), "%s", o->backend);
+	snprintf(o->backend, sizeof(o->backend), "%s", active_name(d));
+	fill_info(d, &in, previous);
+	hooks_event(o->hooks, HOOK_BACKEND_CHANGE, &in);
+}
+
+void daemon_ops_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms)
+{
+	if (d->ops && idx < CFG_MAX_BACKENDS)
+		metrics_checks_observe(&d->ops->checks[idx], up, latency_ms);
+}
+
+void daemon_ops_stopping(struct kcwd *d)
+{
+	if (d->ops)
+		notify_stopping(d->ops->notify);
+}
+
+void daemon_ops_reloading(struct kcwd *d)
+{
+	if (d->ops)
+		notify_reloading(d->ops->notify);
+}
+
+/* Check counters follow their backend by name when the list changed. */
+static void remap_checks(struct daemon_ops *o)
+{
+	const struct kcw_config *c = o->d->cfg;
+	struct metrics_checks old[CFG_MAX_BACKENDS];
+
+	memcpy(old, o->checks, sizeof(old));
+	memset(o->checks, 0, sizeof(o->checks));
+	for (size_t i = 0; i < c->n_backends; i++)
+		for (size_t j = 0; j < CFG_MAX_BACKENDS; j++)
+			if (!strcmp(c->backends[i].name, o->check_names[j]))
+				o->checks[i] = old[j];
+	remember_backends(o);
+}
+
+void daemon_ops_reloaded(struct kcwd *d, bool ok)
+{
+	struct daemon_ops *o = d->ops;
+	char status[160], err[CFG_ERR_MAX];
+
+	if (!o)
+		return;
+	if (ok) {
+		o->reloads_ok++;
+		hooks_set_config(o->hooks, d->cfg);
+		remap_checks(o);
+		if (open_http(o, err, sizeof(err)) < 0)
+			log_err("%s: %s", __func__, err);
+		daemon_ops_backend(d);
+	} else {
+		o->reloads_failed++;
+	}
+	status_line(d, status, sizeof(status));
+	if (o->ready)
+		notify_ready(o->notify, status);
+}
+
+static void fill_backends(const struct kcwd *d, struct kcw_metrics *m)
+{
+	const struct backend_view *v = d->active ? active_view(d->active) : NULL;
+
+	if (!v)
+		return;
+	m->n_backends = v->n;
+	for (size_t i = 0; i < v->n && i < CFG_MAX_BACKENDS; i++) {
+		snprintf(m->backends[i].name, CFG_NAME_MAX, "%s", v->b[i].name);
+		m->backends[i].up = v->b[i].state == BACKEND_UP;
+		m->backends[i].active = v->active == (int)i;
+		if (d->ops)
+			m->backends[i].checks = d->ops->checks[i];
+	}
+	m->backend_switches = v->switches;
+	m->backend_outage = v->outage;
+}
+
+void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
+{
+	const struct peer_stats *ps = peer_stats(d->peers);
+	uint64_t now = loop_now_ms();
+	struct dns_counters dc;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(m->node, sizeof(m->node), "%s", d->cfg->nodes[d->self].name);
+	snprintf(m->cluster, sizeof(m->cluster), "%s", d->cfg->cluster_name);
+	m->uptime_ms = now - d->started_ms;
+	m->role = d->el.role;
+	m->term = d->el.term;
+	m->maintenance = d->el.maintenance;
+	m->leader_changes = d->el.leader_changes;
+	m->peers = d->cfg->n_nodes - 1;
+	for (size_t i = 0; i < d->cfg->n_nodes; i++)
+		m->peers_alive += i != d->self && election_peer_alive(&d->el, i, now);
+	m->hb_sent = ps->tx;
+	m->hb_received = ps->rx;
+	m->hb_send_errors = ps->tx_errors;
+	memcpy(m->hb_dropped, ps->drops, sizeof(m->hb_dropped));
+	m->vips = d->cfg->n_vips;
+	for (size_t i = 0; d->vips && i < vipset_count(d->vips); i++)
+		m->vips_held += vipset_held(d->vips, i);
+	m->vip_announcements = d->vips ? vipset_announcements(d->vips) : 0;
+	fill_backends(d, m);
+	naming_get_counters(d->naming, &dc);
+	memcpy(m->dns_updates, dc.updates, sizeof(m->dns_updates));
+	if (d->ops) {
+		hooks_get_stats(d->ops->hooks, &m->hooks);
+		m->reloads_ok = d->ops->reloads_ok;
+		m->reloads_failed = d->ops->reloads_failed;
+	}
+}
+
+struct json_object *daemon_ops_metrics_json(const struct kcwd *d)
+{
+	struct kcw_metrics *m = calloc(1, sizeof(*m));
+	struct json_object *o = json_object_new_object();
+	char *text = NULL;
+
+	if (m) {
+		daemon_ops_fill(d, m);
+		text = metrics_render(m, NULL);
+		free(m);
+	}
+	if (text)
+		json_object_object_add(o, "text", json_object_new_string(text));
+	else
+		json_object_object_add(o, "error",
+				       json_object_new_string("cannot render the metrics"));
+	free(text);
+	return o;
+}

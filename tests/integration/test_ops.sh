@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# test_ops.sh: operations: the RPM and its file list, make install, systemd-analyze verify of the
+# unit, sd_notify (READY, STATUS, WATCHDOG rate, RELOADING, STOPPING), hooks and metrics.
+. "$(dirname "$0")/lib.sh"
+t_require_root
+
+PY=$(command -v /usr/bin/python3 python3 | head -1) # a real binary: cleanup kills by PID
+RPM_TIMEOUT=420 # make dist + rpmbuild (configure, build, make check) takes ~2 min here
+
+# --- the binary RPM from `make dist` ------------------------------------------------------------
+rpmlog="$T_DIR/rpmbuild.log"
+t_log "make rpm (make dist, then rpmbuild -tb --nodeps), at most ${RPM_TIMEOUT} s"
+timeout --kill-after=10 "$RPM_TIMEOUT" make -C "$KCW_BUILD" rpm RPMBUILD_FLAGS=--nodeps \
+	RPM_TOPDIR="$T_DIR/rpmbuild" >"$rpmlog" 2>&1
+rc=$?
+rpmfile=$(find "$T_DIR/rpmbuild/RPMS" -name 'kcwatch-[0-9]*.rpm' 2>/dev/null | head -1)
+t_check "make rpm builds a binary package (exit $rc)" [ $rc -eq 0 ] && [ -n "$rpmfile" ]
+[ $rc -eq 0 ] || tail -30 "$rpmlog"
+t_check "rpmbuild's %check ran the unit tests, none failed" \
+	grep -qE '^# FAIL: +0$' "$rpmlog"
+
+files=$(rpm -qlp "$rpmfile" 2>/dev/null)
+for f in /usr/sbin/kcwatchd /usr/bin/kcwatchctl /usr/lib/systemd/system/kcwatchd.service \
+	/etc/kcwatch/kcwatch.conf /usr/lib/sysusers.d/kcwatch.conf; do
+	t_check "the package holds $f" grep -qx "$f" <<<"$files"
+done
+for m in man8/kcwatchd.8 man8/kcwatchctl.8 man5/kcwatch.conf.5; do
+	t_check "the package holds the man page $m" grep -qE "^/usr/share/man/$m(\.gz)?$" <<<"$files"
+done
+t_check "the package holds README.md and control-protocol.md as documentation" \
+	[ "$(rpm -qdp "$rpmfile" 2>/dev/null | grep -cE '/(README|control-protocol)\.md$')" -eq 2 ]
+t_eq "kcwatch.conf is the only %config(noreplace) file" \
+	"$(rpm -qcp "$rpmfile" 2>/dev/null)" /etc/kcwatch/kcwatch.conf
+t_check "kcwatch.conf is root:kcwatch 0640, /etc/kcwatch root:kcwatch 0750" \
+	[ "$(rpm -qlvp "$rpmfile" 2>/dev/null | awk '$NF ~ /^\/etc\/kcwatch/ {print $1, $3, $4, $NF}' | tr '\n' ';')" \
+	= "drwxr-x--- root kcwatch /etc/kcwatch;-rw-r----- root kcwatch /etc/kcwatch/kcwatch.conf;" ]
+scripts=$(rpm -qp --scripts "$rpmfile" 2>/dev/null)
+t_check "%pre creates the kcwatch user and group" \
+	grep -q 'useradd -r -g kcwatch' <<<"$scripts"
+t_check "the package requires the libraries it links" \
+	[ "$(rpm -qp --requires "$rpmfile" 2>/dev/null | grep -cE '^(libnl-route-3|libssl|libcrypto|libldns|libcurl|libprotobuf-c|libjson-c)\.so')" -ge 6 ]
+
+root="$T_DIR/root"
+mkdir -p "$root"
+rpm2archive - <"$rpmfile" | tar -xzf - -C "$root"
+mkdir -p "$root/etc"
+systemd-sysusers --root="$root" >/dev/null 2>&1
+t_check "systemd-sysusers creates user and group kcwatch from the packaged file" \
+	grep -qE '^kcwatch:x:[0-9]+:[0-9]+:.*:/sbin/nologin$' "$root/etc/passwd"
+t_check "the packaged kcwatch.conf is the example configuration" \
+	cmp -s "$root/etc/kcwatch/kcwatch.conf" "$KCW_TOP/doc/kcwatch.conf.example"
+
+# --- make install --------------------------------------------------------------------------------
+inst="$T_DIR/inst"
+make -C "$KCW_BUILD" install DESTDIR="$inst" prefix=/usr sysconfdir=/etc \
+	systemdsystemunitdir=/usr/lib/systemd/system >"$T_DIR/install.log" 2>&1
+t_eq "make install succeeds" $? 0
+for f in /usr/sbin/kcwatchd /usr/bin/kcwatchctl /usr/lib/systemd/system/kcwatchd.service \
+	/etc/kcwatch/kcwatch.conf.example /usr/lib/sysusers.d/kcwatch.conf \
+	/usr/share/man/man8/kcwatchd.8 /usr/share/man/man8/kcwatchctl.8 \
+	/usr/share/man/man5/kcwatch.conf.5; do
+	t_check "make install puts $f in place" [ -f "$inst$f" ]
+done
+
+# --- the unit ------------------------------------------------------------------------------------
+unit="$root/usr/lib/systemd/system/kcwatchd.service"
+ud="$T_DIR/unit"
+mkdir -p "$ud"
+# verify only fails on a missing ExecStart binary: point it at the packaged one and let it find
+# the packaged man pages; any line on stderr is a finding.
+sed "s#/usr/sbin/kcwatchd#$root/usr/sbin/kcwatchd#g" "$unit" >"$ud/kcwatchd.service"
+MANPATH="$root/usr/share/man" systemd-analyze verify "$ud/kcwatchd.service" >"$T_DIR/verify.out" 2>&1
+rc=$?
+t_check "systemd-analyze verify: exit 0 and no warnings" [ $rc -eq 0 ] && [ ! -s "$T_DIR/verify.out" ]
+[ -s "$T_DIR/verify.out" ] && cat "$T_DIR/verify.out"
+# the check itself must see a warning when there is one
+sed 's/^ProtectSystem=/ProtectSytem=/' "$ud/kcwatchd.service" >"$ud/broken.service"
+MANPATH="$root/usr/share/man" systemd-analyze verify "$ud/broken.service" >"$T_DIR/verify2.out" 2>&1
+t_check "the verify check catches a misspelt directive" grep -q ProtectSytem "$T_DIR/verify2.out"
+
+ukey() { sed -n "s/^$1=//p" "$unit"; }
+t_eq "Type=notify" "$(ukey Type)" notify
+t_eq "User=kcwatch" "$(ukey User)" kcwatch
+t_eq "Group=kcwatch" "$(ukey Group)" kcwatch
+t_eq "AmbientCapabilities= exactly the two" "$(ukey AmbientCapabilities)" "CAP_NET_ADMIN CAP_NET_RAW"
+t_eq "CapabilityBoundingSet= exactly the two" "$(ukey CapabilityBoundingSet)" "CAP_NET_ADMIN CAP_NET_RAW"
+t_check "WatchdogSec= is set" [ -n "$(ukey WatchdogSec)" ]
+t_eq "Restart=on-failure" "$(ukey Restart)" on-failure
+t_eq "RuntimeDirectory=kcwatch" "$(ukey RuntimeDirectory)" kcwatch
+t_eq "ExecReload sends SIGHUP" "$(ukey ExecReload)" '/bin/kill -HUP $MAINPID'
+t_check "ExecStartPre checks the configuration" grep -qE '^ExecStartPre=/usr/sbin/kcwatchd -t ' "$unit"
+for k in ProtectSystem=strict ProtectHome=yes NoNewPrivileges=yes PrivateTmp=yes PrivateDevices=yes \
+	"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET"; do
+	t_check "sandbox: $k" grep -qx "$k" "$unit"
+done
+level=$(systemd-analyze security --offline=true "$ud/kcwatchd.service" 2>/dev/null |
+	sed -n 's/.*Overall exposure level for kcwatchd.service: \([0-9.]*\).*/\1/p')
+t_check "systemd-analyze security: exposure ${level:-?} at most 3.0" \
+	[ -n "$level" ] && awk -v l="$level" 'BEGIN { exit !(l <= 3.0) }'
+
+# --- a two-node cluster for the daemon's side ------------------------------------------------------
+t_lan lb1 lb2
+key="$T_DIR/cluster.key"
+t_keyfile "$key"
+hook="$T_DIR/hook.sh"
+cat >"$hook" <<'HOOK'
+#!/bin/sh
+# writes its arguments and two variables to hooks-NODE.log
+echo "$* | $KCWATCH_EVENT $KCWATCH_TERM" >>"$(dirname "$0")/hooks-$2.log"
+HOOK
+chmod 0755 "$hook"
+conf="$T_DIR/kcwatch.conf"
+cat >"$conf" <<CONF
+[cluster]
+name = keycloak
+interval = 100ms
+dead-after = 3
+key-file = $key
+
+[node lb1]
+address = $(t_ip4 lb1)
+priority = 150
+
+[node lb2]
+address = $(t_ip4 lb2)
+priority = 100
+
+[hooks]
+on-leader = $hook
+on-follower = $hook
+on-fault = $hook
+on-backend-change = $hook
+
+[metrics]
+listen = 127.0.0.1:9412
+CONF
+
+listener="$T_DIR/notify_listen.py"
+cat >"$listener" <<'PY'
+# notify_listen.py ADDR OUT SECONDS: records sd_notify datagrams as "MONOTONIC_MS<TAB>a|b|c".
+import socket, sys, time
+addr, out, seconds = sys.argv[1], sys.argv[2], float(sys.argv[3])
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind("\0" + addr[1:] if addr.startswith("@") else addr)
+s.settimeout(0.1)
+open(out + ".ready", "w").close()
+end = time.monotonic() + seconds
+with open(out, "a", buffering=1) as f:
+    while time.monotonic() < end:
+        try:
+            data = s.recv(4096)
+        except socket.timeout:
+            continue
+        f.write("%d\t%s\n" % (time.monotonic() * 1000, data.decode(errors="replace").replace("\n", "|")))
+PY
+
+# start_notified NODE ADDR OUT WATCHDOG_USEC: a listener on ADDR (in NODE's namespace: abstract
+# sockets belong to it) and kcwatchd with NOTIFY_SOCKET=ADDR.
+start_notified() {
+	local node=$1 addr=$2 out=$3 wd=$4
+	# not through t_exec: $! must be the listener itself (ip netns exec execs it)
+	ip netns exec "$(t_ns "$node")" "$PY" "$listener" "$addr" "$out" 60 &
+	T_PIDS+=($!)
+	for _ in $(seq 100); do [ -f "$out.ready" ] && break; sleep 0.02; done
+	NOTIFY_SOCKET="$addr" WATCHDOG_USEC="$wd" t_start "$node" "$conf"
+}
+msgs() { cut -f2 "$1"; }
+has_msg() { msgs "$1" | grep -qE "$2"; }
+no_msg() { ! has_msg "$@"; }
+
+# --- sd_notify ----------------------------------------------------------------------------------
+nsock="$T_DIR/notify.sock"
+nout="$T_DIR/notify-lb1.txt"
+start_notified lb1 "$nsock" "$nout" 400000
+ms=$(t_wait 3000 has_msg "$nout" '^READY=1'); rc=$?
+t_check "READY=1 arrives (${ms} ms after the start)" [ $rc -eq 0 ]
+t_check "READY=1 comes with a STATUS= naming the role" has_msg "$nout" '^READY=1\|STATUS=(follower|leader), term [0-9]+'
+t_check "the control socket answers once READY=1 was sent" [ -n "$(t_role lb1)" ]
+leading='(^|[|])STATUS=leader, term [0-9]+, leader lb1$'
+t_wait 3000 has_msg "$nout" "$leading" >/dev/null
+t_check "STATUS= follows the role: leader, term, leader lb1" has_msg "$nout" "$leading"
+t_eq "READY=1 is sent once" "$(msgs "$nout" | grep -c '^READY=1')" 1
+
+# WATCHDOG_USEC=400000: a ping every 200 ms, never a gap near 400 ms
+sleep 2.2
+read -r count maxgap < <(awk -F'\t' '$2 == "WATCHDOG=1" { t[n++] = $1 }
+	END { m = 0; for (i = n - 10; i < n; i++) if (i > 0 && t[i] - t[i-1] > m) m = t[i] - t[i-1];
+	      c = 0; for (i = 0; i < n; i++) if (t[i] >= t[n-1] - 2000) c++; print c, m }' "$nout")
+t_check "WATCHDOG=1 at half of WATCHDOG_USEC: ${count:-0} in 2 s (want 9..12)" \
+	[ "${count:-0}" -ge 9 ] && [ "${count:-0}" -le 12 ]
+t_check "no watchdog gap reaches the 400 ms period (longest ${maxgap:-?} ms)" \
+	[ -n "$maxgap" ] && [ "$maxgap" -lt 350 ]
+
+t_ctl lb1 reload >/dev/null
+t_wait 2000 has_msg "$nout" '^RELOADING=1\|MONOTONIC_USEC=[0-9]+$' >/dev/null
+t_check "reload: RELOADING=1, then READY=1 again" \
+	[ "$(msgs "$nout" | grep -E '^(READY|RELOADING)=1' | cut -c1-11 | tr '\n' ' ')" = "READY=1|STA RELOADING=1 READY=1|STA " ]
+
+kill -TERM "${T_NODE_PID[lb1]}"
+ms=$(t_wait 2000 has_msg "$nout" '^STOPPING=1$'); rc=$?
+t_check "SIGTERM: STOPPING=1 (${ms} ms)" [ $rc -eq 0 ]
+t_stop lb1
+
+aout="$T_DIR/notify-abstract.txt"
+start_notified lb1 "@kcw-test-$$" "$aout" 0
+ms=$(t_wait 3000 has_msg "$aout" '^READY=1'); rc=$?
+t_check "an abstract NOTIFY_SOCKET (@name) gets READY=1 (${ms} ms)" [ $rc -eq 0 ]
+t_check "WATCHDOG_USEC=0 means no watchdog pings" no_msg "$aout" '^WATCHDOG=1'
+t_stop lb1
+rm -f "$T_DIR"/hooks-*.log
+
+# --- hooks ----------------------------------------------------------------------------------------
+role_is() { [ "$(t_role "$1")" = "$2" ]; }
+t_start lb1 "$conf"
+t_wait 3000 role_is lb1 leader >/dev/null
+t_start lb2 "$conf"
+t_wait 3000 role_is lb2 follower >/dev/null
+term1=$(t_field lb1 .term)
+hooklog_has() { grep -qF "$2" "$T_DIR/hooks-$1.log" 2>/dev/null; }
+t_wait 2000 hooklog_has lb2 "follower lb2 follower" >/dev/null
+t_check "on-leader ran on lb1: EVENT NODE ROLE TERM LEADER BACKEND PREVIOUS" \
+	grep -qxE "leader lb1 leader $term1 lb1  (init|follower) \| leader $term1" "$T_DIR/hooks-lb1.log"
+t_check "on-follower ran on lb2 with lb1 as leader" \
+	grep -qxE "follower lb2 follower $term1 lb1  init \| follower $term1" "$T_DIR/hooks-lb2.log"
+kill -TERM "${T_NODE_PID[lb1]}"
+t_wait 3000 role_is lb2 leader >/dev/null
+term2=$(t_field lb2 .term)
+t_wait 2000 hooklog_has lb2 "leader lb2 leader $term2" >/dev/null
+t_eq "after lb1 stops, lb2's hooks ran in order: follower, then leader" \
+	"$(cut -d' ' -f1 "$T_DIR/hooks-lb2.log" | tr '\n' ' ')" "follower leader "
+t_check "lb2's on-leader got the new term, itself as leader, no backend, follower before" \
+	grep -qxF "leader lb2 leader $term2 lb2  follower | leader $term2" "$T_DIR/hooks-lb2.log"
+t_stop lb1
+
+# --- metrics after the failover ----------------------------------------------------------------
+families="kcwatch_info kcwatch_uptime_seconds kcwatch_role kcwatch_term kcwatch_maintenance
+ kcwatch_leader_changes_total kcwatch_peers kcwatch_peers_alive kcwatch_heartbeats_sent_total
+ kcwatch_heartbeats_received_total kcwatch_heartbeats_dropped_total
+ kcwatch_heartbeat_send_errors_total kcwatch_vips kcwatch_vips_held
+ kcwatch_vip_announcements_total kcwatch_backend_up kcwatch_backend_active
+ kcwatch_backend_checks_total kcwatch_backend_check_duration_seconds
+ kcwatch_backend_switches_total kcwatch_backend_outage kcwatch_dns_updates_total
+ kcwatch_hook_runs_total kcwatch_hook_events_dropped_total kcwatch_config_reloads_total"
+hooks_done() { t_ctl lb2 metrics | grep -qx 'kcwatch_hook_runs_total{result="ok"} 2'; }
+t_wait 2000 hooks_done >/dev/null
+text=$(t_ctl lb2 metrics 2>&1)
+missing=""
+for f in $families; do grep -q "^# TYPE $f " <<<"$text" || missing="$missing $f"; done
+t_eq "kcwatchctl metrics: every metric family present after the failover" "$missing" ""
+t_check "kcwatch_role{role=\"leader\"} 1 on lb2" grep -qx 'kcwatch_role{role="leader"} 1' <<<"$text"
+t_check "kcwatch_term is lb2's term" grep -qx "kcwatch_term $term2" <<<"$text"
+t_check "leader changes counted" grep -qE '^kcwatch_leader_changes_total [1-9]' <<<"$text"
+t_check "heartbeats received counted" grep -qE '^kcwatch_heartbeats_received_total [1-9]' <<<"$text"
+t_check "lb2's two hook runs counted" grep -qx 'kcwatch_hook_runs_total{result="ok"} 2' <<<"$text"
+http() { # NODE PATH: status line and body of http://127.0.0.1:9412/PATH from inside NODE
+	t_exec "$1" "$PY" -c 'import sys, urllib.request, urllib.error
+try:
+    r = urllib.request.urlopen("http://127.0.0.1:9412" + sys.argv[1], timeout=3)
+    print(r.status); sys.stdout.write(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code)' "$2"
+}
+body=$(http lb2 /metrics)
+t_eq "GET /metrics answers 200" "$(head -1 <<<"$body")" 200
+missing=""
+for f in $families; do grep -q "^# TYPE $f " <<<"$body" || missing="$missing $f"; done
+t_eq "the HTTP exposition has every family too" "$missing" ""
+t_eq "GET / answers 404" "$(http lb2 / | head -1)" 404
+for py in /usr/bin/python3 python3; do
+	if "$py" -c 'import prometheus_client' 2>/dev/null; then
+		t_check "prometheus_client parses the exposition" "$py" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+fams = list(text_string_to_metric_families(sys.stdin.read()))
+sys.exit(0 if len(fams) >= 25 else 1)' <<<"$(tail -n +2 <<<"$body")"
+		break
+	fi
+done
+t_stop lb2
+
+t_done
