@@ -1,0 +1,984 @@
+# shellcheck shell=bash
+# tests/chaos/lib.sh: what the chaos scenarios share. Sourced by each tests/chaos/s*.sh.
+#
+# Builds on tests/integration/lib.sh (namespaces, t_start/t_stop/t_ctl, t_log_ms, the EXIT trap)
+# and adds: a LAN of lb1 lb2 client w svc (10.77.0.11..15), a VIP 10.77.0.100/24 on eth0,
+# configurations with optional [dns], [backend] and witness, a UDP answering service on both
+# load balancers, a watcher in the client namespace (probes the VIP every C_PROBE_MS and
+# follows who holds the VIP through netlink events plus a dump every ~10 ms), nftables
+# faults, analysis of the watcher's log and of the daemons' logs, and the scenario's row.
+#
+# Times are milliseconds of the day (local time), the daemons' log timestamps: t_ms_of_day.
+# A scenario: c_begin NAME; c_lan; c_conf ...; c_cluster_up; c_watch_start; <fault>;
+# c_assert ...; c_row_values ...; c_finish. The row goes to $KCW_CHAOS_RESULTS (one line,
+# tab-separated: name outage switches double verdict notes). With KCW_CHAOS_LOGS set, a
+# failing scenario's daemon logs and watcher log are copied there (every scenario's with
+# KCW_CHAOS_KEEP_ALL=1).
+
+C_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KCW_TOP=${KCW_TOP:-$(cd "$C_LIB_DIR/../.." && pwd)}
+# shellcheck source=tests/integration/lib.sh
+. "$KCW_TOP/tests/integration/lib.sh"
+unset JOURNAL_STREAM # the daemons must log with timestamps
+
+C_PY=$(command -v /usr/bin/python3 || command -v python3)
+C_IV=${KCW_CHAOS_INTERVAL_MS:-200}      # heartbeat interval
+C_DEAD_AFTER=${KCW_CHAOS_DEAD_AFTER:-3}
+C_D=$((C_IV * C_DEAD_AFTER))            # dead interval
+C_PROBE_MS=${KCW_CHAOS_PROBE_MS:-10}    # client probe period
+# Failover bound: a node claims at most D after it last heard the leader (<= the fault), plus
+# one interval of slack for wake-ups and a loaded machine, plus 100 ms for the shared CI box.
+C_FAILOVER_MS=$((C_D + C_IV + 100))
+C_VIP=10.77.0.100
+C_ECHO_PORT=9999
+C_HB_PORT=7112
+C_NAME=unnamed
+C_FAILS=()
+C_NOTES=()
+C_SKIP=
+C_OUTAGE=-
+C_SWITCHES=-
+C_DOUBLE=-
+C_FINISHED=
+declare -A C_ECHO_PID
+
+# c_now: ms of the day like t_ms_of_day, without starting date(1) (on a loaded machine every
+# process start costs tens of ms): EPOCHREALTIME and the local UTC offset taken once.
+C_TZ_OFF_MS=$(date +%z | awk '{ s = substr($1, 1, 1) == "-" ? -1 : 1; print s * (substr($1, 2, 2) * 3600 + substr($1, 4, 2) * 60) * 1000 }')
+c_now() {
+	local e=${EPOCHREALTIME/[.,]/}
+	echo $(((e / 1000 + C_TZ_OFF_MS) % 86400000))
+}
+# c_now_v VAR: the same into VAR, without a subshell.
+c_now_v() {
+	local e=${EPOCHREALTIME/[.,]/}
+	printf -v "$1" '%d' $(((e / 1000 + C_TZ_OFF_MS) % 86400000))
+}
+c_sleep_ms() { [ "$1" -gt 0 ] && sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; return 0; }
+c_sleep_until() { c_sleep_ms $(($1 - $(c_now))); } # MS-OF-DAY
+
+# --- bookkeeping ------------------------------------------------------------------------------
+c_begin() { # NAME
+	C_NAME=$1
+	echo "# scenario $C_NAME (interval ${C_IV} ms, dead-after $C_DEAD_AFTER, T_DIR $T_DIR)"
+}
+c_note() { C_NOTES+=("$*"); echo "# note: $*"; }
+c_fail() { C_FAILS+=("$*"); T_FAIL=$((T_FAIL + 1)); echo "not ok - $*"; }
+c_pass() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
+# c_assert DESC CMD...
+c_assert() { local d=$1; shift; if "$@"; then c_pass "$d"; else c_fail "$d"; fi; }
+# c_assert_le DESC VALUE MAX: VALUE must be a number <= MAX.
+c_assert_le() {
+	if [[ "$2" =~ ^-?[0-9]+$ ]] && [ "$2" -le "$3" ]; then
+		c_pass "$1 ($2 <= $3)"
+	else
+		c_fail "$1 ($2 > $3)"
+	fi
+}
+# c_assert_within DESC EVENT REF MAX: EVENT (a time, -1 = never) happened at most MAX ms
+# after REF (earlier is fine).
+c_assert_within() {
+	if [ "$2" -lt 0 ]; then
+		c_fail "$1 (never happened)"
+	elif [ $(($2 - $3)) -le "$4" ]; then
+		c_pass "$1 ($(($2 - $3)) <= $4 ms)"
+	else
+		c_fail "$1 ($(($2 - $3)) > $4 ms)"
+	fi
+}
+c_assert_ge() {
+	if [[ "$2" =~ ^-?[0-9]+$ ]] && [ "$2" -ge "$3" ]; then
+		c_pass "$1 ($2 >= $3)"
+	else
+		c_fail "$1 ($2 < $3)"
+	fi
+}
+c_assert_eq() {
+	if [ "$2" = "$3" ]; then c_pass "$1 ($2)"; else c_fail "$1 (got '$2', want '$3')"; fi
+}
+c_skip() { C_SKIP="$*"; echo "# skip: $*"; c_finish; }
+c_row_values() { C_OUTAGE=$1; C_SWITCHES=$2; C_DOUBLE=$3; }
+
+c_finish() {
+	local verdict notes
+	C_FINISHED=1
+	if [ -n "$C_SKIP" ]; then
+		verdict="SKIP: $C_SKIP"
+	elif [ ${#C_FAILS[@]} -gt 0 ]; then
+		verdict="FAIL: $(printf '%s; ' "${C_FAILS[@]}")"
+		verdict=${verdict%; }
+	else
+		verdict=PASS
+	fi
+	notes=$(printf '%s; ' "${C_NOTES[@]}")
+	notes=${notes%; }
+	echo "# $C_NAME: outage ${C_OUTAGE} ms, switches ${C_SWITCHES}, double ${C_DOUBLE} ms: $verdict"
+	if [ -n "${KCW_CHAOS_RESULTS:-}" ]; then
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$C_NAME" "$C_OUTAGE" "$C_SWITCHES" "$C_DOUBLE" \
+			"$verdict" "${notes:--}" >>"$KCW_CHAOS_RESULTS"
+	fi
+	[ -z "$C_SKIP" ] && [ ${#C_FAILS[@]} -gt 0 ] && exit 1
+	exit 0
+}
+
+# The EXIT trap: wake stopped processes (so TERM works), keep the logs of a failure, and let
+# the integration lib stop everything by PID and delete the namespaces.
+c_cleanup() {
+	local p rc=$?
+	for p in "${T_PIDS[@]}"; do kill -CONT "$p" 2>/dev/null; done
+	[ -n "${C_WATCH_PID:-}" ] && kill -TERM "$C_WATCH_PID" 2>/dev/null
+	if [ -z "$C_FINISHED" ]; then
+		echo "# scenario $C_NAME ended early (exit $rc)"
+		T_FAIL=$((T_FAIL + 1))
+		if [ -n "${KCW_CHAOS_RESULTS:-}" ]; then
+			printf '%s\t-\t-\t-\t%s\t-\n' "$C_NAME" "FAIL: ended early (exit $rc)" \
+				>>"$KCW_CHAOS_RESULTS"
+		fi
+	fi
+	if [ -n "${KCW_CHAOS_LOGS:-}" ] && { [ "$T_FAIL" -gt 0 ] || [ -n "${KCW_CHAOS_KEEP_ALL:-}" ]; }; then
+		mkdir -p "$KCW_CHAOS_LOGS/$C_NAME"
+		cp "$T_DIR"/*.log "$T_DIR"/*.out "$T_DIR"/*.conf "$KCW_CHAOS_LOGS/$C_NAME/" 2>/dev/null
+	fi
+	t_cleanup
+}
+trap c_cleanup EXIT
+
+c_require() { # tools...
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || c_skip "missing tool $t"
+	done
+	[ "$(id -u)" -eq 0 ] || c_skip "needs root (network namespaces)"
+	[ -x "$KCWATCHD" ] && [ -x "$KCWATCHCTL" ] || c_skip "no kcwatchd/kcwatchctl in $KCW_BUILD"
+}
+
+# --- the network ------------------------------------------------------------------------------
+# lb1 .11, lb2 .12, client .13, w .14 (witness), svc .15 (named, nginx).
+c_lan() {
+	t_lan lb1 lb2 client w svc
+	C_KEY=$T_DIR/cluster.key
+	t_keyfile "$C_KEY"
+}
+
+# --- nftables faults inside a namespace (table inet chaos) -------------------------------------
+c_nft() { # HOST RULESET-TEXT
+	printf '%s\n' "$2" | t_exec "$1" nft -f -
+}
+c_nft_clear() { # HOST...
+	local h
+	for h in "$@"; do t_exec "$h" nft delete table inet chaos 2>/dev/null; done
+	return 0
+}
+# c_drop_in HOST NFT-MATCH...: HOST drops what matches on input only (one nft call).
+c_drop_in() {
+	local h=$1
+	shift
+	c_nft "$h" "table inet chaos {
+	chain in { type filter hook input priority 0; policy accept; }
+}
+add rule inet chaos in $*"
+}
+# c_cut HOST PEER...: HOST drops everything to and from each PEER (both directions); one nft
+# call, so the fault starts at once.
+c_cut() {
+	local h=$1 p rules=
+	shift
+	for p in "$@"; do
+		rules+="add rule inet chaos in ip saddr $(t_ip4 "$p") drop
+add rule inet chaos out ip daddr $(t_ip4 "$p") drop
+"
+	done
+	c_nft "$h" "table inet chaos {
+	chain in { type filter hook input priority 0; policy accept; }
+	chain out { type filter hook output priority 0; policy accept; }
+}
+$rules"
+}
+
+# --- configuration ----------------------------------------------------------------------------
+# c_conf FILE [witness] [dns] [backends] [nopreempt]: lb1 (150) and lb2 (100), the VIP.
+c_conf() {
+	local f=$1 o witness='' dns='' backends='' preempt=yes
+	shift
+	for o in "$@"; do
+		case $o in
+		witness) witness=1 ;;
+		dns) dns=1 ;;
+		backends) backends=1 ;;
+		nopreempt) preempt=no ;;
+		*) echo "c_conf: unknown option $o" >&2; return 1 ;;
+		esac
+	done
+	{
+		cat <<-EOF
+			[cluster]
+			name = chaos
+			port = $C_HB_PORT
+			interval = ${C_IV}ms
+			dead-after = $C_DEAD_AFTER
+			key-file = $C_KEY
+			preempt = $preempt
+			preempt-delay = 0s
+		EOF
+		[ -n "$witness" ] && echo "witness = w"
+		cat <<-EOF
+
+			[node lb1]
+			address = $(t_ip4 lb1)
+			priority = 150
+
+			[node lb2]
+			address = $(t_ip4 lb2)
+			priority = 100
+		EOF
+		[ -n "$witness" ] && printf '\n[node w]\naddress = %s\nrole = witness\n' "$(t_ip4 w)"
+		cat <<-EOF
+
+			[vip keycloak]
+			address = $C_VIP/24
+			interface = eth0
+		EOF
+		if [ -n "$backends" ]; then
+			local n port
+			for n in sno1 sno2; do
+				port=$([ $n = sno1 ] && echo 8443 || echo 8444)
+				cat <<-EOF
+
+					[backend $n]
+					url = https://keycloak-rhbk.apps.$n.local.mylab.io/health
+					connect-to = $(t_ip4 svc):$port
+					ca-file = $T_DIR/pki/ca.pem
+					interval = ${C_BE_INTERVAL:-250ms}
+					timeout = ${C_BE_TIMEOUT:-200ms}
+					rise = ${C_BE_RISE:-2}
+					fall = ${C_BE_FALL:-3}
+				EOF
+			done
+			printf '\n[backends]\nfailback = after %s\n' "${C_BE_FAILBACK:-5s}"
+		fi
+		if [ -n "$dns" ]; then
+			cat <<-EOF
+
+				[dns]
+				server = $(t_ip4 svc)
+				port = 53
+				zone = local.mylab.io
+				name = keycloak.local.mylab.io
+				ttl = 30
+				target = self
+				tsig-key-file = $T_DIR/tsig.key
+				fence = yes
+				fence-renew = 1s
+				timeout = ${C_DNS_TIMEOUT_MS:-500}ms
+			EOF
+		fi
+	} >"$f"
+	local err
+	err=$("$KCWATCHD" -t -c "$f" -n lb1 2>&1) || { c_fail "kcwatchd -t refuses the configuration: $err"; c_finish; }
+}
+
+# --- the answering service on the load balancers ------------------------------------------------
+c_tool() { # writes $T_DIR/chaos.py once, prints its path
+	local f=$T_DIR/chaos.py
+	[ -f "$f" ] || cat >"$f" <<'PY'
+# chaos.py: the chaos suite's measuring tools (see tests/chaos/lib.sh).
+#   serve NAME PORT            answers each UDP datagram with "NAME <payload>" from the address
+#                              it was sent to (IP_PKTINFO), until SIGTERM
+#   watch OUT CLIENT_NS ADDR PORT PROBE_MS NS...
+#                              in CLIENT_NS, a datagram to ADDR:PORT every PROBE_MS; in each NS,
+#                              whether ADDR is on an interface (netlink address events, plus a
+#                              dump every 10 ms in case one is missed). OUT gets, with ms of day:
+#                              "P ms seq" per probe, "R ms name seq" per reply, "H ms i 0|1"
+#                              per holder change of
+#                              NS number i, "G ms gap" when the loop itself stalled > 30 ms.
+#   analyze OUT FROM TO N [LOG...]
+#                              outage, double-holder and holder figures for [FROM, TO] as
+#                              shell assignments (W_*), and those of roles for the LOGs
+#   roles FROM TO LOG...       leader overlap (ms) and claims from the daemons' role lines
+import ctypes, os, re, select, signal, socket, struct, sys, time
+
+IP_PKTINFO = 8
+CLONE_NEWNET = 0x40000000
+RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR = 20, 21, 22
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+RTMGRP_IPV4_IFADDR = 0x10
+DAY = 86400000
+
+def ms_of_day(t=None):
+    t = time.time() if t is None else t
+    lt = time.localtime(t)
+    return ((lt.tm_hour * 60 + lt.tm_min) * 60 + lt.tm_sec) * 1000.0 + (t % 1.0) * 1000.0
+
+def serve(name, port):
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_IP, IP_PKTINFO, 1)
+    s.bind(("0.0.0.0", port))
+    print("serving", name, port, flush=True)
+    while not stop:
+        try:
+            r, _, _ = select.select([s], [], [], 0.5)
+        except InterruptedError:
+            continue
+        if not r:
+            continue
+        data, anc, _, peer = s.recvmsg(2048, 256)
+        cmsg = []
+        for level, typ, d in anc:
+            if level == socket.SOL_IP and typ == IP_PKTINFO:
+                dst = d[8:12]
+                cmsg = [(socket.SOL_IP, IP_PKTINFO, struct.pack("=i4s4s", 0, dst, dst))]
+        try:
+            s.sendmsg([name.encode() + b" " + data], cmsg, 0, peer)
+        except OSError:
+            pass
+    return 0
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+def enter(ns):
+    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, "setns %s: %s" % (ns, os.strerror(e)))
+    finally:
+        os.close(fd)
+
+def addr_msgs(buf):
+    """(type, [addresses]) per RTM_NEWADDR/RTM_DELADDR in a netlink buffer; 'done' markers."""
+    out, off = [], 0
+    while off + 16 <= len(buf):
+        ln, typ, _, _, _ = struct.unpack_from("=IHHII", buf, off)
+        if ln < 16:
+            break
+        if typ in (NLMSG_DONE, NLMSG_ERROR):
+            out.append((typ, []))
+        elif typ in (RTM_NEWADDR, RTM_DELADDR):
+            addrs, a = [], off + 16 + 8
+            while a + 4 <= off + ln:
+                rl, rt = struct.unpack_from("=HH", buf, a)
+                if rl < 4:
+                    break
+                if rt in (1, 2):  # IFA_ADDRESS, IFA_LOCAL
+                    addrs.append(buf[a + 4:a + rl])
+                a += (rl + 3) & ~3
+            out.append((typ, addrs))
+        off += (ln + 3) & ~3
+    return out
+
+class Holder:
+    def __init__(self, ns, want):
+        enter(ns)
+        self.want = want
+        self.ev = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+        self.ev.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        self.ev.bind((0, RTMGRP_IPV4_IFADDR))
+        self.ev.setblocking(False)
+        self.dump_sk = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+        self.dump_sk.bind((0, 0))
+        self.seq = 0
+        self.state = None
+
+    def dump(self):
+        self.seq += 1
+        self.dump_sk.send(struct.pack("=IHHII", 24, RTM_GETADDR, 0x301, self.seq, 0) +
+                          struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0))
+        found = False
+        while True:
+            for typ, addrs in addr_msgs(self.dump_sk.recv(65536)):
+                if typ in (NLMSG_DONE, NLMSG_ERROR):
+                    return found
+                if typ == RTM_NEWADDR and self.want in addrs:
+                    found = True
+
+    def events(self):
+        st = None
+        while True:
+            try:
+                buf = self.ev.recv(65536)
+            except BlockingIOError:
+                return st
+            except OSError:  # ENOBUFS: events lost; the next dump repairs the state
+                return st
+            for typ, addrs in addr_msgs(buf):
+                if self.want in addrs:
+                    st = 1 if typ == RTM_NEWADDR else 0
+
+def watch(out, client_ns, addr, port, probe_ms, nss):
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    want = socket.inet_aton(addr)
+    holders = [Holder(ns, want) for ns in nss]
+    enter(client_ns)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setblocking(False)
+    f = open(out, "w", buffering=1)
+    seq = 0
+    now = time.monotonic()
+    next_probe = now
+    next_dump = now
+    last_loop = now
+    f.write("S %.1f\n" % ms_of_day())
+    for i, h in enumerate(holders):
+        h.state = 1 if h.dump() else 0
+        f.write("H %.1f %d %d\n" % (ms_of_day(), i, h.state))
+    while not stop:
+        now = time.monotonic()
+        if now - last_loop > 0.030:
+            f.write("G %.1f %.1f\n" % (ms_of_day(), (now - last_loop) * 1000.0))
+        last_loop = now
+        if now >= next_probe:
+            seq += 1
+            try:
+                s.sendto(b"%d" % seq, (addr, port))
+            except OSError:
+                pass
+            f.write("P %.1f %d\n" % (ms_of_day(), seq))
+            next_probe += probe_ms / 1000.0
+            if next_probe < now:
+                next_probe = now + probe_ms / 1000.0
+        timeout = max(0.0, min(next_probe, next_dump) - time.monotonic())
+        try:
+            r, _, _ = select.select([s] + [h.ev for h in holders], [], [], timeout)
+        except InterruptedError:
+            continue
+        t = ms_of_day()  # one timestamp per wake-up: events read together are simultaneous
+        if s in r:
+            while True:
+                try:
+                    data = s.recv(2048)
+                except (BlockingIOError, ConnectionRefusedError):
+                    break
+                except OSError:
+                    break
+                p = data.split(b" ")
+                if len(p) == 2:
+                    f.write("R %.1f %s %s\n" % (t, p[0].decode(), p[1].decode()))
+        changes = []
+        for i, h in enumerate(holders):
+            if h.ev in r:
+                st = h.events()
+                if st is not None and st != h.state:
+                    h.state = st
+                    changes.append((i, st))
+        if time.monotonic() >= next_dump:
+            for i, h in enumerate(holders):
+                st = 1 if h.dump() else 0
+                if st != h.state:
+                    h.state = st
+                    changes.append((i, st))
+            next_dump += 0.010
+            if next_dump < time.monotonic():
+                next_dump = time.monotonic() + 0.010
+        # releases before takes within one wake-up: a handover read at once is not an overlap
+        for i, st in sorted(changes, key=lambda c: c[1]):
+            f.write("H %.1f %d %d\n" % (t, i, st))
+    f.write("E %.1f\n" % ms_of_day())
+    f.close()
+    return 0
+
+def unwrap(v, ref):
+    """ms of day v near ref (handles a run across midnight)."""
+    while v < ref - DAY / 2:
+        v += DAY
+    while v > ref + DAY / 2:
+        v -= DAY
+    return v
+
+def analyze(out, frm, to, n):
+    replies, hev, stalls, probes = [], [], [], []
+    start = end = None
+    for line in open(out):
+        w = line.split()
+        if not w:
+            continue
+        if w[0] == "S":
+            start = float(w[1])
+            continue
+        ref = start if start is not None else float(w[1])
+        t = unwrap(float(w[1]), ref)
+        if w[0] == "R":
+            replies.append((t, w[2], int(w[3])))
+        elif w[0] == "P":
+            probes.append((t, int(w[2])))
+        elif w[0] == "H":
+            hev.append((t, int(w[2]), int(w[3])))
+        elif w[0] == "G":
+            stalls.append(float(w[2]))
+        elif w[0] == "E":
+            end = t
+    ref = start if start is not None else frm
+    frm, to = unwrap(frm, ref), unwrap(to, ref)
+    if end is not None and end < to:
+        to = end
+    # The outage: the longest gap between two replies (overlapping [frm, to]) during which
+    # probes went unanswered. A gap without a lost probe in it is the prober or the service
+    # being descheduled on a loaded machine, not an outage (it is W_GAP_RAW). Probes still
+    # unanswered at the end count up to `to`.
+    rs = sorted((r for r in replies if r[0] <= to), key=lambda r: r[2])
+    sent_by_to = max([q for t, q in probes if t <= to - 100] or [0])  # 100 ms to answer
+    outage, at, raw = 0.0, frm, 0.0
+    for (t0, _, q0), (t1, _, q1) in zip(rs, rs[1:]):
+        if t1 > frm:
+            raw = max(raw, t1 - t0)
+            if q1 > q0 + 1 and t1 - t0 > outage:
+                outage, at = t1 - t0, t0
+    if rs and sent_by_to > rs[-1][2] and to - rs[-1][0] > outage:
+        outage, at = to - rs[-1][0], rs[-1][0]
+    if rs:
+        raw = max(raw, to - rs[-1][0])
+    else:
+        outage, at, raw = to - frm, frm, to - frm
+    # the same across a change of responder (a handover as the client saw it)
+    handover = 0.0
+    for (t0, n0, q0), (t1, n1, q1) in zip(rs, rs[1:]):
+        if t1 > frm and n1 != n0 and q1 > q0 + 1 and t1 - t0 > handover:
+            handover = t1 - t0
+    # holder timeline: the state holds from one event to the next
+    state = [0] * n
+    acc = {"double": 0.0, "dmax": 0.0, "run": 0.0}
+    takes = 0
+    last_change = frm
+    first_on, first_off = [-1] * n, [-1] * n
+
+    def account(a, b):
+        lo, hi = max(a, frm), min(b, to)
+        if hi <= lo:
+            return
+        if sum(state) >= 2:
+            acc["double"] += hi - lo
+            acc["run"] += hi - lo
+            acc["dmax"] = max(acc["dmax"], acc["run"])
+        else:
+            acc["run"] = 0.0
+
+    prev = None
+    for t, i, st in hev:
+        if t > to:
+            break
+        if prev is not None:
+            account(prev, t)
+        if state[i] != st:
+            if t >= frm:
+                takes += st
+                last_change = t
+                if st and first_on[i] < 0:
+                    first_on[i] = t
+                if not st and first_off[i] < 0:
+                    first_off[i] = t
+            state[i] = st
+        prev = t
+    if prev is not None:
+        account(prev, to)
+    double, dmax = acc["double"], acc["dmax"]
+    holders = [i for i in range(n) if state[i]]
+    names = [r[1] for r in replies if frm <= r[0] <= to]
+    print("W_OUTAGE=%d" % round(outage))
+    print("W_OUTAGE_AT=%d" % round(at))
+    print("W_HANDOVER_GAP=%d" % round(handover))
+    print("W_GAP_RAW=%d" % round(raw))
+    print("W_DOUBLE=%d" % round(double))
+    print("W_DOUBLE_MAX=%d" % round(dmax))
+    print("W_HOLDERS=%d" % len(holders))
+    print("W_HOLDER=%s" % (holders[0] if len(holders) == 1 else "-"))
+    print("W_LAST_CHANGE=%d" % round(last_change))
+    print("W_TAKES=%d" % takes)
+    for i in range(n):
+        print("W_ON%d=%d" % (i, round(first_on[i])))
+        print("W_OFF%d=%d" % (i, round(first_off[i])))
+    print("W_REPLIES=%d" % len(names))
+    print("W_LAST_NAME=%s" % (names[-1] if names else "-"))
+    print("W_STALL_MAX=%d" % round(max(stalls) if stalls else 0))
+    return 0
+
+ROLE = re.compile(r"^(\d\d:\d\d:\d\d\.\d\d\d) .*role ([a-z]+) -> ([a-z]+)")
+START = re.compile(r"^(\d\d:\d\d:\d\d\.\d\d\d) .*: node \S+ \(priority")
+
+def mod(s):
+    return ((int(s[0:2]) * 60 + int(s[3:5])) * 60 + int(s[6:8])) * 1000 + int(s[9:12])
+
+def roles(frm, to, logs):
+    """Leader overlap from the 'role A -> B' lines of each node's log (a restart resets)."""
+    ev = []
+    for k, path in enumerate(logs):
+        for line in open(path, errors="replace"):
+            m = ROLE.match(line)
+            if m:
+                ev.append((unwrap(mod(m.group(1)), frm), k, m.group(3)))
+                continue
+            m = START.match(line)
+            if m:
+                ev.append((unwrap(mod(m.group(1)), frm), k, "init"))
+    ev.sort(key=lambda e: e[0])  # stable: same-ms lines of one node keep their order
+    role = ["none"] * len(logs)
+    overlap, prev, claims = 0.0, None, 0
+
+    def clip(a, b):
+        lo, hi = max(a, frm), min(b, to)
+        return hi - lo if hi > lo and sum(x == "leader" for x in role) >= 2 else 0.0
+
+    for t, k, r in ev:
+        if t > to:
+            break
+        if prev is not None:
+            overlap += clip(prev, t)
+        if r == "leader" and role[k] != "leader" and t >= frm:
+            claims += 1
+        role[k] = r
+        prev = t
+    if prev is not None:
+        overlap += clip(prev, to)
+    print("R_OVERLAP=%d" % round(overlap))
+    print("R_CLAIMS=%d" % claims)
+    print("R_LEADERS=%d" % sum(x == "leader" for x in role))
+    return 0
+
+def main(a):
+    if a[0] == "serve":
+        return serve(a[1], int(a[2]))
+    if a[0] == "watch":
+        return watch(a[1], a[2], a[3], int(a[4]), float(a[5]), a[6:])
+    if a[0] == "analyze":
+        rc = analyze(a[1], float(a[2]), float(a[3]), int(a[4]))
+        return rc or (roles(float(a[2]), float(a[3]), a[5:]) if len(a) > 5 else 0)
+    if a[0] == "roles":
+        return roles(float(a[1]), float(a[2]), a[3:])
+    print("unknown mode", a[0], file=sys.stderr)
+    return 2
+
+sys.exit(main(sys.argv[1:]))
+PY
+	echo "$f"
+}
+
+c_echo() { # HOST: the answering service on HOST (replies "HOST seq" from the VIP), once it listens
+	local py n0
+	py=$(c_tool)
+	n0=$(grep -c '^serving' "$T_DIR/echo-$1.log" 2>/dev/null)
+	# ip netns exec directly (not the t_exec function): $! must be the service itself
+	ip netns exec "$(t_ns "$1")" "$C_PY" "$py" serve "$1" "$C_ECHO_PORT" >>"$T_DIR/echo-$1.log" 2>&1 &
+	C_ECHO_PID[$1]=$!
+	T_PIDS+=($!)
+	t_wait 5000 c_echo_serving "$1" "${n0:-0}" >/dev/null
+}
+c_echo_serving() { [ "$(grep -c '^serving' "$T_DIR/echo-$1.log" 2>/dev/null)" -gt "$2" ]; }
+c_echo_kill() { # HOST [SIGNAL]
+	kill -"${2:-KILL}" "${C_ECHO_PID[$1]}" 2>/dev/null
+	wait "${C_ECHO_PID[$1]}" 2>/dev/null
+	C_ECHO_PID[$1]=
+}
+
+# --- cluster ----------------------------------------------------------------------------------
+# c_state NODE: "ROLE LEADER" from one status call, without jq (a poll loop should not pay
+# for jq's start-up on a loaded machine); "none none" when the daemon does not answer.
+c_state() {
+	t_json "$1" | sed -n 's/^  "role": "\([a-z]*\)",*$/R \1/p; s/^  "leader": \(null\|"\([^"]*\)"\),*$/L \2/p' |
+		awk '$1 == "R" { r = $2 } $1 == "L" { l = $2 } END { print (r ? r : "none"), (l ? l : "none") }'
+}
+c_role_is() { [ "$(t_role "$1")" = "$2" ]; }
+# c_one_leader LEADER OTHER: LEADER leads and holds the VIP, OTHER follows it and holds nothing.
+c_one_leader() {
+	[ "$(c_state "$1")" = "leader $1" ] && [ "$(c_state "$2")" = "follower $1" ] &&
+		c_holds_only "$1" "$2"
+}
+# c_holds_only A B: the VIP is on A and not on B (one ip call).
+c_holds_only() {
+	local a b
+	a=$(ip -n "$(t_ns "$1")" -4 -o addr show dev eth0 2>/dev/null | grep -cF " $C_VIP/")
+	b=$(ip -n "$(t_ns "$2")" -4 -o addr show dev eth0 2>/dev/null | grep -cF " $C_VIP/")
+	[ "$a" = 1 ] && [ "$b" = 0 ]
+}
+# c_cluster_up CONF [NODES...]: echo services on lb1/lb2, the daemons (default lb1 lb2), and
+# waits until lb1 leads and holds the VIP alone and the client gets its answers.
+c_cluster_up() {
+	local conf=$1 n ms
+	shift
+	c_echo lb1
+	c_echo lb2
+	if [ $# -eq 0 ]; then set -- lb1 lb2; fi
+	for n in "$@"; do t_start "$n" "$conf"; done
+	ms=$(t_wait 5000 c_one_leader lb1 lb2) || { c_fail "cluster did not settle with lb1 leading"; c_finish; }
+	c_ask_is lb1 || { sleep 0.3; c_ask_is lb1; } ||
+		{ c_fail "the client gets no answer from lb1 through the VIP"; c_finish; }
+	echo "# cluster up in ${ms} ms: lb1 leads (term $(t_field lb1 .term))"
+}
+c_ask_is() { # NAME: one probe to the VIP from the client is answered by NAME
+	local got
+	got=$(t_exec client "$C_PY" -c "
+import socket,select
+s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)
+s.sendto(b'0',('$C_VIP',$C_ECHO_PORT))
+r,_,_=select.select([s],[],[],0.3)
+print(s.recv(100).split()[0].decode() if r else '-')" 2>/dev/null)
+	[ "$got" = "$1" ]
+}
+
+# c_leaders: how many of lb1 lb2 say they lead (a stopped or dead daemon counts as none).
+c_leaders() {
+	local n c=0
+	for n in lb1 lb2; do [ "$(t_role "$n")" = leader ] && c=$((c + 1)); done
+	echo $c
+}
+# c_converged: exactly one leader (the other follows it) and it alone holds the VIP.
+c_converged() {
+	local s1 s2
+	s1=$(c_state lb1)
+	s2=$(c_state lb2)
+	if [ "$s1" = "leader lb1" ] && [ "$s2" = "follower lb1" ]; then
+		c_holds_only lb1 lb2
+	elif [ "$s2" = "leader lb2" ] && [ "$s1" = "follower lb2" ]; then
+		c_holds_only lb2 lb1
+	else
+		return 1
+	fi
+}
+c_the_leader() { if c_role_is lb1 leader; then echo lb1; elif c_role_is lb2 leader; then echo lb2; else echo none; fi; }
+
+# c_assert_final: the end state: one leader, the VIP on it alone, the client answered by it.
+c_assert_final() {
+	local ms leader
+	ms=$(t_wait "${1:-3000}" c_converged)
+	c_assert "end: exactly one leader, followed by the other, the VIP on it alone (${ms} ms)" c_converged
+	leader=$(c_the_leader)
+	c_assert "end: the client is answered by the leader ($leader)" c_ask_is "$leader"
+}
+
+# --- watcher ----------------------------------------------------------------------------------
+c_watch_start() {
+	local py
+	py=$(c_tool)
+	C_WATCH_LOG=$T_DIR/watch.out # not *.log: the integration lib prints those on failure
+	"$C_PY" "$py" watch "$C_WATCH_LOG" "$(t_ns client)" "$C_VIP" "$C_ECHO_PORT" "$C_PROBE_MS" \
+		"$(t_ns lb1)" "$(t_ns lb2)" 2>>"$T_DIR/watch-err.log" &
+	C_WATCH_PID=$!
+	T_PIDS+=($!)
+	t_wait 3000 grep -q '^R ' "$C_WATCH_LOG" >/dev/null ||
+		{ c_fail "watcher: no reply from the VIP"; c_finish; }
+}
+c_watch_stop() {
+	[ -n "${C_WATCH_PID:-}" ] || return 0
+	kill -TERM "$C_WATCH_PID" 2>/dev/null
+	wait "$C_WATCH_PID" 2>/dev/null
+	C_WATCH_PID=
+}
+# c_analyze FROM TO: W_OUTAGE (longest gap between replies with lost probes in it) W_OUTAGE_AT
+# W_GAP_RAW (longest gap between replies) W_HANDOVER_GAP (the outage across a change of node)
+# W_DOUBLE W_DOUBLE_MAX W_HOLDERS W_HOLDER (0 = lb1,
+# 1 = lb2) W_LAST_CHANGE W_TAKES W_REPLIES W_LAST_NAME W_STALL_MAX for the window, and the
+# first time each node took (W_ON0 lb1, W_ON1 lb2) and released (W_OFF0, W_OFF1) it, or -1.
+c_analyze() {
+	local out
+	out=$("$C_PY" "$(c_tool)" analyze "$C_WATCH_LOG" "$1" "$2" 2 "$T_DIR/lb1.log" "$T_DIR/lb2.log") || return 1
+	eval "$out"
+	C_ANALYZED="$1 $2"
+}
+# c_roles FROM TO: R_OVERLAP (ms with two leaders by the logs), R_CLAIMS, R_LEADERS (c_analyze
+# sets them too: nothing to do when it just ran for the same window).
+c_roles() {
+	local out
+	[ "${C_ANALYZED:-}" = "$1 $2" ] && return 0
+	out=$("$C_PY" "$(c_tool)" roles "$1" "$2" "$T_DIR/lb1.log" "$T_DIR/lb2.log") || return 1
+	eval "$out"
+}
+# c_log_count NODE REGEX FROM TO: log lines of NODE matching REGEX within [FROM, TO].
+c_log_count() {
+	awk -v re="$2" -v from="$3" -v to="$4" '
+		$0 ~ re { t = ((substr($0, 1, 2) * 60 + substr($0, 4, 2)) * 60 + substr($0, 7, 2)) * 1000 + substr($0, 10, 3)
+			if (t >= from && t <= to) c++ }
+		END { print c + 0 }' "$T_DIR/$1.log"
+}
+# c_log_first NODE REGEX FROM: time of NODE's first log line matching REGEX at or after FROM
+# (-1 and status 1 when there is none).
+c_log_first() {
+	awk -v re="$2" -v from="$3" '
+		$0 ~ re { t = ((substr($0, 1, 2) * 60 + substr($0, 4, 2)) * 60 + substr($0, 7, 2)) * 1000 + substr($0, 10, 3)
+			if (t >= from) { print t; found = 1; exit } }
+		END { if (!found) { print -1; exit 1 } }' "$T_DIR/$1.log"
+}
+# Following a daemon's log with shell builtins only (no process per poll, for tight loops):
+# c_nap SECONDS sleeps by a read timeout on a private FIFO; c_follow_open NODE opens NODE's
+# log at its current end; c_follow_wait NODE REGEX MS reads NODE's new lines until one
+# matches REGEX (bash =~) and sets C_FOLLOW_T to its time (ms of day) and C_FOLLOW_LINE, or
+# returns 1 after MS.
+declare -A C_FOLLOW_FD C_FOLLOW_PART
+c_nap() {
+	if [ -z "${C_NAP_FD:-}" ]; then
+		mkfifo "$T_DIR/nap.fifo" && exec {C_NAP_FD}<>"$T_DIR/nap.fifo"
+	fi
+	read -r -t "$1" -u "$C_NAP_FD" _ 2>/dev/null
+	return 0
+}
+c_follow_open() {
+	local fd line
+	exec {fd}<"$T_DIR/$1.log"
+	while IFS= read -r -u "$fd" line; do :; done
+	C_FOLLOW_FD[$1]=$fd
+	C_FOLLOW_PART[$1]=$line
+}
+c_follow_wait() {
+	local node=$1 re=$2 limit=$3 fd=${C_FOLLOW_FD[$1]} line start now
+	c_now_v start
+	while :; do
+		while :; do
+			if IFS= read -r -u "$fd" line; then
+				line=${C_FOLLOW_PART[$node]}$line
+				C_FOLLOW_PART[$node]=
+			else
+				C_FOLLOW_PART[$node]+=$line # a line still being written
+				break
+			fi
+			if [[ $line =~ $re ]] && [[ $line =~ ^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} ]]; then
+				C_FOLLOW_LINE=$line
+				C_FOLLOW_T=$(((10#${line:0:2} * 3600 + 10#${line:3:2} * 60 + 10#${line:6:2}) * 1000 + 10#${line:9:3}))
+				return 0
+			fi
+		done
+		c_now_v now
+		[ $((now - start)) -ge "$limit" ] && return 1
+		c_nap 0.01
+	done
+}
+
+# c_stalls: notes measurement stalls (a loaded machine) of the last c_analyze, if any.
+c_stalls() {
+	[ "${W_STALL_MAX:-0}" -gt 50 ] && c_note "watcher loop stalled up to ${W_STALL_MAX} ms (loaded machine)"
+	[ "${W_GAP_RAW:-0}" -gt $((${W_OUTAGE:-0} + 50)) ] &&
+		c_note "longest gap between replies ${W_GAP_RAW} ms, without a lost probe (a stall, not an outage)"
+	return 0
+}
+
+# --- named (in svc, 10.77.0.15:53, zone local.mylab.io, TSIG key kcwatch-key) -----------------
+c_named_setup() {
+	local d=$T_DIR/named
+	mkdir -p "$d"
+	tsig-keygen -a hmac-sha256 kcwatch-key >"$T_DIR/tsig.key"
+	chmod 600 "$T_DIR/tsig.key"
+	cat >"$d/local.mylab.io.db" <<-EOF2
+		\$ORIGIN local.mylab.io.
+		\$TTL 300
+		@        IN SOA ns1.local.mylab.io. hostmaster.local.mylab.io. ( 1 3600 600 86400 300 )
+		@        IN NS  ns1.local.mylab.io.
+		ns1      IN A   $(t_ip4 svc)
+		keycloak IN A   192.0.2.1
+	EOF2
+	cat >"$d/named.conf" <<-EOF2
+		options {
+			directory "$d";
+			pid-file "$d/named.pid";
+			session-keyfile "$d/session.key";
+			managed-keys-directory "$d";
+			listen-on port 53 { $(t_ip4 svc); };
+			listen-on-v6 { none; };
+			recursion no;
+			notify no;
+			dnssec-validation no;
+		};
+		controls { };
+		include "$T_DIR/tsig.key";
+		zone "local.mylab.io" {
+			type primary;
+			file "$d/local.mylab.io.db";
+			allow-update { key kcwatch-key; };
+		};
+	EOF2
+}
+c_dig() { # NAME TYPE: the answer of named (short form), empty when it does not answer
+	t_exec svc dig @"$(t_ip4 svc)" +norec +time=1 +tries=1 +short "$1" "$2" 2>/dev/null |
+		grep -v '^;' | tr -d '"'
+}
+c_named_up() { [ -n "$(c_dig local.mylab.io NS)" ]; }
+c_named_start() {
+	ip netns exec "$(t_ns svc)" named -g -4 -c "$T_DIR/named/named.conf" >>"$T_DIR/named.log" 2>&1 &
+	C_NAMED_PID=$!
+	T_PIDS+=($!)
+	t_wait 10000 c_named_up >/dev/null
+}
+c_named_stop() {
+	[ -n "${C_NAMED_PID:-}" ] || return 0
+	kill -TERM "$C_NAMED_PID" 2>/dev/null
+	local n
+	for n in $(seq 100); do kill -0 "$C_NAMED_PID" 2>/dev/null || break; sleep 0.05; done
+	kill -KILL "$C_NAMED_PID" 2>/dev/null
+	wait "$C_NAMED_PID" 2>/dev/null
+	C_NAMED_PID=
+}
+c_dns_a_is() { [ "$(c_dig keycloak.local.mylab.io A)" = "$1" ]; }
+
+# --- nginx TLS backends sno1 (svc:8443) and sno2 (svc:8444), Keycloak's health JSON -------------
+c_pki() {
+	local d=$T_DIR/pki n
+	mkdir -p "$d"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kcwatch chaos CA" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || return 1
+	for n in sno1 sno2; do
+		printf 'subjectAltName=DNS:keycloak-rhbk.apps.%s.local.mylab.io\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' \
+			"$n" >"$d/$n.ext"
+		openssl req -new -newkey rsa:2048 -nodes -subj "/CN=keycloak-rhbk.apps.$n.local.mylab.io" \
+			-keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null || return 1
+		openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+			-days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null || return 1
+	done
+	chmod 755 "$T_DIR" "$d"
+	chmod 644 "$d"/*
+}
+# c_nginx_conf NAME PORT: one single-process nginx per backend, so it can be stopped alone.
+c_nginx_conf() {
+	local d=$T_DIR/nginx-$1
+	mkdir -p "$d/tmp"
+	cat >"$d/nginx.conf" <<-EOF2
+		daemon off;
+		master_process off;
+		pid $d/nginx.pid;
+		error_log $d/error.log;
+		events { worker_connections 64; }
+		http {
+		    access_log off;
+		    client_body_temp_path $d/tmp/body;
+		    proxy_temp_path $d/tmp/proxy;
+		    fastcgi_temp_path $d/tmp/fastcgi;
+		    uwsgi_temp_path $d/tmp/uwsgi;
+		    scgi_temp_path $d/tmp/scgi;
+		    server {
+		        listen $(t_ip4 svc):$2 ssl;
+		        server_name keycloak-rhbk.apps.$1.local.mylab.io;
+		        ssl_certificate $T_DIR/pki/$1.pem;
+		        ssl_certificate_key $T_DIR/pki/$1.key;
+		        default_type application/json;
+		        location = /health { return 200 '{"status": "UP", "checks": []}'; }
+		    }
+		}
+	EOF2
+}
+declare -A C_NGINX_PID
+c_nginx_port() { [ "$1" = sno1 ] && echo 8443 || echo 8444; }
+c_nginx_listening() { t_exec svc ss -Hltn "sport = :$(c_nginx_port "$1")" 2>/dev/null | grep -q .; }
+c_nginx_start() { # NAME
+	ip netns exec "$(t_ns svc)" nginx -p "$T_DIR/nginx-$1" -c "$T_DIR/nginx-$1/nginx.conf" \
+		2>>"$T_DIR/nginx-$1.log" &
+	C_NGINX_PID[$1]=$!
+	T_PIDS+=($!)
+	t_wait 3000 c_nginx_listening "$1" >/dev/null
+}
+c_nginx_stop() { # NAME: fast shutdown (SIGTERM), connections refused from then on
+	local p=${C_NGINX_PID[$1]:-} n
+	[ -n "$p" ] || return 0
+	kill -TERM "$p" 2>/dev/null
+	for n in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.02; done
+	kill -KILL "$p" 2>/dev/null
+	wait "$p" 2>/dev/null
+	C_NGINX_PID[$1]=
+}
+c_backends_up() {
+	c_pki || { c_fail "openssl: test certificates"; c_finish; }
+	c_nginx_conf sno1 8443
+	c_nginx_conf sno2 8444
+	c_nginx_start sno1 && c_nginx_start sno2 || { c_fail "nginx did not start"; c_finish; }
+}
+# c_active NODE: the active backend NODE applies (no jq).
+c_active() {
+	t_json "$1" | sed -n 's/^  "active_backend": "\([^"]*\)",*$/\1/p'
+}
+c_active_is() { [ "$(c_active "$1")" = "$2" ]; }

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# s03_linkdown.sh: the leader's link goes down for KCW_CHAOS_LINK_DOWN_MS (default 2000),
+# then up again (ip -n lb1 link set eth0 down/up).
+#
+# With its VIP interface down, lb1 must enter fault and release the VIP; lb2 stops hearing
+# it and claims. When the link returns lb1 leaves fault and (preempt = yes, priority 150)
+# takes the leadership back in a handover.
+# Asserts: lb1 releases the VIP within one interval of the link going down; lb2 leads
+# within C_FAILOVER_MS; client outage <= C_FAILOVER_MS + 50; after the link is up again the
+# VIP is on both for at most one interval; one leader holding the VIP alone within
+# D + 2 s of the link coming back (it has to be heard first); the end state.
+. "$(dirname "$0")/lib.sh"
+c_begin linkdown
+c_require nft jq
+down_ms=${KCW_CHAOS_LINK_DOWN_MS:-2000}
+
+c_lan
+c_conf "$T_DIR/kcwatch.conf"
+c_cluster_up "$T_DIR/kcwatch.conf"
+c_watch_start
+sleep 0.5
+
+t_down=$(c_now)
+ip -n "$(t_ns lb1)" link set eth0 down
+t_wait 3000 c_role_is lb2 leader >/dev/null
+t_claim=$(c_log_first lb2 'role follower -> leader' "$t_down")
+c_assert_within "lb2 claims within the failover bound (log)" "$t_claim" "$t_down" "$C_FAILOVER_MS"
+t_fault=$(c_log_first lb1 'role leader -> fault' "$t_down")
+c_assert "lb1 entered fault" [ "$t_fault" -ge 0 ]
+c_sleep_until $((t_down + down_ms))
+
+t_up=$(c_now)
+ip -n "$(t_ns lb1)" link set eth0 up
+t_wait $((C_D + 2000)) c_converged >/dev/null
+sleep 0.5
+t_end=$(c_now)
+c_watch_stop
+
+c_analyze "$t_down" "$t_up"
+c_stalls
+c_assert_within "lb1 released the VIP within one interval of its link going down" "$W_OFF0" "$t_down" "$C_IV"
+c_analyze "$t_up" "$t_end"
+double=$W_DOUBLE
+c_assert_le "after the link is back: VIP on both (ms)" "$W_DOUBLE" "$C_IV"
+c_assert_eq "after the link is back: one VIP holder" "$W_HOLDERS" 1
+c_assert_le "after the link is back: one holder within D + 2 s (ms)" $((W_LAST_CHANGE - t_up)) $((C_D + 2000))
+c_analyze "$t_down" "$t_end"
+c_assert_le "client outage" "$W_OUTAGE" $((C_FAILOVER_MS + 50))
+outage=$W_OUTAGE
+c_roles "$t_down" "$t_end"
+c_assert_final
+c_row_values "$outage" "$R_CLAIMS" "$double"
+c_finish

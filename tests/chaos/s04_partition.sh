@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# s04_partition.sh: full partition between lb1 and lb2 (nftables in both namespaces drops
+# everything to and from the other, input and output: sends fail with EPERM) for
+# KCW_CHAOS_PART_MS (default 3000), then healed. No witness.
+#
+# Without a witness each side must lead on its own: two leaders during the partition are
+# expected (reported, not asserted). A failing send (EPERM) must never make a node fault.
+# Asserts: lb2 claims within C_FAILOVER_MS (the partition took effect); no node enters fault;
+# after healing exactly one leader holds the VIP within two intervals, the remaining leader
+# re-announces, and the client is answered by it within two intervals; the end state.
+. "$(dirname "$0")/lib.sh"
+c_begin partition
+c_require nft jq
+part_ms=${KCW_CHAOS_PART_MS:-3000}
+
+c_lan
+c_conf "$T_DIR/kcwatch.conf"
+c_cluster_up "$T_DIR/kcwatch.conf"
+c_watch_start
+sleep 0.5
+
+t_cut=$(c_now)
+c_cut lb1 lb2
+t_cut_done=$(c_now) # lb1 neither sends to nor hears lb2 any more: lb2 last heard it before this
+c_cut lb2 lb1
+t_wait 3000 c_role_is lb2 leader >/dev/null
+t_claim=$(c_log_first lb2 'role follower -> leader' "$t_cut")
+c_assert_within "lb2 claims within the failover bound (log)" "$t_claim" "$t_cut_done" "$C_FAILOVER_MS"
+c_sleep_until $((t_cut + part_ms))
+
+t_heal=$(c_now)
+c_nft_clear lb1 lb2
+t_healed=$(c_now) # the bounds count from here: both rule sets are gone
+t_wait 3000 c_converged >/dev/null
+sleep 1
+t_end=$(c_now)
+c_watch_stop
+
+c_assert_eq "no node entered fault (EPERM on send is not a fault)" \
+	"$(($(c_log_count lb1 'role [a-z]+ -> fault' "$t_cut" "$t_end") + $(c_log_count lb2 'role [a-z]+ -> fault' "$t_cut" "$t_end")))" 0
+c_analyze "$t_cut" "$t_healed"
+c_stalls
+c_note "two VIP holders during the partition for ${W_DOUBLE} ms (expected without a witness)"
+c_analyze "$t_healed" "$t_end"
+double=$W_DOUBLE
+c_assert_eq "after healing: one VIP holder" "$W_HOLDERS" 1
+c_assert_le "after healing: one holder within two intervals (ms)" $((W_LAST_CHANGE - t_healed)) $((2 * C_IV))
+winner=$([ "$W_HOLDER" = 0 ] && echo lb1 || echo lb2)
+c_roles "$t_healed" "$t_end"
+c_assert_le "after healing: two leaders by the logs (ms)" "$R_OVERLAP" $((2 * C_IV))
+t_re=$(c_log_first "$winner" 'announcing the VIPs again' "$t_heal")
+c_assert_within "after healing: the remaining leader $winner re-announced within two intervals" \
+	"$t_re" "$t_healed" $((2 * C_IV))
+first=$(awk -v t="$t_heal" -v w="$winner" '$1 == "R" && $2 >= t && $3 == w { print int($2); exit }' "$C_WATCH_LOG")
+c_assert_within "after healing: the client is answered by $winner within two intervals" \
+	"${first:--1}" "$t_healed" $((2 * C_IV))
+c_analyze "$t_cut" "$t_end"
+c_assert_le "client outage" "$W_OUTAGE" $((C_FAILOVER_MS + 50))
+outage=$W_OUTAGE
+c_roles "$t_cut" "$t_end"
+c_assert_final
+c_row_values "$outage" "$R_CLAIMS" "$double"
+c_finish

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# s06_oneway.sh: one-way partition: everything from lb1 to lb2 is dropped (nftables on
+# lb2's input), lb2 -> lb1 still works, for KCW_CHAOS_PART_MS (default 3000). No witness.
+#
+# lb2 stops hearing the leader and claims; lb1 hears lb2's claim, stays (it is better) and
+# re-announces, but lb2 never hears it: two leaders are expected until the partition heals
+# (the split-brain defence is what would prevent it; reported, not asserted).
+# Asserts: lb2 claims within C_FAILOVER_MS (the partition took effect); the client is
+# answered throughout (outage <= C_FAILOVER_MS + 50); after healing exactly one leader
+# holds the VIP within two intervals and the client is answered by it within two
+# intervals; no node entered fault; the end state.
+. "$(dirname "$0")/lib.sh"
+c_begin oneway
+c_require nft jq
+part_ms=${KCW_CHAOS_PART_MS:-3000}
+
+c_lan
+c_conf "$T_DIR/kcwatch.conf"
+c_cluster_up "$T_DIR/kcwatch.conf"
+c_watch_start
+sleep 0.5
+
+t_cut=$(c_now)
+c_drop_in lb2 ip saddr "$(t_ip4 lb1)" drop
+t_cut_done=$(c_now)
+t_wait 3000 c_role_is lb2 leader >/dev/null
+t_claim=$(c_log_first lb2 'role follower -> leader' "$t_cut")
+c_assert_within "lb2 (it cannot hear lb1) claims within the failover bound (log)" "$t_claim" "$t_cut_done" "$C_FAILOVER_MS"
+c_sleep_until $((t_cut + part_ms))
+reann=$(c_log_count lb1 'announcing the VIPs again' "$t_cut" "$(c_now)")
+t_heal=$(c_now)
+c_nft_clear lb2
+t_healed=$(c_now)
+t_wait 3000 c_converged >/dev/null
+sleep 1
+t_end=$(c_now)
+c_watch_stop
+
+c_assert_eq "no node entered fault" \
+	"$(($(c_log_count lb1 'role [a-z]+ -> fault' "$t_cut" "$t_end") + $(c_log_count lb2 'role [a-z]+ -> fault' "$t_cut" "$t_end")))" 0
+c_analyze "$t_cut" "$t_healed"
+c_stalls
+c_note "two VIP holders during the one-way partition for ${W_DOUBLE} ms (expected without a witness); lb1 re-announced $reann times"
+c_analyze "$t_healed" "$t_end"
+double=$W_DOUBLE
+c_assert_eq "after healing: one VIP holder" "$W_HOLDERS" 1
+c_assert_le "after healing: one holder within two intervals (ms)" $((W_LAST_CHANGE - t_healed)) $((2 * C_IV))
+winner=$([ "$W_HOLDER" = 0 ] && echo lb1 || echo lb2)
+c_roles "$t_healed" "$t_end"
+c_assert_le "after healing: two leaders by the logs (ms)" "$R_OVERLAP" $((2 * C_IV))
+first=$(awk -v t="$t_heal" -v w="$winner" '$1 == "R" && $2 >= t && $3 == w { print int($2); exit }' "$C_WATCH_LOG")
+c_assert_within "after healing: the client is answered by $winner within two intervals" \
+	"${first:--1}" "$t_healed" $((2 * C_IV))
+c_analyze "$t_cut" "$t_end"
+c_assert_le "client outage" "$W_OUTAGE" $((C_FAILOVER_MS + 50))
+outage=$W_OUTAGE
+c_roles "$t_cut" "$t_end"
+c_assert_final
+c_row_values "$outage" "$R_CLAIMS" "$double"
+c_finish
