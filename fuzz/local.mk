@@ -30,7 +30,9 @@ fuzz_fuzz_tsigkey_SOURCES = fuzz/fuzz_tsigkey.c
 fuzz_fuzz_tsigkey_CFLAGS = $(FUZZ_CFLAGS_ALL)
 fuzz_fuzz_tsigkey_LDFLAGS = $(FUZZ_LDFLAGS_ALL)
 fuzz_fuzz_tsigkey_LDADD = $(FUZZ_LIBS)
+else
+FUZZ_TARGETS =
+endif
 
 .PHONY: fuzz-targets
 fuzz-targets: $(FUZZ_TARGETS)
-endif
