@@ -14,6 +14,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "ops.h"
 #include "role.h"
 #include "status.h"
 
@@ -94,6 +95,7 @@ static struct json_object *cmd_maintenance(struct kcwd *d, int argc, char **argv
 		return reply_ok(ev.on ? "already in maintenance" : "not in maintenance");
 	log_notice("operator: maintenance %s", argv[1]);
 	daemon_election_event(d, &ev);
+	daemon_ops_status(d); /* STATUS= shows it, also when the role stays */
 	return reply_ok(ev.on ? "maintenance on: this node does not lead until 'maintenance off'"
 			      : "maintenance off: this node may lead again");
 }
@@ -107,11 +109,16 @@ static struct json_object *cmd_reload(struct kcwd *d, int argc, char **argv)
 	return reply_ok(msg);
 }
 
+static struct json_object *cmd_metrics(struct kcwd *d, int argc, char **argv)
+{
+	return daemon_ops_metrics_json(d);
+}
+
 /* Commands that take no arguments refuse extra words, the others check their own. */
 static const struct command commands[] = {
     {"status", false, cmd_status},  {"step-down", true, cmd_step_down},
     {"backend", true, cmd_backend}, {"maintenance", true, cmd_maintenance},
-    {"reload", true, cmd_reload},
+    {"reload", true, cmd_reload},   {"metrics", false, cmd_metrics},
 };
 
 /* "Groups:" of /proc/PID/status lists the supplementary groups without asking NSS. */

@@ -18,6 +18,7 @@
 #include "control.h"
 #include "log.h"
 #include "naming.h"
+#include "ops.h"
 #include "peer.h"
 #include "replay.h"
 #include "role.h"
@@ -77,6 +78,7 @@ void daemon_backend_changed(struct kcwd *d)
 {
 	d->backend_changes++;
 	naming_sync(d->naming);
+	daemon_ops_backend(d);
 }
 
 void daemon_count_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms)
@@ -85,8 +87,7 @@ void daemon_count_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms
 		d->checks_up++;
 	else
 		d->checks_down++;
-	(void)idx;
-	(void)latency_ms;
+	daemon_ops_check(d, idx, up, latency_ms);
 }
 
 static void log_role_change(struct kcwd *d, int old_role, int old_leader)
@@ -129,6 +130,8 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 		d->el_wakeup_ms = a->wakeup_ms;
 		loop_timer_arm_at(d->el_timer, a->wakeup_ms);
 	}
+	/* Last: hooks and systemd hear of the change after the peers did. */
+	daemon_ops_role(d, old_role, old_leader);
 }
 
 int daemon_election_event(struct kcwd *d, const struct election_event *ev)
@@ -219,6 +222,7 @@ static void shutdown_now(struct kcwd *d)
 	struct election_event ev = {.type = EV_SHUTDOWN};
 
 	log_notice("shutting down (role %s)", role_name(d->el.role));
+	daemon_ops_stopping(d);
 	d->stopping = true;
 	daemon_election_event(d, &ev);
 	loop_stop(d->loop);
@@ -347,6 +351,8 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create a timer: %s", strerror(errno));
 		return -EIO;
 	}
+	if (daemon_ops_open(d, err, errlen) < 0)
+		return -EIO;
 	return 0;
 }
 
@@ -394,6 +400,7 @@ int daemon_run(struct kcwd *d)
 
 void daemon_stop(struct kcwd *d)
 {
+	daemon_ops_close(d); /* may wait a moment for a running hook */
 	control_close(d->ctl);
 	naming_free(d->naming);
 	active_free(d->active);

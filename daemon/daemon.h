@@ -38,6 +38,7 @@ struct kcwd {
 	struct vipset *vips; /* NULL without [vip] sections */
 	struct active *active; /* NULL without [backend] sections */
 	struct naming *naming; /* NULL without [dns] */
+	struct daemon_ops *ops; /* sd_notify, hooks, metrics (ops.h) */
 	int sigfd;
 	uint64_t incarnation;
 	uint64_t seq;

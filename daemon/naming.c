@@ -142,3 +142,11 @@ bool naming_fenced(const struct naming *n)
 {
 	return n && dns_fenced(n->dns);
 }
+
+void naming_get_counters(const struct naming *n, struct dns_counters *out)
+{
+	if (n && n->dns)
+		dns_get_counters(n->dns, out);
+	else
+		memset(out, 0, sizeof(*out));
+}

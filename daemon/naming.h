@@ -19,5 +19,8 @@ void naming_free(struct naming *n);
 void naming_sync(struct naming *n);
 void naming_status_json(const struct naming *n, struct json_object *root);
 bool naming_fenced(const struct naming *n);
+/* The updater's counters (all zero without [dns]). */
+struct dns_counters;
+void naming_get_counters(const struct naming *n, struct dns_counters *out);
 
 #endif

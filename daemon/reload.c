@@ -8,6 +8,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "naming.h"
+#include "ops.h"
 #include "peer.h"
 #include "role.h"
 #include "vipset.h"
@@ -220,7 +221,19 @@ static void commit(struct kcwd *d, struct staged *s)
 	daemon_priority_changed(d); /* may hand over when the own priority dropped */
 }
 
+static int reload(struct kcwd *d, char *msg, size_t len);
+
 int daemon_reload(struct kcwd *d, char *msg, size_t len)
+{
+	int rc;
+
+	daemon_ops_reloading(d);
+	rc = reload(d, msg, len);
+	daemon_ops_reloaded(d, rc == 0);
+	return rc;
+}
+
+static int reload(struct kcwd *d, char *msg, size_t len)
 {
 	struct staged s = {0};
 	const char *restart;
