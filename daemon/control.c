@@ -31,6 +31,7 @@ struct control {
 	control_handler handler;
 	void *arg;
 	struct loop_timer *sweep;
+	struct loop_timer *resume; /* re-enables accepting after a pause */
 	struct client *clients;
 	size_t n_clients;
 };
@@ -154,6 +155,39 @@ static void reject_busy(int fd)
 	close(fd);
 }
 
+/*
+ * Full: the oldest client that has not finished its request makes room, so
+ * idle connections cannot lock out the operator. Only when every client is
+ * being answered is the newcomer turned away.
+ */
+static bool make_room(struct control *ctl)
+{
+	struct client *oldest = NULL;
+
+	for (struct client *c = ctl->clients; c; c = c->next)
+		if (!c->out)
+			oldest = c; /* the list is newest first */
+	if (!oldest)
+		return false;
+	client_close(oldest);
+	return true;
+}
+
+/* Out of descriptors: stop accepting for a moment instead of spinning on a readable listener. */
+static void pause_accept(struct control *ctl, int err)
+{
+	log_warn("control socket: accept: %s; pausing new connections for 100 ms", strerror(err));
+	loop_mod_fd(ctl->loop, ctl->fd, 0);
+	loop_timer_arm(ctl->resume, 100);
+}
+
+static void on_resume(void *arg)
+{
+	struct control *ctl = arg;
+
+	loop_mod_fd(ctl->loop, ctl->fd, EPOLLIN);
+}
+
 static void on_accept(void *arg, int lfd, uint32_t events)
 {
 	struct control *ctl = arg;
@@ -162,9 +196,12 @@ static void on_accept(void *arg, int lfd, uint32_t events)
 		int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct client *c;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				pause_accept(ctl, errno);
 			return;
-		if (ctl->n_clients >= CONTROL_MAX_CLIENTS) {
+		}
+		if (ctl->n_clients >= CONTROL_MAX_CLIENTS && !make_room(ctl)) {
 			reject_busy(fd);
 			continue;
 		}
@@ -267,9 +304,11 @@ struct control *control_open(struct loop *l, const char *path, control_handler h
 		return NULL;
 	}
 	ctl->sweep = loop_timer_new(l, on_sweep, ctl);
-	if (!ctl->sweep || loop_add_fd(l, ctl->fd, EPOLLIN, on_accept, ctl) < 0) {
+	ctl->resume = loop_timer_new(l, on_resume, ctl);
+	if (!ctl->sweep || !ctl->resume || loop_add_fd(l, ctl->fd, EPOLLIN, on_accept, ctl) < 0) {
 		snprintf(err, errlen, "control socket %s: cannot watch it", path);
 		loop_timer_free(ctl->sweep);
+		loop_timer_free(ctl->resume);
 		close(ctl->fd);
 		unlink(path);
 		free(ctl);
@@ -285,6 +324,7 @@ void control_close(struct control *c)
 	while (c->clients)
 		client_close(c->clients);
 	loop_timer_free(c->sweep);
+	loop_timer_free(c->resume);
 	loop_del_fd(c->loop, c->fd);
 	close(c->fd);
 	unlink(c->path);
