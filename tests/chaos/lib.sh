@@ -905,6 +905,11 @@ c_named_stop() {
 	C_NAMED_PID=
 }
 c_dns_a_is() { [ "$(c_dig keycloak.local.mylab.io A)" = "$1" ]; }
+# c_named_ready: when named last said "running" (ms of day, by its log), -1 if never.
+c_named_ready() {
+	awk '$3 == "running" && NF == 3 { split($2, a, /[:.]/); t = ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4] }
+		END { print t == "" ? -1 : t }' "$T_DIR/named.log"
+}
 
 # --- nginx TLS backends sno1 (svc:8443) and sno2 (svc:8444), Keycloak's health JSON -------------
 c_pki() {

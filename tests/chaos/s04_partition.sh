@@ -7,7 +7,8 @@
 # expected (reported, not asserted). A failing send (EPERM) must never make a node fault.
 # Asserts: lb2 claims within C_FAILOVER_MS (the partition took effect); no node enters fault;
 # after healing exactly one leader holds the VIP within two intervals, the remaining leader
-# re-announces, and the client is answered by it within two intervals; the end state.
+# re-announces, the client is answered by it within two intervals and loses no more than
+# two intervals of probes; the end state.
 . "$(dirname "$0")/lib.sh"
 c_begin partition
 c_require nft jq
@@ -41,6 +42,8 @@ c_assert_eq "no node entered fault (EPERM on send is not a fault)" \
 c_analyze "$t_cut" "$t_healed"
 c_stalls
 c_note "two VIP holders during the partition for ${W_DOUBLE} ms (expected without a witness)"
+c_analyze "$t_heal" "$t_end"
+c_assert_le "after healing: client outage (ms)" "$W_OUTAGE" $((2 * C_IV))
 c_analyze "$t_healed" "$t_end"
 double=$W_DOUBLE
 c_assert_eq "after healing: one VIP holder" "$W_HOLDERS" 1

@@ -6,9 +6,10 @@
 #
 # Asserts: the failover is not held up by the DNS server being away: lb2 claims within
 # C_FAILOVER_MS and the client outage stays below C_FAILOVER_MS + 50; once named answers
-# again the A record points at lb2 and the fence names lb2's term within the updater's
-# backoff cap (5 s) + timeout + 1 s; then lb1 is restarted, removes its leftover VIP,
-# preempts, and the record follows to lb1 within 3 s; the end state.
+# again (named's "running" line) lb2 writes the A record (its log) within the updater's
+# backoff cap (5 s) + timeout + 1 s, and the record and the fence name lb2 and its term;
+# then lb1 is restarted, removes its leftover VIP, preempts, and writes the record within
+# 3 s of its claim; the end state.
 . "$(dirname "$0")/lib.sh"
 c_begin named-down
 c_require nft jq named dig tsig-keygen
@@ -44,12 +45,14 @@ c_sleep_until $((t_nstop + down_s * 1000))
 echo "# lb2 dns while named is away: $(t_json lb2 | jq -c .dns)"
 
 c_named_start || c_fail "named did not start again"
-t_nup=$(c_now)
+t_nup=$(c_named_ready)
 t_wait $((catchup_bound + 2000)) c_dns_a_is "$(t_ip4 lb2)" >/dev/null
-t_a=$(c_now)
 fence=$(c_dig _kcwatch.keycloak.local.mylab.io TXT)
-c_assert_within "after named returns the A record points at lb2" \
-	"$(c_dns_a_is "$(t_ip4 lb2)" && echo "$t_a" || echo -1)" "$t_nup" "$catchup_bound"
+c_assert "after named returns the A record points at lb2" c_dns_a_is "$(t_ip4 lb2)"
+# when, by lb2's own log (polling with dig on a loaded machine is late)
+t_a=$(c_log_first lb2 "-> A $(t_ip4 lb2)" "$t_nstop")
+c_assert_within "lb2 updated the record within the backoff cap + timeout + 1 s of named's return" \
+	"$t_a" "$t_nup" "$catchup_bound"
 catchup=$((t_a - t_nup))
 c_assert "the fence names lb2's term $term2 ($fence)" grep -q "term=$term2 node=lb2 " <<<"$fence"
 
@@ -58,10 +61,10 @@ t_restart=$(c_now)
 t_start lb1 "$T_DIR/kcwatch.conf"
 t_wait $((C_D + 3000)) c_one_leader lb1 lb2 >/dev/null
 t_wait 3000 c_dns_a_is "$(t_ip4 lb1)" >/dev/null
-t_a1=$(c_now)
+c_assert "after lb1 preempts the A record points at lb1" c_dns_a_is "$(t_ip4 lb1)"
 t_pre=$(c_log_first lb1 'role [a-z]+ -> leader' "$t_restart")
-c_assert_within "after lb1 preempts the A record follows it within 3 s" \
-	"$(c_dns_a_is "$(t_ip4 lb1)" && echo "$t_a1" || echo -1)" "${t_pre#-}" 3000
+t_a1=$(c_log_first lb1 "-> A $(t_ip4 lb1)" "$t_restart")
+c_assert_within "lb1 updated the record within 3 s of its claim (its log)" "$t_a1" "${t_pre#-}" 3000
 sleep 0.5
 t_end=$(c_now)
 c_watch_stop
