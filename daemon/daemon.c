@@ -111,7 +111,7 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 	if ((a->flags & ACT_TAKE_VIPS) && d->vips)
 		vipset_take(d->vips);
 	if ((a->flags & ACT_REANNOUNCE) && d->vips) {
-		log_notice("another leader was seen and stepped down; announcing the VIPs again");
+		log_notice("a peer came back or another leader gave way: announcing the VIPs again");
 		vipset_reannounce(d->vips);
 	}
 	if (a->flags & ACT_ROLE_CHANGED) {
@@ -170,9 +170,20 @@ static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m)
 	s->priority = m->priority;
 	s->vips_held = m->vips_held;
 	s->incarnation = m->incarnation;
-	daemon_election_event(d, &ev);
-	if (d->el.leader == (int)idx && m->role == ROLE_LEADER && !m->resigning)
+	/*
+	 * Take a leader's backend view before the election sees the heartbeat: the same step
+	 * may make this node leader (preemption), and a new leader must start from the
+	 * cluster's choice, never from nothing.
+	 */
+	bool leads = m->role == ROLE_LEADER && !m->resigning;
+	bool adopted = leads && d->el.role != ROLE_LEADER &&
+		       (d->el.leader < 0 || d->el.leader == (int)idx);
+
+	if (adopted)
 		active_leader_heartbeat(d->active, m);
+	daemon_election_event(d, &ev);
+	if (!adopted && leads && d->el.leader == (int)idx && d->el.role != ROLE_LEADER)
+		active_leader_heartbeat(d->active, m); /* it became the leader this node follows */
 }
 
 static void priority_changed(struct kcwd *d)
