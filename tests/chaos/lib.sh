@@ -538,7 +538,7 @@ def analyze(out, frm, to, n):
             handover = t1 - t0
     # holder timeline: the state holds from one event to the next
     state = [0] * n
-    acc = {"double": 0.0, "dmax": 0.0, "run": 0.0}
+    acc = {"double": 0.0, "dmax": 0.0, "run": 0.0, "none": 0.0, "nrun": 0.0, "nmax": 0.0}
     takes = 0
     last_change = frm
     first_on, first_off = [-1] * n, [-1] * n
@@ -553,6 +553,12 @@ def analyze(out, frm, to, n):
             acc["dmax"] = max(acc["dmax"], acc["run"])
         else:
             acc["run"] = 0.0
+        if sum(state) == 0:
+            acc["none"] += hi - lo
+            acc["nrun"] += hi - lo
+            acc["nmax"] = max(acc["nmax"], acc["nrun"])
+        else:
+            acc["nrun"] = 0.0
 
     prev = None
     for t, i, st in hev:
@@ -581,6 +587,7 @@ def analyze(out, frm, to, n):
     print("W_GAP_RAW=%d" % round(raw))
     print("W_DOUBLE=%d" % round(double))
     print("W_DOUBLE_MAX=%d" % round(dmax))
+    print("W_NONE_MAX=%d" % round(acc["nmax"]))
     print("W_HOLDERS=%d" % len(holders))
     print("W_HOLDER=%s" % (holders[0] if len(holders) == 1 else "-"))
     print("W_LAST_CHANGE=%d" % round(last_change))
@@ -765,7 +772,7 @@ c_watch_stop() {
 }
 # c_analyze FROM TO: W_OUTAGE (longest gap between replies with lost probes in it) W_OUTAGE_AT
 # W_GAP_RAW (longest gap between replies) W_HANDOVER_GAP (the outage across a change of node)
-# W_DOUBLE W_DOUBLE_MAX W_HOLDERS W_HOLDER (0 = lb1,
+# W_DOUBLE W_DOUBLE_MAX W_NONE_MAX (longest time nobody held it) W_HOLDERS W_HOLDER (0 = lb1,
 # 1 = lb2) W_LAST_CHANGE W_TAKES W_REPLIES W_LAST_NAME W_STALL_MAX for the window, and the
 # first time each node took (W_ON0 lb1, W_ON1 lb2) and released (W_OFF0, W_OFF1) it, or -1.
 c_analyze() {

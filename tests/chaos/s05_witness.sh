@@ -6,9 +6,11 @@
 # shows no "defence" object.
 # A: the leader lb1 is cut off from lb2 and w (KCW_CHAOS_PART_MS, default 3000). lb1 loses
 #    the majority and must release the VIP and step down before lb2 (with the witness) may
-#    claim. Asserts: lb2 leads within 2 D + interval + 100 ms; lb1 released before lb2
-#    took; the VIP never on both; never two leaders by the logs; client outage within
-#    that bound + 50; after healing one leader holding the VIP within two intervals.
+#    claim. Asserts: lb2 leads within 2 D + interval + 100 ms (a silent leader loss costs
+#    about 2 D with a witness: D to call it dead, D of vote cooldown); lb1 released before
+#    lb2 took; the VIP never on both; never two leaders by the logs; client outage within
+#    that bound + 50; after healing (lb1 may preempt) the VIP never without a holder for
+#    more than an interval, one holder at the end.
 # B: only lb1 <-> lb2 is cut; both still reach the witness. Asserts: the VIP never on both,
 #    never two leaders by the logs, one leader holding the VIP at the end of the cut and
 #    within two intervals of healing.
@@ -39,7 +41,9 @@ t_wait $((bound + 2000)) c_role_is lb2 leader >/dev/null
 t_claim=$(c_log_first lb2 'role [a-z]+ -> leader' "$t_cut")
 c_assert_within "A: lb2 claims with the witness within 2 D + interval + 100 ms (log)" "$t_claim" "$t_cut_done" "$bound"
 c_sleep_until $((t_cut + part_ms))
-c_assert_eq "A: the isolated lb1 does not lead" "$(t_role lb1)" follower
+role1=$(t_role lb1)
+c_assert "A: the isolated lb1 runs and does not lead (role '$role1')" \
+	test -n "$role1" -a "$role1" != leader
 t_heal=$(c_now)
 c_nft_clear lb1 lb2 w
 t_healed=$(c_now)
@@ -53,7 +57,9 @@ c_assert "A: lb2 took the VIP" [ "$W_ON1" -ge 0 ]
 c_assert "A: lb1 released before lb2 took ($W_OFF0 <= $W_ON1)" [ "$W_OFF0" -le "$W_ON1" ]
 c_analyze "$t_healed" "$t_a_end"
 c_assert_eq "A: after healing one VIP holder" "$W_HOLDERS" 1
-c_assert_le "A: after healing one holder within two intervals (ms)" $((W_LAST_CHANGE - t_healed)) $((2 * C_IV))
+# lb1 (priority 150) may take the leadership back after healing: a handover, never a gap
+c_assert_le "A: after healing the VIP never without a holder for more than one interval (ms)" \
+	"$W_NONE_MAX" "$C_IV"
 c_analyze "$t_cut" "$t_a_end"
 c_assert_eq "A: the VIP never on both (ms)" "$W_DOUBLE" 0
 double_a=$W_DOUBLE
