@@ -68,6 +68,9 @@ struct dns_updater {
 	/* status */
 	char served[160];
 	char written[160]; /* addresses of the last successful update */
+	bool addrs_current; /* this leadership wrote the current target: renew the fence only */
+	uint64_t target_gen;  /* bumped by every target change */
+	uint64_t writing_gen; /* target_gen of the addresses in the update in flight, 0 = none */
 	char last_result[RESULT_MAX];
 	bool fence_seen; /* the fence was read or written at least once */
 	bool updated;
@@ -307,7 +310,11 @@ static void handle_update(struct dns_updater *d, struct dnsmsg_answer *a)
 	d->prereq_streak = 0;
 	d->updated = true;
 	d->last_update_ms = loop_now_ms();
-	d->need_query = true;
+	if (d->writing_gen) {
+		d->need_query = true; /* check what the server serves after an address write */
+		/* written, unless the target moved while the update was in flight */
+		d->addrs_current = d->writing_gen == d->target_gen;
+	}
 	addrs_text(d, t, sizeof(t));
 	if (d->cfg.fence) {
 		fence_on_written(&d->fence, &d->writing);
@@ -343,6 +350,7 @@ static void handle_query(struct dns_updater *d, struct dnsmsg_answer *a)
 		addrs_text(d, t, sizeof(t));
 		log_info("%s: %s: server has %s, target %s: updating", __func__, d->name, d->served,
 			 t);
+		d->addrs_current = false;
 		d->need_update = true;
 	}
 	kick(d);
@@ -439,6 +447,11 @@ static int build(struct dns_updater *d, enum dns_op op, char *err, size_t errlen
 	if (op == OP_QUERY)
 		return dnsmsg_build_query(d->name, LDNS_RR_TYPE_ANY, key, new_id(d), &d->req, err,
 					  errlen);
+	/* A renewal of this leadership's own write leaves the addresses alone: the zone
+	 * changes less, and the records cannot be older than the fence that guards them. */
+	if (d->cfg.fence && d->addrs_current)
+		u.v4 = u.v6 = NULL;
+	d->writing_gen = u.v4 || u.v6 || !d->cfg.fence ? d->target_gen : 0;
 	if (d->cfg.fence) {
 		fence_next(&d->fence, &d->writing);
 		ret = fence_format(&d->writing, d->writing_text, sizeof(d->writing_text));
@@ -588,6 +601,7 @@ void dns_set_leader(struct dns_updater *d, bool leader, uint64_t term, const cha
 		return;
 	}
 	d->term = term;
+	d->addrs_current = false;
 	snprintf(d->node, sizeof(d->node), "%s", node ? node : "");
 	fence_lead(&d->fence, term, d->node);
 	d->need_read = d->cfg.fence;
@@ -619,6 +633,8 @@ void dns_set_target(struct dns_updater *d, const struct kcw_addr *v4, const stru
 		d->v4 = *v4;
 	if (d->has_v6)
 		d->v6 = *v6;
+	d->target_gen++;
+	d->addrs_current = false;
 	if (d->leader) {
 		d->need_update = true;
 		kick(d);
@@ -694,6 +710,7 @@ struct dns_updater *dns_new(struct loop *l, const struct cfg_dns *cfg, const cha
 	d->cfg = *cfg;
 	d->cb = cb;
 	d->cb_arg = arg;
+	d->target_gen = 1; /* writing_gen 0 means "no addresses in flight" */
 	d->fd = -1;
 	if (setup_names(d, cfg, err, errlen) < 0 || load_key(d, config_dir, err, errlen) < 0) {
 		dns_free(d);
