@@ -14,6 +14,30 @@ static bool is_witness(const struct election *e, size_t i)
 	return e->p.nodes[i].witness;
 }
 
+static bool quorum_mode(const struct election *e)
+{
+	return e->defence == DEFENCE_WITNESS;
+}
+
+/* How long a vote counts after its heartbeat arrived: D - interval, at least 1.5 intervals. */
+static uint64_t lease_ms(const struct election *e)
+{
+	uint64_t iv = e->p.interval_ms, d = dead_ms(e);
+
+	return d >= 2 * iv + iv / 2 ? d - iv : iv + iv / 2;
+}
+
+/* How long a node that stopped backing Q backs nobody else: >= lease + interval / 2. */
+static uint64_t cooldown_ms(const struct election *e)
+{
+	return dead_ms(e);
+}
+
+static size_t votes_needed(const struct election *e)
+{
+	return e->p.n_nodes / 2 + 1;
+}
+
 bool election_peer_alive(const struct election *e, size_t idx, uint64_t now_ms)
 {
 	const struct election_peer *pp;
@@ -29,7 +53,8 @@ bool election_peer_alive(const struct election *e, size_t idx, uint64_t now_ms)
 static bool self_eligible(const struct election *e)
 {
 	return !is_witness(e, e->p.self) && e->eff_priority > 0 && e->role != ROLE_FAULT &&
-	       e->role != ROLE_WITNESS && !e->maintenance && !e->fenced;
+	       e->role != ROLE_WITNESS && !e->maintenance && !e->fenced &&
+	       (e->defence != DEFENCE_TIE_BREAKER || e->tb_reachable);
 }
 
 static bool peer_eligible(const struct election *e, size_t i, uint64_t now)
@@ -129,6 +154,8 @@ static void set_leader(struct election *e, int idx, struct election_actions *out
 	if (idx == self || (old >= 0 && old != self))
 		e->no_preempt = false;
 	e->leader = idx;
+	e->stand_leader = -1; /* a preemption turn is towards one leader only */
+	e->handover = -1;
 	e->leader_changes++;
 	e->preempt_since_ms = 0;
 	out->flags |= ACT_ROLE_CHANGED;
@@ -149,6 +176,7 @@ static void claim(struct election *e, struct election_actions *out)
 	set_role(e, ROLE_LEADER, out);
 	set_leader(e, (int)e->p.self, out);
 	e->preempt_since_ms = 0;
+	e->handover = -1;
 	out->flags |= ACT_TAKE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED;
 }
 
@@ -162,6 +190,7 @@ static void give_up(struct election *e, int role, int new_leader, uint64_t now,
 	set_leader(e, new_leader, out);
 	e->leaderless_since_ms = now;
 	e->preempt_since_ms = 0;
+	e->stand_after_ms = now + e->p.interval_ms; /* stale votes in flight are void by then */
 }
 
 /* Two leaders: the worse steps down, the better re-announces above the other's term. */
@@ -183,10 +212,25 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 			 struct election_actions *out)
 {
 	struct election_peer *pp;
+	bool back;
+	int named;
 
 	if (ev->peer >= e->p.n_nodes || ev->peer == e->p.self)
 		return;
 	pp = &e->peers[ev->peer];
+	back = pp->heard && !election_peer_alive(e, ev->peer, now);
+	named = ev->leader >= 0 && (size_t)ev->leader < e->p.n_nodes ? ev->leader : -1;
+	if (named != pp->named || back || !pp->heard) {
+		pp->prev_named = back || !pp->heard ? -1 : pp->named;
+		pp->named_since_ms = now;
+		pp->passed_until_ms = 0;
+	}
+	pp->named = named;
+	/* the node last backed resigned: it holds nothing of ours any more */
+	if (ev->resigning && (int)ev->peer == e->cool_node) {
+		e->cool_node = -1;
+		e->cool_until_ms = 0;
+	}
 	pp->heard = true;
 	pp->last_heard_ms = now;
 	pp->role = ev->role;
@@ -204,6 +248,9 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 		e->term = e->max_term_seen;
 		out->flags |= ACT_REANNOUNCE | ACT_SEND_HEARTBEAT;
 	}
+	/* a node counted dead is back (healed partition): its side may have stale ARP entries */
+	if (back && e->role == ROLE_LEADER)
+		out->flags |= ACT_REANNOUNCE | ACT_SEND_HEARTBEAT;
 }
 
 static void on_priority(struct election *e, uint32_t priority, uint64_t now,
@@ -264,10 +311,26 @@ static void on_fence(struct election *e, const struct election_event *ev, uint64
 		give_up(e, ROLE_FOLLOWER, -1, now, out);
 }
 
+static void on_tiebreaker(struct election *e, bool on, uint64_t now, struct election_actions *out)
+{
+	e->tb_reachable = on;
+	if (on || e->defence != DEFENCE_TIE_BREAKER)
+		return;
+	e->preempt_since_ms = 0;
+	if (e->role == ROLE_LEADER) {
+		give_up(e, ROLE_FOLLOWER, -1, now, out);
+		out->resign = true;
+	}
+}
+
 static void on_shutdown(struct election *e, uint64_t now, struct election_actions *out)
 {
 	if (e->role == ROLE_LEADER)
 		give_up(e, ROLE_FOLLOWER, -1, now, out);
+	if (quorum_mode(e) && e->vote >= 0) {
+		e->vote = -1; /* leaving: back nobody, not even itself */
+		e->vote_since_ms = now;
+	}
 	out->flags |= ACT_SEND_HEARTBEAT;
 	out->resign = true;
 }
@@ -305,40 +368,233 @@ static void track_leader(struct election *e, uint64_t now, struct election_actio
 	set_leader(e, cand, out);
 }
 
-static void consider_preempt(struct election *e, uint64_t now, struct election_actions *out)
+/* True when the preemption timer against the followed leader has run out. */
+static bool preempt_ready(struct election *e, uint64_t now)
 {
 	const struct election_peer *lp = &e->peers[e->leader];
 
 	if (!e->p.preempt || e->no_preempt || !self_eligible(e) ||
 	    e->eff_priority <= lp->eff_priority) {
 		e->preempt_since_ms = 0;
-		return;
+		return false;
 	}
 	if (e->preempt_since_ms == 0)
 		e->preempt_since_ms = now ? now : 1;
-	if (now >= e->preempt_since_ms + e->p.preempt_delay_ms)
-		claim(e, out);
+	return now >= e->preempt_since_ms + e->p.preempt_delay_ms;
 }
 
-/* Re-evaluates a non-leader after any event: follow, preempt or claim. */
-static void settle(struct election *e, uint64_t now, struct election_actions *out)
+/*
+ * Follow the best leader, and whether this node wants to lead: preemption
+ * run out (following), claim deadline reached (leaderless).
+ */
+static bool follow_or_want(struct election *e, uint64_t now, struct election_actions *out)
 {
-	if (e->role == ROLE_LEADER)
-		return;
 	track_leader(e, now, out);
 	if (e->leader >= 0) {
 		if (e->role == ROLE_INIT)
 			set_role(e, ROLE_FOLLOWER, out);
-		consider_preempt(e, now, out);
-		return;
+		return preempt_ready(e, now);
 	}
 	e->preempt_since_ms = 0;
-	if (self_eligible(e) && now >= claim_deadline(e, now)) {
-		claim(e, out);
-		return;
-	}
 	if (e->role == ROLE_INIT && now >= e->started_ms + dead_ms(e))
 		set_role(e, ROLE_FOLLOWER, out);
+	return self_eligible(e) && now >= claim_deadline(e, now);
+}
+
+/* ------------------------------------------------------------ witness mode */
+
+bool election_holds_vote(const struct election *e, size_t idx, uint64_t now_ms)
+{
+	const struct election_peer *pp;
+
+	if (idx >= e->p.n_nodes || e->vote != (int)e->p.self)
+		return false;
+	if (idx == e->p.self)
+		return now_ms >= e->cool_until_ms; /* until then a node it backed may hold it */
+	pp = &e->peers[idx];
+	if (!pp->heard || pp->named != (int)e->p.self || pp->last_heard_ms < e->vote_since_ms)
+		return false;
+	return now_ms < pp->last_heard_ms || now_ms - pp->last_heard_ms < lease_ms(e);
+}
+
+static size_t held_votes(const struct election *e, uint64_t now)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < e->p.n_nodes; i++)
+		n += election_holds_vote(e, i, now);
+	return n;
+}
+
+/* When the held votes drop below a majority (now if they already have). */
+static uint64_t majority_deadline(const struct election *e, uint64_t now)
+{
+	uint64_t exp[CFG_MAX_NODES];
+	size_t n = 0, k = votes_needed(e) - 1; /* peers needed beside itself */
+
+	for (size_t i = 0; i < e->p.n_nodes; i++) {
+		uint64_t t;
+		size_t j;
+
+		if (i == e->p.self || !election_holds_vote(e, i, now))
+			continue;
+		t = e->peers[i].last_heard_ms + lease_ms(e);
+		for (j = n++; j > 0 && exp[j - 1] < t; j--)
+			exp[j] = exp[j - 1];
+		exp[j] = t; /* descending */
+	}
+	if (k == 0)
+		return UINT64_MAX;
+	return n < k ? now : exp[k - 1];
+}
+
+/* A peer standing for leader: eligible, not leading, backs itself, not passed over here. */
+static bool peer_candidate(const struct election *e, size_t i, uint64_t now)
+{
+	const struct election_peer *pp = &e->peers[i];
+
+	return i != e->p.self && peer_eligible(e, i, now) && pp->role != ROLE_LEADER &&
+	       pp->named == (int)i && now >= pp->passed_until_ms;
+}
+
+static int best_candidate(const struct election *e, uint64_t now)
+{
+	int best = -1;
+
+	/* the node handed over to, while better than this one: choices only ever look upwards */
+	if (e->handover >= 0 && peer_candidate(e, (size_t)e->handover, now) &&
+	    node_better(e, (size_t)e->handover, e->p.self))
+		return e->handover;
+	for (size_t i = 0; i < e->p.n_nodes; i++) {
+		if (peer_candidate(e, i, now) && (best < 0 || node_better(e, i, (size_t)best)))
+			best = (int)i;
+	}
+	return best;
+}
+
+/* Whom this node would back now; want = it wants to lead (see follow_or_want). */
+static int wanted_vote(const struct election *e, uint64_t now, bool want)
+{
+	int self = (int)e->p.self, best;
+
+	if (e->role == ROLE_LEADER)
+		return self;
+	/* a candidate keeps standing while leaderless (a better peer may not want to lead) */
+	want = (want || (e->vote == self && e->leader < 0)) && self_eligible(e) &&
+	       now >= e->stand_after_ms;
+	if (e->leader >= 0) {
+		/* preempting: turn from backing the leader, so that it sees who hears it */
+		if (want && ((e->vote == self && e->stand_leader == e->leader) ||
+			     (e->vote == e->leader && e->vote_since_ms < now)))
+			return self;
+		return e->leader;
+	}
+	best = best_candidate(e, now);
+	if (want && (best < 0 || node_better(e, e->p.self, (size_t)best)))
+		return self;
+	return best;
+}
+
+/*
+ * Changes the vote. While cooling down only the node last backed, itself (its
+ * own vote held only afterwards) or nobody may be backed.
+ */
+static void set_vote(struct election *e, int idx, uint64_t now, struct election_actions *out)
+{
+	int old = e->vote, self = (int)e->p.self;
+
+	if (idx == old)
+		return;
+	if (old >= 0 && old != self) {
+		if (e->peers[old].resigning) {
+			e->cool_node = -1;
+			e->cool_until_ms = 0;
+		} else {
+			e->cool_node = old;
+			e->cool_until_ms = now + cooldown_ms(e);
+		}
+	}
+	if (idx >= 0 && idx != self && idx != e->cool_node && now < e->cool_until_ms)
+		idx = -1;
+	if (idx == old)
+		return;
+	e->vote = idx;
+	e->vote_since_ms = now;
+	e->stand_leader = e->leader;
+	out->flags |= ACT_SEND_HEARTBEAT;
+}
+
+/*
+ * A candidate backed for D that still does not lead (it does not hear its
+ * voters, or the votes are split) is passed over for 2 * D, or until it
+ * changes its mind: the voters turn to others.
+ */
+static void pass_over(struct election *e, uint64_t now)
+{
+	int v = e->vote;
+
+	if (v >= 0 && v != (int)e->p.self && v != e->leader && now >= e->vote_since_ms + dead_ms(e))
+		e->peers[v].passed_until_ms = now + 2 * dead_ms(e);
+}
+
+/* A better candidate that just (within D) turned from backing this leader to itself. */
+static int handover_target(const struct election *e, uint64_t now)
+{
+	int best = -1;
+
+	if (!e->p.preempt)
+		return -1;
+	for (size_t i = 0; i < e->p.n_nodes; i++) {
+		const struct election_peer *pp = &e->peers[i];
+
+		if (!peer_candidate(e, i, now) || pp->prev_named != (int)e->p.self ||
+		    pp->eff_priority <= e->eff_priority || now - pp->named_since_ms >= dead_ms(e))
+			continue;
+		if (best < 0 || node_better(e, i, (size_t)best))
+			best = (int)i;
+	}
+	return best;
+}
+
+/* A leader without a majority gives up; one facing a better candidate hands over to it. */
+static void leader_check(struct election *e, uint64_t now, struct election_actions *out)
+{
+	int to = handover_target(e, now);
+
+	if (held_votes(e, now) >= votes_needed(e) && to < 0)
+		return;
+	give_up(e, ROLE_FOLLOWER, -1, now, out);
+	out->resign = true;
+	e->handover = to;
+}
+
+static void settle_quorum(struct election *e, uint64_t now, struct election_actions *out)
+{
+	bool want = false;
+
+	if (e->role == ROLE_LEADER)
+		leader_check(e, now, out);
+	if (e->role != ROLE_LEADER)
+		want = follow_or_want(e, now, out);
+	pass_over(e, now);
+	set_vote(e, wanted_vote(e, now, want), now, out);
+	/* its own vote among them (a leader keeps it: it never backs a peer) */
+	if (e->role != ROLE_LEADER && election_holds_vote(e, e->p.self, now) &&
+	    held_votes(e, now) >= votes_needed(e))
+		claim(e, out);
+}
+
+/* Re-evaluates after any event: follow, preempt or claim (witness mode: vote, stand). */
+static void settle(struct election *e, uint64_t now, struct election_actions *out)
+{
+	if (quorum_mode(e)) {
+		settle_quorum(e, now, out);
+		return;
+	}
+	if (e->role == ROLE_LEADER)
+		return;
+	if (follow_or_want(e, now, out))
+		claim(e, out);
 }
 
 /* A due heartbeat goes out with whatever step comes first; no bursts after a pause. */
@@ -379,6 +635,21 @@ static void earliest(uint64_t *w, uint64_t t, uint64_t now)
 		*w = t;
 }
 
+/* Witness mode: majority deadline (leader), end of cooldown, standing pause, passing over. */
+static void quorum_wakeup(const struct election *e, uint64_t now, uint64_t *w)
+{
+	if (e->role == ROLE_LEADER) {
+		earliest(w, majority_deadline(e, now), now);
+		return;
+	}
+	earliest(w, e->cool_until_ms, now);
+	earliest(w, e->stand_after_ms, now);
+	if (e->vote >= 0 && e->vote != (int)e->p.self && e->vote != e->leader)
+		earliest(w, e->vote_since_ms + dead_ms(e), now);
+	for (size_t i = 0; i < e->p.n_nodes; i++)
+		earliest(w, e->peers[i].passed_until_ms, now);
+}
+
 static uint64_t next_wakeup(const struct election *e, uint64_t now)
 {
 	uint64_t w = now + e->p.interval_ms + e->p.interval_ms / 4, d = dead_ms(e);
@@ -388,6 +659,8 @@ static uint64_t next_wakeup(const struct election *e, uint64_t now)
 		if (election_peer_alive(e, i, now))
 			earliest(&w, e->peers[i].last_heard_ms + d, now);
 	}
+	if (quorum_mode(e))
+		quorum_wakeup(e, now, &w);
 	if (e->role == ROLE_LEADER)
 		return w;
 	if (e->leader < 0 && self_eligible(e))
@@ -413,6 +686,20 @@ void election_init(struct election *e, const struct election_params *p, uint64_t
 	e->started_ms = now_ms;
 	e->leaderless_since_ms = now_ms;
 	e->next_hb_ms = now_ms;
+	for (size_t i = 0; i < CFG_MAX_NODES; i++)
+		e->peers[i].named = e->peers[i].prev_named = -1;
+	e->handover = -1;
+	e->defence = DEFENCE_NONE;
+	for (size_t i = 0; i < e->p.n_nodes; i++)
+		if (is_witness(e, i))
+			e->defence = DEFENCE_WITNESS;
+	if (e->defence == DEFENCE_NONE && e->p.tie_breaker)
+		e->defence = DEFENCE_TIE_BREAKER;
+	/* a restarted node may have backed someone a moment ago: back nobody for D */
+	e->vote = -1;
+	e->vote_since_ms = now_ms;
+	e->cool_node = -1;
+	e->cool_until_ms = now_ms + cooldown_ms(e);
 }
 
 void election_step(struct election *e, const struct election_event *ev, uint64_t now_ms,
@@ -443,6 +730,9 @@ void election_step(struct election *e, const struct election_event *ev, uint64_t
 	case EV_FENCE:
 		on_fence(e, ev, now_ms, out);
 		break;
+	case EV_TIEBREAKER:
+		on_tiebreaker(e, ev->on, now_ms, out);
+		break;
 	default:
 		break;
 	}
@@ -450,4 +740,53 @@ void election_step(struct election *e, const struct election_event *ev, uint64_t
 	if (out->flags & ACT_SEND_HEARTBEAT)
 		e->last_hb_ms = now_ms;
 	out->wakeup_ms = next_wakeup(e, now_ms);
+}
+
+int election_vote(const struct election *e)
+{
+	return quorum_mode(e) ? e->vote : e->leader;
+}
+
+static unsigned voters_in_reach(const struct election *e, uint64_t now)
+{
+	unsigned n = 1;
+
+	for (size_t i = 0; i < e->p.n_nodes; i++)
+		n += election_peer_alive(e, i, now);
+	return n;
+}
+
+void election_defence(const struct election *e, uint64_t now_ms, struct election_defence_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->kind = e->defence;
+	out->backs = election_vote(e);
+	switch (e->defence) {
+	case DEFENCE_WITNESS:
+		out->needed = (unsigned)votes_needed(e);
+		out->votes = e->vote == (int)e->p.self ? (unsigned)held_votes(e, now_ms)
+						       : voters_in_reach(e, now_ms);
+		out->satisfied = out->votes >= out->needed;
+		break;
+	case DEFENCE_TIE_BREAKER:
+		out->needed = 1;
+		out->votes = e->tb_reachable;
+		out->satisfied = e->tb_reachable;
+		break;
+	default:
+		out->satisfied = true;
+		break;
+	}
+}
+
+const char *election_defence_name(enum election_defence_kind kind)
+{
+	switch (kind) {
+	case DEFENCE_WITNESS:
+		return "witness";
+	case DEFENCE_TIE_BREAKER:
+		return "tie-breaker";
+	default:
+		return "none";
+	}
 }

@@ -16,7 +16,8 @@
  * dead interval D = dead_after * interval. A peer is ALIVE while
  * now - last_heard < D. A node is ELIGIBLE to lead when it is not a witness,
  * its effective priority is > 0, its role is not fault, it is not in
- * maintenance, not fenced, and (for a peer) it is alive and not resigning.
+ * maintenance, not fenced, (tie-breaker defence) it reaches the tie-breaker,
+ * and (for a peer) it is alive and not resigning.
  * "Better" orders nodes by effective priority, then by address (higher wins).
  *
  * Every node sends a heartbeat every interval (ACT_SEND_HEARTBEAT) in every
@@ -126,8 +127,77 @@
  *   nothing is re-evaluated in that step, so it never claims while leaving.
  * - leader_changes counts every intermediate change: leader lost and claimed
  *   in one step counts 2. A witness ignores EV_PRIORITY (stays 0).
- *   Heartbeats naming self or an index >= n_nodes are ignored.
+ *   Heartbeats from self or an index >= n_nodes are ignored; an ev->leader
+ *   outside 0..n_nodes-1 counts as -1.
  * - Equal addresses (misconfiguration): the higher node index is better.
+ * - A leader that hears a node it had counted dead (heard before, silent for D:
+ *   a healed partition, a restarted node) re-announces (ACT_REANNOUNCE |
+ *   ACT_SEND_HEARTBEAT): hosts on the far side may still have the old
+ *   leader's MAC in their caches.
+ *
+ * Split-brain defence. Exactly one is active (election_defence()):
+ *
+ * witness (some node has witness set): quorum mode. Voters are all nodes (the
+ *   LBs and the witness); a majority is n_nodes / 2 + 1 (2 of 3 for two LBs
+ *   and a witness). A node leads only while it holds a majority of the votes,
+ *   its own among them. In every role the other rules above still apply; a
+ *   claim is always made as below.
+ *   - Backing. Every node backs at most one node at a time: election_vote(),
+ *     sent as the heartbeat's leader field (ev->leader: whom the sender
+ *     backs, -1 none). A leader backs itself; a follower the leader it
+ *     follows; a leaderless node the best eligible CANDIDATE it hears (a
+ *     non-leader whose heartbeat backs itself), a node it handed over to
+ *     first while that one is better than itself; a node that stands backs
+ *     itself. Every change of the vote sends a heartbeat at once.
+ *   - Holding. X holds P's vote while X backs itself, P's last heartbeat
+ *     backs X, arrived within the lease L = D - interval (at least 1.5
+ *     intervals) and after X began backing itself. X holds its own vote
+ *     once its cooldown is over.
+ *   - Cooldown. A node that stops backing a peer Q backs no node but Q or
+ *     itself for D (cooldown > L + interval/2), and holds its own vote only
+ *     after that; not when Q's last heartbeat resigned, and a resigning
+ *     heartbeat from Q ends the cooldown (Q holds nothing any more). A
+ *     (re)started node backs nobody and holds nothing for D.
+ *   Safety: a vote is held by at most one node at any time, even with
+ *   one-way links and delivery delays below D - L (an interval; half of one
+ *   with dead-after 2): Q's hold on P's
+ *   vote ends L after the last heartbeat of P backing Q arrived, and no other
+ *   node holds P's vote before D after P stopped backing Q. Two majorities
+ *   share a voter, hence never two leaders. (With one-way delivery a leader
+ *   may hear its voters long after they stopped hearing it: so the lease
+ *   runs from the vote's arrival, and the voters, not the claimers, wait.)
+ *   - Standing. A leaderless eligible node stands (backs itself) from its
+ *     claim deadline (D, or 2*D + skew, after leaderless_since as above) and
+ *     keeps standing while leaderless, unless it hears a better candidate:
+ *     then it backs that one. A node that gave up the leadership does not
+ *     stand for one interval (stale votes in flight). A node standing claims
+ *     as soon as it holds a majority (claim flags and terms as above).
+ *   - A leader whose held votes drop below a majority gives up (ACT_RELEASE_VIPS
+ *     | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED, resign) at its majority
+ *     deadline: last_majority + D - interval, last_majority being the arrival
+ *     of the oldest vote it still needs. The others stand no earlier than D
+ *     after they stopped backing it (last heard + D when it fell silent), so
+ *     its VIPs are gone at least an interval before anyone else may claim.
+ *   - Preemption (preempt on, the follower's timer as above): the better
+ *     follower first backs the leader (one heartbeat), then turns to back
+ *     itself; a leader seeing a strictly better candidate whose previous
+ *     heartbeat backed it (it hears the leader), within D of that turn, hands
+ *     over: gives up with resign and backs it, which then holds a majority.
+ *     A node that stepped down (EV_STEP_DOWN) does not turn (no_preempt).
+ *   - Passing over: a node that has backed a candidate for D without it
+ *     leading (the candidate does not hear its voters, or votes are split)
+ *     ignores it for 2*D or until that node backs someone else.
+ *   - Resignations (shutdown, step-down, fault, maintenance, lost majority,
+ *     handover) free the resigner's voters at once: handovers stay instant.
+ *   - Costs: after a silent leader loss a new leader needs 2*D (D to call it
+ *     dead, D of cooldown); a started node backs nobody for D; an init node
+ *     never stands before start + D; preemption by a started node takes D
+ *     (its cooldown) and a heartbeat.
+ * tie-breaker (params.tie_breaker and no witness): a node is eligible only
+ *   while the last EV_TIEBREAKER said the address is reachable (initially
+ *   not). A leader told it is unreachable gives up at once with resign; the
+ *   pinger says so after D without an echo reply ("loses it for D").
+ * none: the rules above only.
  */
 
 struct election_node {
@@ -143,7 +213,14 @@ struct election_params {
 	uint32_t preempt_delay_ms;
 	size_t n_nodes;
 	size_t self; /* index of this node in nodes[] */
+	bool tie_breaker; /* [cluster] tie-breaker is set (ignored with a witness) */
 	struct election_node nodes[CFG_MAX_NODES];
+};
+
+enum election_defence_kind {
+	DEFENCE_NONE = 0,
+	DEFENCE_WITNESS,
+	DEFENCE_TIE_BREAKER,
 };
 
 struct election_peer {
@@ -153,6 +230,10 @@ struct election_peer {
 	uint64_t term;
 	uint32_t eff_priority;
 	bool resigning;
+	int named;               /* whom its last heartbeat backs, -1 none */
+	int prev_named;          /* whom the heartbeat before the last change backed */
+	uint64_t named_since_ms; /* when named last changed, as heard here */
+	uint64_t passed_until_ms; /* backed for D as candidate without result: ignored */
 };
 
 struct election {
@@ -171,6 +252,16 @@ struct election {
 	uint64_t next_hb_ms;
 	uint64_t last_hb_ms;      /* when this node last sent a heartbeat */
 	uint64_t leader_changes;  /* times this node saw the leader change */
+	enum election_defence_kind defence;
+	bool tb_reachable;        /* tie-breaker: the last EV_TIEBREAKER said reachable */
+	int vote;                 /* witness mode: whom this node backs, -1 none */
+	uint64_t vote_since_ms;   /* when vote last changed */
+	int cool_node;            /* during the cooldown only this node (or itself) may be backed */
+	uint64_t cool_until_ms;
+	uint64_t stand_after_ms;  /* a node that gave up does not stand before this */
+	int handover;             /* the candidate a leader handed over to, -1 none */
+	int stand_leader;         /* the leader followed when the vote last changed: a
+				   * preempting turn counts towards that leader only */
 	struct election_peer peers[CFG_MAX_NODES]; /* index = node index; self unused */
 };
 
@@ -182,6 +273,7 @@ enum election_event_type {
 	EV_STEP_DOWN,
 	EV_MAINTENANCE,
 	EV_FENCE,
+	EV_TIEBREAKER, /* on = the tie-breaker address answers */
 };
 
 struct election_event {
@@ -192,9 +284,12 @@ struct election_event {
 	uint64_t term;
 	uint32_t eff_priority;
 	bool resigning;
+	/* its leader field as a node index, -1 none (witness mode: whom the sender
+	 * backs). Always set it: 0 is node 0. */
+	int leader;
 	/* EV_PRIORITY */
 	uint32_t priority;
-	/* EV_MAINTENANCE, EV_FENCE (term = the fence's term) */
+	/* EV_MAINTENANCE, EV_FENCE (term = the fence's term), EV_TIEBREAKER */
 	bool on;
 };
 
@@ -223,5 +318,26 @@ bool election_peer_alive(const struct election *e, size_t idx, uint64_t now_ms);
 int election_best_eligible(const struct election *e, uint64_t now_ms);
 /* The eff_priority to put in heartbeats: own effective priority, 0 when not eligible. */
 uint32_t election_advertised_priority(const struct election *e);
+/* The node to name in the heartbeat's leader field, -1 none: the vote with a
+ * witness, else the leader this node follows (itself when leading). */
+int election_vote(const struct election *e);
+/* Witness mode: this node, standing or leading, counts the vote of node idx (self included). */
+bool election_holds_vote(const struct election *e, size_t idx, uint64_t now_ms);
+
+struct election_defence_state {
+	enum election_defence_kind kind;
+	bool satisfied;
+	/* witness: votes held while standing or leading, else voters in reach (self +
+	 * alive peers); needed = a majority. tie-breaker: 1/1 reachable, 0/1 not.
+	 * none: 0/0, always satisfied. */
+	unsigned votes;
+	unsigned needed;
+	int backs; /* election_vote() */
+};
+
+void election_defence(const struct election *e, uint64_t now_ms,
+		      struct election_defence_state *out);
+/* "none", "witness", "tie-breaker". */
+const char *election_defence_name(enum election_defence_kind kind);
 
 #endif

@@ -11,12 +11,13 @@
 
 #include "election.h"
 
-#define IV   200u		 /* heartbeat interval */
-#define DA   3u			 /* dead_after */
-#define D    ((uint64_t)IV * DA) /* dead interval */
-#define T0   10000u		 /* start of every test clock */
-#define MAXN 3
-#define QMAX 256
+#define IV    200u		  /* heartbeat interval */
+#define DA    3u		  /* dead_after */
+#define D     ((uint64_t)IV * DA) /* dead interval */
+#define T0    10000u		  /* start of every test clock */
+#define MAXN  4
+#define PROPN 3 /* nodes in the plain property test */
+#define QMAX  256
 
 #define CLAIM_FLAGS   (ACT_TAKE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED)
 #define RELEASE_FLAGS (ACT_RELEASE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED)
@@ -123,6 +124,7 @@ static struct election_event hb_of(const struct election *src, bool resign)
 	    .term = src->term,
 	    .eff_priority = election_advertised_priority(src),
 	    .resigning = resign,
+	    .leader = election_vote(src),
 	};
 
 	return ev;
@@ -145,6 +147,23 @@ static struct election_actions hear_raw(struct election *dst, size_t peer, int r
 	    .term = term,
 	    .eff_priority = prio,
 	    .resigning = resign,
+	    .leader = -1,
+	};
+
+	return step(dst, &ev, now);
+}
+
+/* A heartbeat from peer that backs named (-1 none). */
+static struct election_actions hear_vote(struct election *dst, size_t peer, int role, uint64_t term,
+					 uint32_t prio, int named, uint64_t now)
+{
+	struct election_event ev = {
+	    .type = EV_HEARTBEAT,
+	    .peer = peer,
+	    .role = role,
+	    .term = term,
+	    .eff_priority = prio,
+	    .leader = named,
 	};
 
 	return step(dst, &ev, now);
@@ -174,6 +193,16 @@ struct msg {
 	struct election_event ev;
 };
 
+#define FMAX 512 /* heartbeats in flight with latency */
+
+struct flight {
+	size_t from, to;
+	uint64_t sent, at;
+	struct election_event ev;
+};
+
+static uint64_t rnd(uint64_t *s);
+
 struct sim {
 	size_t n;
 	uint64_t now;
@@ -183,11 +212,20 @@ struct sim {
 	uint64_t wake[MAXN];
 	unsigned hbs[MAXN];
 	uint64_t last_sent[MAXN];
-	unsigned acc[MAXN];   /* OR of all flags since start or sim_clear() */
-	bool cut[MAXN][MAXN]; /* cut[a][b]: a's heartbeats do not reach b */
-	bool single;	      /* assert at most one leader after every delivery */
+	unsigned acc[MAXN];	 /* OR of all flags since start or sim_clear() */
+	bool cut[MAXN][MAXN];	 /* cut[a][b]: a's heartbeats do not reach b */
+	bool single;		 /* assert at most one leader after every delivery */
+	bool strict;		 /* ... and after every single step, and no vote held twice */
+	uint64_t took[MAXN];	 /* when node i last claimed (ACT_TAKE_VIPS), 0 never */
+	uint64_t released[MAXN]; /* when node i last released its VIPs, 0 never */
 	struct msg q[QMAX];
 	size_t qhead, qlen;
+	/* latency > 0: each heartbeat reaches each peer after 0..latency ms (reordered; an
+	 * older one than the last delivered is dropped, as replay protection does) */
+	uint64_t latency, rng;
+	struct flight fl[FMAX];
+	size_t nfl;
+	uint64_t last_rx[MAXN][MAXN];
 };
 
 static void sim_setup(struct sim *s, size_t n, const uint32_t *prio, const char *const *addrs,
@@ -208,24 +246,33 @@ static void sim_clear(struct sim *s)
 static void sim_record(struct sim *s, size_t i, const struct election_actions *a)
 {
 	s->acc[i] |= a->flags;
+	if (a->flags & ACT_TAKE_VIPS)
+		s->took[i] = s->now;
+	if (a->flags & ACT_RELEASE_VIPS)
+		s->released[i] = s->now;
 	s->wake[i] = a->wakeup_ms;
 	if (!(a->flags & ACT_SEND_HEARTBEAT))
 		return;
 	s->hbs[i]++;
 	s->last_sent[i] = s->now;
+	if (s->latency) {
+		for (size_t j = 0; j < s->n; j++) {
+			if (j == i || s->cut[i][j])
+				continue;
+			assert_true(s->nfl < FMAX);
+			s->fl[s->nfl++] =
+			    (struct flight){.from = i,
+					    .to = j,
+					    .sent = s->now,
+					    .at = s->now + rnd(&s->rng) % (s->latency + 1),
+					    .ev = hb_of(&s->el[i], a->resign)};
+		}
+		return;
+	}
 	assert_true(s->qlen < QMAX);
 	s->q[(s->qhead + s->qlen) % QMAX].from = i;
 	s->q[(s->qhead + s->qlen) % QMAX].ev = hb_of(&s->el[i], a->resign);
 	s->qlen++;
-}
-
-/* Steps node i now; its heartbeat (if any) is queued, not yet delivered. */
-static struct election_actions sim_step(struct sim *s, size_t i, const struct election_event *ev)
-{
-	struct election_actions a = step(&s->el[i], ev, s->now);
-
-	sim_record(s, i, &a);
-	return a;
 }
 
 static int sim_leaders(const struct sim *s)
@@ -237,10 +284,47 @@ static int sim_leaders(const struct sim *s)
 	return n;
 }
 
+/* Never two leaders; witness mode: no node's vote held by two nodes (down voters included). */
+static void sim_check(const struct sim *s)
+{
+	assert_true(sim_leaders(s) <= 1);
+	for (size_t v = 0; v < s->n; v++) {
+		int holders = 0;
+
+		for (size_t x = 0; x < s->n; x++)
+			holders += s->up[x] && election_holds_vote(&s->el[x], v, s->now);
+		assert_true(holders <= 1);
+	}
+	for (size_t x = 0; x < s->n; x++) {
+		if (s->up[x] && s->el[x].role == ROLE_LEADER &&
+		    s->el[x].defence == DEFENCE_WITNESS) {
+			struct election_defence_state ds;
+
+			/* unless its majority deadline is due now and not yet stepped */
+			election_defence(&s->el[x], s->now, &ds);
+			assert_true(ds.satisfied || s->wake[x] <= s->now);
+		}
+	}
+}
+
+/* Steps node i now; its heartbeat (if any) is queued, not yet delivered. */
+static struct election_actions sim_step(struct sim *s, size_t i, const struct election_event *ev)
+{
+	struct election_actions a = step(&s->el[i], ev, s->now);
+
+	sim_record(s, i, &a);
+	if (s->strict)
+		sim_check(s);
+	return a;
+}
+
 /* Delivers queued heartbeats (and those they cause) at once, perfect network. */
 static void sim_flush(struct sim *s)
 {
+	unsigned deliveries = 0;
+
 	while (s->qlen) {
+		assert_true(++deliveries < 1000); /* no heartbeat storm */
 		struct msg m = s->q[s->qhead];
 
 		s->qhead = (s->qhead + 1) % QMAX;
@@ -281,6 +365,28 @@ static void sim_start(struct sim *s, size_t i)
 }
 
 /* Runs every node's timer up to and including time until. */
+/* Delivers the earliest heartbeat in flight due by now; false when none is. */
+static bool sim_deliver_one(struct sim *s)
+{
+	size_t k = s->nfl;
+	struct flight f;
+
+	for (size_t i = 0; i < s->nfl; i++) {
+		if (s->fl[i].at <= s->now && (k == s->nfl || s->fl[i].at < s->fl[k].at))
+			k = i;
+	}
+	if (k == s->nfl)
+		return false;
+	f = s->fl[k];
+	memmove(&s->fl[k], &s->fl[k + 1], (s->nfl - k - 1) * sizeof(f));
+	s->nfl--;
+	if (s->up[f.to] && f.sent >= s->last_rx[f.from][f.to]) {
+		s->last_rx[f.from][f.to] = f.sent;
+		sim_event(s, f.to, &f.ev);
+	}
+	return true;
+}
+
 static void sim_run(struct sim *s, uint64_t until)
 {
 	for (;;) {
@@ -290,10 +396,16 @@ static void sim_run(struct sim *s, uint64_t until)
 			if (s->up[i] && s->wake[i] < next)
 				next = s->wake[i];
 		}
+		for (size_t i = 0; i < s->nfl; i++) {
+			if (s->fl[i].at < next)
+				next = s->fl[i].at;
+		}
 		if (next > until)
 			break;
 		assert_true(next >= s->now);
 		s->now = next;
+		while (sim_deliver_one(s))
+			;
 		for (size_t i = 0; i < s->n; i++) {
 			struct election_event ev = {.type = EV_TICK};
 
@@ -990,12 +1102,17 @@ static void test_witness_never_leads(void **state)
 	assert_int_equal(r.result, -EINVAL);
 	/* it tracks the leader but stays a witness; its heartbeats never make it leader */
 	r = hear_raw(&w, 0, ROLE_LEADER, 4, 100, false, T0 + 10003);
-	assert_int_equal(r.flags, ACT_ROLE_CHANGED);
+	/* witness mode: it backs the leader, and says so at once */
+	assert_int_equal(r.flags, ACT_ROLE_CHANGED | ACT_SEND_HEARTBEAT);
 	assert_int_equal(w.leader, 0);
+	assert_int_equal(election_vote(&w), 0);
 	assert_int_equal(w.role, ROLE_WITNESS);
 	assert_int_equal(w.term, 4);
 	r = hear_raw(&w, 0, ROLE_LEADER, 4, 100, true, T0 + 10004);
+	assert_int_equal(r.flags & ACT_SEND_HEARTBEAT, ACT_SEND_HEARTBEAT);
 	assert_int_equal(w.leader, -1);
+	assert_int_equal(election_vote(&w), -1);
+	assert_int_equal(w.cool_until_ms, 0); /* a resignation frees the vote at once */
 	assert_int_equal(run_alone(&w, T0 + 10005, T0 + 20000, NULL) & ACT_TAKE_VIPS, 0);
 	assert_int_equal(w.role, ROLE_WITNESS);
 
@@ -1007,7 +1124,12 @@ static void test_witness_never_leads(void **state)
 		assert_int_equal(e.leader, -1);
 		assert_int_equal(election_best_eligible(&e, t), 1);
 	}
+	/* witness mode: at D it stands (backs itself) and claims once the witness backs it */
 	r = tick(&e, T0 + D);
+	assert_int_equal(r.flags, ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(election_vote(&e), 1);
+	r = hear_vote(&e, 2, ROLE_WITNESS, 1, 0, 1, T0 + D + 1);
 	assert_int_equal(r.flags, CLAIM_FLAGS);
 	assert_int_equal(e.term, 2);
 }
@@ -1240,11 +1362,11 @@ static void property_run(uint64_t seed)
 	bool maint[MAXN] = {false};
 	struct sim s;
 
-	for (size_t i = 0; i < MAXN; i++)
+	for (size_t i = 0; i < PROPN; i++)
 		base[i] = prio[i] = pick_prio(&seed, false);
-	sim_setup(&s, MAXN, base, NULL, true, (uint32_t)(rnd(&seed) % 2) * 300);
+	sim_setup(&s, PROPN, base, NULL, true, (uint32_t)(rnd(&seed) % 2) * 300);
 	s.single = true; /* zero-latency delivery: never two leaders, not even briefly */
-	for (size_t i = 0; i < MAXN; i++) {
+	for (size_t i = 0; i < PROPN; i++) {
 		sim_run(&s, s.now + rnd(&seed) % 700);
 		sim_start(&s, i);
 	}
@@ -1266,6 +1388,576 @@ static void test_random_property(void **state)
 	(void)state;
 	for (uint64_t run = 1; run <= 400; run++)
 		property_run(run * 7919);
+}
+
+/* ---------------------------------------------------- split-brain defence */
+
+#define LEASE (D - IV) /* how long a vote counts after it arrived */
+
+/* Two LBs (node 0: p0, node 1: p1) and a witness (node 2); every step is checked. */
+static void witness_sim(struct sim *s, uint32_t p0, uint32_t p1, bool preempt)
+{
+	const uint32_t prio[] = {p0, p1, 0};
+
+	sim_setup(s, 3, prio, NULL, preempt, 0);
+	s->strict = true;
+}
+
+static void cut_both(struct sim *s, size_t a, size_t b, bool on)
+{
+	s->cut[a][b] = s->cut[b][a] = on;
+}
+
+/* Witness cluster, node 0 (150) leads, steady at an off-grid time. */
+static void witness_steady(struct sim *s, bool preempt)
+{
+	witness_sim(s, 150, 100, preempt);
+	for (size_t i = 0; i < 3; i++)
+		sim_start(s, i);
+	sim_run(s, T0 + 3037);
+	assert_int_equal(s->el[0].role, ROLE_LEADER);
+	assert_int_equal(s->el[1].leader, 0);
+	assert_int_equal(s->el[2].leader, 0);
+	sim_clear(s);
+}
+
+static void test_witness_majority_claim(void **state)
+{
+	struct election_defence_state ds;
+	struct sim s;
+
+	(void)state;
+	witness_sim(&s, 150, 100, true);
+	for (size_t i = 0; i < 3; i++)
+		sim_start(&s, i);
+	assert_int_equal(s.el[2].role, ROLE_WITNESS);
+	sim_run(&s, T0 + D - 1);
+	assert_int_equal(sim_leaders(&s), 0);
+	election_defence(&s.el[0], s.now, &ds);
+	assert_int_equal(ds.kind, DEFENCE_WITNESS);
+	assert_string_equal(election_defence_name(ds.kind), "witness");
+	assert_int_equal(ds.needed, 2);
+	assert_int_equal(ds.votes, 3); /* not standing: the voters in reach */
+	assert_true(ds.satisfied);
+	assert_int_equal(ds.backs, -1); /* a started node backs nobody for D */
+	/* the best stands at D, both others back it at once: it leads */
+	sim_run(&s, T0 + D);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.took[0], T0 + D);
+	assert_int_equal(s.el[0].term, 1);
+	assert_int_equal(s.el[1].leader, 0);
+	assert_int_equal(s.el[2].leader, 0);
+	assert_int_equal(s.el[2].role, ROLE_WITNESS);
+	assert_int_equal(election_vote(&s.el[1]), 0);
+	assert_int_equal(election_vote(&s.el[2]), 0);
+	election_defence(&s.el[0], s.now, &ds);
+	assert_int_equal(ds.votes, 3);
+	assert_true(ds.satisfied);
+	assert_int_equal(ds.backs, 0);
+	sim_clear(&s);
+	sim_run(&s, T0 + 20000);
+	assert_int_equal(s.acc[0] & ACT_RELEASE_VIPS, 0);
+	assert_int_equal(s.acc[1] & ACT_TAKE_VIPS, 0);
+	/* the other LB dies: leader and witness are a majority */
+	s.up[1] = false;
+	sim_run(&s, T0 + 30000);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.el[0].term, 1);
+	election_defence(&s.el[0], s.now, &ds);
+	assert_int_equal(ds.votes, 2);
+	assert_true(ds.satisfied);
+	/* it comes back: it follows, the leader re-announces (a node counted dead is back) */
+	sim_clear(&s);
+	sim_start(&s, 1);
+	sim_run(&s, T0 + 32000);
+	assert_int_equal(s.el[1].leader, 0);
+	assert_int_equal(election_vote(&s.el[1]), 0);
+	assert_true(s.acc[0] & ACT_REANNOUNCE);
+	assert_int_equal(s.acc[0] & ACT_RELEASE_VIPS, 0);
+	assert_int_equal(s.el[0].term, 1);
+}
+
+static void test_witness_no_claim_without_majority(void **state)
+{
+	const uint32_t prio[] = {150, 100, 0};
+	struct election_defence_state ds;
+	struct election_actions r;
+	struct election e;
+	struct sim s;
+
+	(void)state;
+	/* an LB alone stands (backs itself) but never leads */
+	witness_sim(&s, 150, 100, true);
+	sim_start(&s, 1);
+	sim_run(&s, T0 + 20000);
+	assert_int_equal(s.el[1].role, ROLE_FOLLOWER);
+	assert_int_equal(s.acc[1] & ACT_TAKE_VIPS, 0);
+	assert_int_equal(election_vote(&s.el[1]), 1);
+	election_defence(&s.el[1], s.now, &ds);
+	assert_int_equal(ds.votes, 1);
+	assert_int_equal(ds.needed, 2);
+	assert_false(ds.satisfied);
+	/* a witness backing a leader this node cannot hear, or backing nobody, does not count */
+	for (int named = 0; named >= -1; named--) {
+		init_node(&e, 3, prio, 1, true, 0, T0);
+		tick(&e, T0);
+		for (uint64_t t = T0 + 7; t < T0 + 20000; t += IV) {
+			hear_vote(&e, 2, ROLE_WITNESS, 1, 0, named, t);
+			tick(&e, t + 50);
+			assert_int_not_equal(e.role, ROLE_LEADER);
+		}
+		assert_int_equal(election_vote(&e), 1);
+		election_defence(&e, T0 + 20000, &ds);
+		assert_int_equal(ds.votes, 1);
+		/* the witness turns to it: it leads */
+		r = hear_vote(&e, 2, ROLE_WITNESS, 1, 0, 1, T0 + 20001);
+		assert_int_equal(r.flags, CLAIM_FLAGS);
+		assert_int_equal(e.term, 2);
+		/* a vote lasts the lease from its arrival: the witness falls silent */
+		r = tick(&e, T0 + 20001 + LEASE - 1);
+		assert_int_equal(e.role, ROLE_LEADER);
+		assert_int_equal(r.wakeup_ms, T0 + 20001 + LEASE);
+		r = tick(&e, T0 + 20001 + LEASE);
+		assert_int_equal(r.flags, RELEASE_FLAGS);
+		assert_true(r.resign);
+	}
+}
+
+/* Node 0 is cut off; the witness stays with node 1. Exact times of release and claim. */
+static void test_witness_lost_majority_timing(void **state)
+{
+	uint64_t last_vote, last_leader, release;
+	struct sim s;
+
+	(void)state;
+	witness_steady(&s, true);
+	cut_both(&s, 0, 1, true);
+	cut_both(&s, 0, 2, true);
+	last_vote = s.last_sent[1] > s.last_sent[2] ? s.last_sent[1] : s.last_sent[2];
+	last_leader = s.last_sent[0];
+	release = last_vote + LEASE; /* last_majority + D - interval */
+	sim_run(&s, release - 1);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.acc[0] & ACT_RELEASE_VIPS, 0);
+	sim_run(&s, release);
+	assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
+	assert_int_equal(s.released[0], release);
+	sim_run(&s, T0 + 10000);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.el[2].leader, 1);
+	/* D to call the leader dead, D of cooldown for the votes it may still hold */
+	assert_int_equal(s.took[1], last_leader + 2 * D);
+	assert_true(s.took[1] >= last_leader + D);
+	assert_true(s.took[1] >= s.released[0] + IV);
+	assert_true(s.el[1].term > s.el[0].term);
+	/* the cut-off node stands again and again, never leads */
+	sim_run(&s, T0 + 30000);
+	assert_int_equal(s.acc[0] & ACT_TAKE_VIPS, 0);
+	assert_int_equal(election_vote(&s.el[0]), 0);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+}
+
+/* The witness hears both LBs, which cannot hear each other: one leader, ever. */
+static void test_witness_sees_both(void **state)
+{
+	struct sim s;
+
+	(void)state;
+	witness_steady(&s, true);
+	cut_both(&s, 0, 1, true);
+	sim_run(&s, T0 + 20000);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.acc[0] & ACT_RELEASE_VIPS, 0);
+	assert_int_equal(s.acc[1] & ACT_TAKE_VIPS, 0);
+	assert_int_equal(election_vote(&s.el[1]), 1); /* stands, in vain */
+	assert_int_equal(election_vote(&s.el[2]), 0);
+	/* the witness with the follower only: the leader keeps the majority of the other side */
+	cut_both(&s, 0, 1, false);
+	sim_run(&s, T0 + 22000);
+	assert_int_equal(election_vote(&s.el[1]), 0);
+	cut_both(&s, 1, 2, true);
+	sim_clear(&s);
+	sim_run(&s, T0 + 40000);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.acc[1] & ACT_TAKE_VIPS, 0);
+	/* started with the LBs cut: both stand at D, the witness picks one */
+	for (size_t first = 0; first < 2; first++) {
+		witness_sim(&s, 150, 100, true);
+		cut_both(&s, 0, 1, true);
+		sim_start(&s, 2);
+		sim_start(&s, first);
+		s.now += 13;
+		sim_start(&s, 1 - first);
+		sim_run(&s, T0 + 30000);
+		assert_int_equal(sim_leaders(&s), 1);
+		assert_int_equal(s.el[first].role, ROLE_LEADER);
+		assert_int_equal(s.took[1 - first], 0);
+		assert_int_equal(s.el[2].leader, (int)first);
+	}
+}
+
+/* One-way links: the leader talks into the void, or is deaf. Never two leaders. */
+static void test_witness_one_way(void **state)
+{
+	struct sim s;
+	uint64_t last_leader;
+
+	(void)state;
+	/* node 0 hears the others, they do not hear it: their withdrawal reaches it */
+	witness_steady(&s, true);
+	s.cut[0][1] = s.cut[0][2] = true;
+	last_leader = s.last_sent[0];
+	sim_run(&s, T0 + 20000);
+	assert_int_equal(s.released[0], last_leader + D);
+	assert_int_equal(s.took[1], last_leader + 2 * D);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.el[0].leader, 1);
+	assert_int_equal(s.acc[0] & ACT_TAKE_VIPS, 0);
+	/* node 0 is deaf: it gives up at its majority deadline and resigns: instant handover */
+	witness_steady(&s, true);
+	s.cut[1][0] = s.cut[2][0] = true;
+	sim_run(&s, T0 + 20000);
+	assert_true(s.released[0] > 0);
+	assert_int_equal(s.took[1], s.released[0]);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	/* the deaf node stands (it is better) but never heard the leader: no handover to it */
+	assert_int_equal(election_vote(&s.el[0]), 0);
+	assert_int_equal(s.acc[1] & ACT_RELEASE_VIPS, 0);
+	assert_int_equal(s.el[2].leader, 1);
+}
+
+/* A better node returns: it backs the leader, then turns; the leader hands over at once. */
+static void test_witness_preempt_handover(void **state)
+{
+	struct election_event down = {.type = EV_STEP_DOWN};
+	struct sim s;
+
+	(void)state;
+	witness_sim(&s, 150, 100, true);
+	sim_start(&s, 1);
+	sim_start(&s, 2);
+	sim_run(&s, T0 + 3000);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	sim_start(&s, 0);
+	sim_run(&s, T0 + 3000 + D - 1);
+	assert_int_equal(s.el[0].leader, 1);
+	assert_int_equal(election_vote(&s.el[0]), -1); /* start cooldown */
+	sim_run(&s, T0 + 3000 + D + IV + IV / 4);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.took[0], s.released[1]); /* handover: no gap, no overlap */
+	assert_true(s.el[0].term > s.el[1].term - 1);
+	assert_int_equal(s.el[2].leader, 0);
+	/* a step-down hands over at once; the better node does not take it back */
+	sim_run(&s, T0 + 10000);
+	sim_clear(&s);
+	sim_event(&s, 0, &down);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.took[1], s.released[0]);
+	sim_run(&s, T0 + 30000);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.acc[0] & ACT_TAKE_VIPS, 0);
+	assert_int_equal(election_vote(&s.el[0]), 1);
+	/* with preempt off the returning node just follows */
+	witness_sim(&s, 150, 100, false);
+	sim_start(&s, 1);
+	sim_start(&s, 2);
+	sim_run(&s, T0 + 3000);
+	sim_start(&s, 0);
+	sim_run(&s, T0 + 30000);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.took[0], 0);
+}
+
+/* The leader hands over to a node that goes deaf at that moment: a leader again after ~3 D. */
+static void test_witness_deaf_candidate(void **state)
+{
+	struct sim s;
+	uint64_t t;
+
+	(void)state;
+	witness_sim(&s, 150, 100, true);
+	sim_start(&s, 1);
+	sim_start(&s, 2);
+	sim_run(&s, T0 + 3000);
+	sim_start(&s, 0);
+	/* node 0 backs node 1 at its start + D, then turns; deaf from just before */
+	sim_run(&s, T0 + 3000 + D);
+	assert_int_equal(election_vote(&s.el[0]), 1);
+	s.cut[1][0] = s.cut[2][0] = true;
+	sim_run(&s, T0 + 3000 + D + 2 * IV);
+	assert_int_equal(sim_leaders(&s), 0);
+	t = s.released[1];
+	assert_true(t > 0);
+	assert_int_equal(election_vote(&s.el[1]), 0);
+	assert_int_equal(election_vote(&s.el[2]), 0);
+	/* both pass node 0 over after D and cool down D; node 1 (not the best) stands at 2 D + skew
+	 */
+	sim_run(&s, t + 2 * D + IV);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.took[1], t + 2 * D + (256 - 100) * IV / 256);
+	/* the deaf node keeps standing: no further handover */
+	sim_clear(&s);
+	sim_run(&s, T0 + 40000);
+	assert_int_equal(s.acc[1] & ACT_RELEASE_VIPS, 0);
+	assert_int_equal(s.acc[0] & ACT_TAKE_VIPS, 0);
+	/* it hears again: it backs the leader, turns, and takes over */
+	s.cut[1][0] = s.cut[2][0] = false;
+	sim_run(&s, T0 + 40000 + 2 * IV);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.took[0], s.released[1]);
+}
+
+/* Partition and heal with the witness on the follower's side: one leader at once after. */
+static void test_witness_heal(void **state)
+{
+	struct sim s;
+
+	(void)state;
+	for (int preempt = 0; preempt < 2; preempt++) {
+		uint64_t heal = T0 + 8013;
+		int leader;
+
+		witness_steady(&s, preempt);
+		cut_both(&s, 0, 1, true);
+		cut_both(&s, 0, 2, true);
+		sim_run(&s, heal);
+		assert_int_equal(s.el[1].role, ROLE_LEADER);
+		memset(s.cut, 0, sizeof(s.cut));
+		sim_clear(&s);
+		sim_run(&s, heal + 2 * IV);
+		assert_int_equal(sim_leaders(&s), 1);
+		leader = preempt ? 0 : 1;
+		assert_int_equal(s.el[leader].role, ROLE_LEADER);
+		for (size_t i = 0; i < 3; i++)
+			assert_int_equal(s.el[i].leader, leader);
+		/* the side that had no leader got a re-announcement (or a fresh take) */
+		assert_true(s.acc[1] & ACT_REANNOUNCE);
+		if (preempt)
+			assert_int_equal(s.took[0], s.released[1]);
+		sim_run(&s, heal + 20000);
+		assert_int_equal(s.el[leader].role, ROLE_LEADER);
+	}
+}
+
+static void tb_node(struct election *e, size_t self, uint64_t now)
+{
+	const uint32_t prio[] = {150, 100};
+	struct election_params p;
+
+	make_params(&p, 2, prio, NULL, self, true, 0);
+	p.tie_breaker = true;
+	election_init(e, &p, now);
+}
+
+static void test_tiebreaker_alone(void **state)
+{
+	struct election_defence_state ds;
+	struct election_actions r;
+	struct election e;
+
+	(void)state;
+	tb_node(&e, 0, T0);
+	election_defence(&e, T0, &ds);
+	assert_int_equal(ds.kind, DEFENCE_TIE_BREAKER);
+	assert_string_equal(election_defence_name(ds.kind), "tie-breaker");
+	assert_false(ds.satisfied);
+	assert_int_equal(ds.votes, 0);
+	assert_int_equal(ds.needed, 1);
+	/* unreachable (never told otherwise): never leads, advertises 0 */
+	assert_int_equal(run_alone(&e, T0, T0 + 10000, NULL) & ACT_TAKE_VIPS, 0);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(election_advertised_priority(&e), 0);
+	r = toggle(&e, EV_TIEBREAKER, false, 0, T0 + 10001);
+	assert_int_equal(r.flags, 0);
+	/* reachable: leaderless for long, it claims at once */
+	r = toggle(&e, EV_TIEBREAKER, true, 0, T0 + 10002);
+	assert_int_equal(r.flags, CLAIM_FLAGS);
+	election_defence(&e, T0 + 10002, &ds);
+	assert_true(ds.satisfied);
+	assert_int_equal(ds.votes, 1);
+	assert_int_equal(election_advertised_priority(&e), 150);
+	/* lost (the pinger says so after D without a reply): gives up at once and resigns */
+	r = toggle(&e, EV_TIEBREAKER, false, 0, T0 + 12000);
+	assert_int_equal(r.flags, RELEASE_FLAGS);
+	assert_true(r.resign);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(election_advertised_priority(&e), 0);
+	/* with a witness the tie-breaker is ignored */
+	{
+		const uint32_t prio[] = {150, 100, 0};
+		struct election_params p;
+
+		make_params(&p, 3, prio, NULL, 0, true, 0);
+		p.tie_breaker = true;
+		election_init(&e, &p, T0);
+		assert_int_equal(e.defence, DEFENCE_WITNESS);
+		assert_int_equal(election_advertised_priority(&e), 150);
+	}
+	init_node(&e, 2, (const uint32_t[]){150, 100}, 0, true, 0, T0);
+	election_defence(&e, T0, &ds);
+	assert_int_equal(ds.kind, DEFENCE_NONE);
+	assert_true(ds.satisfied);
+	assert_string_equal(election_defence_name(ds.kind), "none");
+}
+
+static void tb_event(struct sim *s, size_t i, bool on)
+{
+	struct election_event ev = {.type = EV_TIEBREAKER, .on = on};
+
+	sim_event(s, i, &ev);
+}
+
+static void tb_sim(struct sim *s)
+{
+	const uint32_t prio[] = {150, 100};
+
+	sim_setup(s, 2, prio, NULL, true, 0);
+	s->p[0].tie_breaker = s->p[1].tie_breaker = true;
+	s->single = true;
+	sim_start(s, 0);
+	sim_start(s, 1);
+}
+
+static void test_tiebreaker_cluster(void **state)
+{
+	uint64_t last_reply = T0 + 4000;
+	struct sim s;
+
+	(void)state;
+	/* the better node cannot reach it: the other leads */
+	tb_sim(&s);
+	tb_event(&s, 1, true);
+	sim_run(&s, T0 + 20000);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.took[0], 0);
+	assert_int_equal(s.el[0].leader, 1);
+	/* it can: it preempts; it loses it for D: it hands over at once */
+	tb_sim(&s);
+	tb_event(&s, 0, true);
+	tb_event(&s, 1, true);
+	sim_run(&s, last_reply);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	sim_run(&s, last_reply + D);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	tb_event(&s, 0, false); /* the pinger: no reply for D since last_reply */
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.released[0], last_reply + D);
+	assert_int_equal(s.took[1], s.released[0]);
+	sim_clear(&s);
+	sim_run(&s, T0 + 20000);
+	assert_int_equal(s.acc[0] & ACT_TAKE_VIPS, 0);
+	tb_event(&s, 0, true);
+	sim_run(&s, T0 + 20000 + IV + IV / 4);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	/* both reach it but not each other: two leaders (no witness); heal: one within 2 intervals
+	 */
+	s.single = false;
+	cut_both(&s, 0, 1, true);
+	sim_run(&s, T0 + 25000);
+	assert_int_equal(sim_leaders(&s), 2);
+	memset(s.cut, 0, sizeof(s.cut));
+	sim_clear(&s);
+	sim_run(&s, T0 + 25000 + 2 * IV);
+	assert_int_equal(sim_leaders(&s), 1);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_true(s.acc[0] & ACT_REANNOUNCE);
+	assert_int_equal(s.el[1].leader, 0);
+}
+
+/* Random crashes, priorities, maintenance and directed cuts with a witness. */
+static void witness_random_event(struct sim *s, uint64_t *seed, uint32_t *prio)
+{
+	size_t lbs = s->n - 1, i = rnd(seed) % s->n, j = rnd(seed) % s->n;
+	struct election_event ev = {.type = EV_PRIORITY};
+
+	switch (rnd(seed) % 7) {
+	case 0:
+		if (s->up[i])
+			s->up[i] = false;
+		else
+			sim_start(s, i);
+		prio[i] = s->p[i].nodes[i].priority;
+		return;
+	case 1:
+		if (i >= lbs || !s->up[i])
+			return;
+		ev.priority = pick_prio(seed, true);
+		sim_event(s, i, &ev);
+		prio[i] = ev.priority;
+		return;
+	case 2:
+	case 3:
+		s->cut[i][j] = i != j && !s->cut[i][j]; /* one direction */
+		return;
+	case 4:
+		for (size_t a = 0; a < s->n; a++)
+			for (size_t b = 0; b < s->n; b++)
+				s->cut[a][b] = a != b && rnd(seed) % 3 == 0;
+		return;
+	case 5:
+		cut_both(s, i, j, i != j);
+		return;
+	default:
+		memset(s->cut, 0, sizeof(s->cut));
+		return;
+	}
+}
+
+/* After healing: one leader if any LB can lead, and every node agrees on it. */
+static void check_one_leader(const struct sim *s, const uint32_t *prio)
+{
+	bool any = false;
+	int leader = -1;
+
+	for (size_t i = 0; i + 1 < s->n; i++)
+		any = any || (s->up[i] && prio[i] > 0);
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->up[i] && s->el[i].role == ROLE_LEADER)
+			leader = (int)i;
+	}
+	assert_int_equal(sim_leaders(s), any ? 1 : 0);
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->up[i])
+			assert_int_equal(s->el[i].leader, leader);
+	}
+}
+
+static void witness_property_run(uint64_t seed)
+{
+	uint32_t prio[MAXN];
+	size_t n = 3 + rnd(&seed) % 2;
+	struct sim s;
+
+	for (size_t i = 0; i < n; i++)
+		prio[i] = i + 1 < n ? pick_prio(&seed, false) : 0;
+	sim_setup(&s, n, prio, NULL, rnd(&seed) % 2, (uint32_t)(rnd(&seed) % 2) * 300);
+	s.strict = true; /* never two leaders, no vote held twice, at every single step */
+	s.latency = rnd(&seed) % 2 ? 1 + rnd(&seed) % (IV / 4) : 0;
+	s.rng = seed;
+	for (size_t i = 0; i < n; i++) {
+		sim_run(&s, s.now + rnd(&seed) % 700);
+		sim_start(&s, i);
+	}
+	for (int round = 0; round < 80; round++) {
+		witness_random_event(&s, &seed, prio);
+		sim_run(&s, s.now + 1 + rnd(&seed) % (2 * D));
+	}
+	memset(s.cut, 0, sizeof(s.cut));
+	for (size_t i = 0; i < n; i++) {
+		if (!s.up[i]) {
+			sim_start(&s, i);
+			prio[i] = s.p[i].nodes[i].priority;
+		}
+	}
+	sim_run(&s, s.now + 8 * D);
+	check_one_leader(&s, prio);
+}
+
+static void test_witness_random_partitions(void **state)
+{
+	(void)state;
+	for (uint64_t run = 1; run <= 400; run++)
+		witness_property_run(run * 104729);
 }
 
 int main(void)
@@ -1293,6 +1985,17 @@ int main(void)
 	    cmocka_unit_test(test_heartbeat_cadence),
 	    cmocka_unit_test(test_leader_answers_follower),
 	    cmocka_unit_test(test_random_property),
+	    cmocka_unit_test(test_witness_majority_claim),
+	    cmocka_unit_test(test_witness_no_claim_without_majority),
+	    cmocka_unit_test(test_witness_lost_majority_timing),
+	    cmocka_unit_test(test_witness_sees_both),
+	    cmocka_unit_test(test_witness_one_way),
+	    cmocka_unit_test(test_witness_preempt_handover),
+	    cmocka_unit_test(test_witness_deaf_candidate),
+	    cmocka_unit_test(test_witness_heal),
+	    cmocka_unit_test(test_tiebreaker_alone),
+	    cmocka_unit_test(test_tiebreaker_cluster),
+	    cmocka_unit_test(test_witness_random_partitions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
