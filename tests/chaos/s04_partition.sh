@@ -5,7 +5,8 @@
 #
 # Without a witness each side must lead on its own: two leaders during the partition are
 # expected (reported, not asserted). A failing send (EPERM) must never make a node fault.
-# Asserts: lb2 claims within C_FAILOVER_MS (the partition took effect); no node enters fault;
+# Asserts: lb2 claims within C_FAILOVER_MS (the partition took effect); failed sends are
+# counted (status heartbeat.send_errors) and logged at most once a second; no node faults;
 # after healing exactly one leader holds the VIP within two intervals, the remaining leader
 # re-announces, the client is answered by it within two intervals and loses no more than
 # two intervals of probes; the end state.
@@ -37,6 +38,11 @@ sleep 1
 t_end=$(c_now)
 c_watch_stop
 
+for n in lb1 lb2; do
+	c_assert_ge "$n counted its failed sends (EPERM) in status" "$(t_field "$n" .heartbeat.send_errors)" 1
+	c_assert_le "$n logged its failed sends at a limited rate (lines, at most one a second)" \
+		"$(c_log_count "$n" 'heartbeat to .* failed' "$t_cut" "$t_end")" $((part_ms / 1000 + 1))
+done
 c_assert_eq "no node entered fault (EPERM on send is not a fault)" \
 	"$(($(c_log_count lb1 'role [a-z]+ -> fault' "$t_cut" "$t_end") + $(c_log_count lb2 'role [a-z]+ -> fault' "$t_cut" "$t_end")))" 0
 c_analyze "$t_cut" "$t_healed"
