@@ -20,6 +20,7 @@
 #include "naming.h"
 #include "ops.h"
 #include "peer.h"
+#include "pinger.h"
 #include "replay.h"
 #include "role.h"
 #include "vipset.h"
@@ -53,8 +54,11 @@ static void build_heartbeat(struct kcwd *d, bool resigning)
 	m->term = e->term;
 	m->resigning = resigning;
 	memcpy(m->config_digest, d->cfg->digest, sizeof(m->config_digest));
-	if (e->leader >= 0)
-		snprintf(m->leader, sizeof(m->leader), "%s", d->cfg->nodes[e->leader].name);
+	/* With a witness this is the node this one backs (its vote); else whom it follows. */
+	int backs = election_vote(e);
+
+	if (backs >= 0)
+		snprintf(m->leader, sizeof(m->leader), "%s", d->cfg->nodes[backs].name);
 	m->interval_ms = d->cfg->interval_ms;
 	for (size_t i = 0; d->vips && i < vipset_count(d->vips); i++)
 		m->vips_held += vipset_held(d->vips, i);
@@ -111,7 +115,8 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 	if ((a->flags & ACT_TAKE_VIPS) && d->vips)
 		vipset_take(d->vips);
 	if ((a->flags & ACT_REANNOUNCE) && d->vips) {
-		log_notice("a peer came back or another leader gave way: announcing the VIPs again");
+		log_notice(
+		    "a peer came back or another leader gave way: announcing the VIPs again");
 		vipset_reannounce(d->vips);
 	}
 	if (a->flags & ACT_ROLE_CHANGED) {
@@ -163,6 +168,7 @@ static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m)
 	    .term = m->term,
 	    .eff_priority = m->eff_priority,
 	    .resigning = m->resigning,
+	    .leader = config_node_index(d->cfg, m->leader),
 	};
 	struct peer_seen *s = &d->seen[idx];
 
@@ -176,8 +182,8 @@ static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m)
 	 * cluster's choice, never from nothing.
 	 */
 	bool leads = m->role == ROLE_LEADER && !m->resigning;
-	bool adopted = leads && d->el.role != ROLE_LEADER &&
-		       (d->el.leader < 0 || d->el.leader == (int)idx);
+	bool adopted =
+	    leads && d->el.role != ROLE_LEADER && (d->el.leader < 0 || d->el.leader == (int)idx);
 
 	if (adopted)
 		active_leader_heartbeat(d->active, m);
@@ -294,6 +300,7 @@ static void election_setup(struct kcwd *d)
 	    .preempt_delay_ms = d->cfg->preempt_delay_ms,
 	    .n_nodes = d->cfg->n_nodes,
 	    .self = d->self,
+	    .tie_breaker = d->cfg->has_tie_breaker,
 	};
 
 	for (size_t i = 0; i < d->cfg->n_nodes; i++) {
@@ -315,6 +322,28 @@ static uint64_t new_incarnation(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return replay_make_incarnation(
 	    (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u, r);
+}
+
+static void on_tiebreaker(void *arg, bool reachable)
+{
+	struct kcwd *d = arg;
+	struct election_event ev = {.type = EV_TIEBREAKER, .on = reachable};
+
+	if (reachable)
+		log_notice("tie-breaker reachable: this node may lead");
+	else
+		log_warn("tie-breaker unreachable for %u ms: this node must not lead",
+			 d->cfg->interval_ms * d->cfg->dead_after);
+	daemon_election_event(d, &ev);
+}
+
+static int open_tiebreaker(struct kcwd *d, char *err, size_t errlen)
+{
+	if (!d->cfg->has_tie_breaker || d->cfg->witness[0])
+		return 0; /* with a witness, the witness is the defence */
+	d->pinger = pinger_new(d->loop, &d->cfg->tie_breaker, d->cfg->interval_ms,
+			       d->cfg->dead_after, on_tiebreaker, d, err, errlen);
+	return d->pinger ? 0 : -EIO;
 }
 
 static int open_vips(struct kcwd *d, char *err, size_t errlen)
@@ -345,6 +374,8 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 		return -EIO;
 	d->peers = peer_open(d->loop, d->cfg, d->self, d->hmac, on_heartbeat, d, err, errlen);
 	if (!d->peers)
+		return -EIO;
+	if (open_tiebreaker(d, err, errlen) < 0)
 		return -EIO;
 	if (open_vips(d, err, errlen) < 0)
 		return -EIO;
@@ -417,6 +448,7 @@ void daemon_stop(struct kcwd *d)
 	active_free(d->active);
 	if (d->vips)
 		vipset_free(d->vips);
+	pinger_free(d->pinger);
 	peer_close(d->peers);
 	if (d->sigfd >= 0)
 		close(d->sigfd);

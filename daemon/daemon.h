@@ -38,6 +38,7 @@ struct kcwd {
 	struct vipset *vips; /* NULL without [vip] sections */
 	struct active *active; /* NULL without [backend] sections */
 	struct naming *naming; /* NULL without [dns] */
+	struct pinger *pinger; /* tie-breaker echo; NULL without one or with a witness */
 	struct daemon_ops *ops; /* sd_notify, hooks, metrics (ops.h) */
 	int sigfd;
 	uint64_t incarnation;

@@ -10,6 +10,7 @@
 #include "naming.h"
 #include "ops.h"
 #include "peer.h"
+#include "pinger.h"
 #include "role.h"
 #include "vipset.h"
 
@@ -189,6 +190,8 @@ static void switch_election(struct kcwd *d, const struct kcw_config *n)
 	p->dead_after = n->dead_after;
 	p->preempt = n->preempt;
 	p->preempt_delay_ms = n->preempt_delay_ms;
+	if (d->pinger)
+		pinger_set_timing(d->pinger, n->interval_ms, n->dead_after);
 	for (size_t i = 0; i < n->n_nodes; i++)
 		p->nodes[i].priority = (uint32_t)n->nodes[i].priority;
 }

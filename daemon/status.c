@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "naming.h"
 #include "peer.h"
+#include "pinger.h"
 #include "role.h"
 #include "vipset.h"
 
@@ -90,6 +91,48 @@ static struct json_object *vips_json(const struct kcwd *d)
 	return arr;
 }
 
+static struct json_object *tiebreaker_json(const struct kcwd *d, struct json_object *o,
+					   uint64_t now)
+{
+	const struct pinger_stats *st = pinger_stats(d->pinger);
+	char buf[ADDR_STRLEN];
+
+	json_object_object_add(
+	    o, "address", json_object_new_string(addr_str(&d->cfg->tie_breaker, buf, sizeof(buf))));
+	json_object_object_add(o, "reachable",
+			       json_object_new_boolean(pinger_reachable(d->pinger)));
+	json_object_object_add(o, "socket", json_object_new_string(st->raw ? "raw" : "datagram"));
+	add_int(o, "echo_sent", (int64_t)st->sent);
+	add_int(o, "echo_received", (int64_t)st->received);
+	add_int(o, "send_errors", (int64_t)st->send_errors);
+	json_object_object_add(
+	    o, "last_reply_ms",
+	    st->last_reply_ms ? json_object_new_int64((int64_t)(now - st->last_reply_ms)) : NULL);
+	add_int(o, "rtt_ms", st->last_rtt_ms);
+	return o;
+}
+
+/* Which split-brain defence is active and whether it holds. */
+static struct json_object *defence_json(const struct kcwd *d, uint64_t now)
+{
+	struct json_object *o = json_object_new_object();
+	struct election_defence_state ds;
+
+	election_defence(&d->el, now, &ds);
+	json_object_object_add(o, "kind", json_object_new_string(election_defence_name(ds.kind)));
+	json_object_object_add(o, "satisfied", json_object_new_boolean(ds.satisfied));
+	add_int(o, "votes", ds.votes);
+	add_int(o, "needed", ds.needed);
+	json_object_object_add(o, "backs",
+			       ds.backs >= 0 ? json_object_new_string(d->cfg->nodes[ds.backs].name)
+					     : NULL);
+	if (ds.kind == DEFENCE_WITNESS)
+		json_object_object_add(o, "witness", json_object_new_string(d->cfg->witness));
+	if (ds.kind == DEFENCE_TIE_BREAKER && d->pinger)
+		tiebreaker_json(d, o, now);
+	return o;
+}
+
 struct json_object *status_json(const struct kcwd *d)
 {
 	const struct cfg_node *me = &d->cfg->nodes[d->self];
@@ -122,5 +165,6 @@ struct json_object *status_json(const struct kcwd *d)
 	naming_status_json(d->naming, o);
 	json_object_object_add(o, "fenced", json_object_new_boolean(d->el.fenced));
 	json_object_object_add(o, "heartbeat", heartbeat_json(d));
+	json_object_object_add(o, "defence", defence_json(d, now));
 	return o;
 }

@@ -88,6 +88,14 @@ sb_holds() { ip -n "$(t_ns "$1")" addr show dev eth0 2>/dev/null | grep -qF " $V
 role_is() { [ "$(t_role "$1")" = "$2" ]; }
 leader_of_is() { [ "$(t_field "$1" .leader)" = "$2" ]; }
 leads() { role_is "$1" leader && leader_of_is "$2" "$1" && sb_holds "$1" && ! sb_holds "$2"; } # A B
+# A leads and holds the VIP alone; B (cut off) need not know it
+leads_alone() { role_is "$1" leader && sb_holds "$1" && ! sb_holds "$2"; } # A B
+# the last role change in either LB's log (ms of the day)
+last_role_change() {
+	local a b
+	a=$(t_log_ms lb1 'role [a-z]+ -> ') b=$(t_log_ms lb2 'role [a-z]+ -> ')
+	echo $((a > b ? a : b))
+}
 # exactly one leader, and both LBs name it
 one_leader() {
 	local r1 r2 l1 l2
@@ -113,7 +121,8 @@ sb_vip_events() {
 	done | sort -n
 }
 # sb_vip_overlap [SINCE]: ms during which both LBs held the VIP (0 = never), from SINCE (ms of
-# the day) on.
+# the day) on. The times are those at which each namespace's `ip monitor` printed the event: two
+# processes scheduled apart, so under load they can be a few ms off; callers allow 2 ms.
 sb_vip_overlap() {
 	sb_vip_events | awk -v from="${1:-0}" '{ held[$2] = ($3 == "add"); n = held["lb1"] + held["lb2"]
 		t = $1 < from ? from : $1
@@ -185,7 +194,7 @@ sleep 0.3
 tx0=$(t_field lb1 .heartbeat.send_errors)
 t0=$(t_ms_of_day)
 sb_cut lb1 lb2 w
-ms=$(t_wait 3000 leads lb2 lb1); rc=$?
+ms=$(t_wait 3000 leads_alone lb2 lb1); rc=$?
 t_check "lb1 cut off: lb2 (with the witness) leads and holds the VIP (${ms} ms)" [ $rc -eq 0 ]
 t_eq "lb1 is a follower without a majority (defence not satisfied, 1 of 2 votes)" \
 	"$(t_json lb1 | jq -c '[.role, .defence.satisfied, .defence.votes]')" '["follower",false,1]'
@@ -196,7 +205,7 @@ n=$(samples "$T_DIR/s-cut.txt")
 t_eq "never two leaders in $n answers (lb1 and lb2 in turn) across the switch" \
 	"$(two_leaders "$T_DIR/s-cut.txt")" 0
 t_eq "lb1/lb2 in the last answers: follower/leader" "$(last_roles "$T_DIR/s-cut.txt")" follower/leader
-t_eq "the VIP was never on both LBs (kernel address events)" "$(sb_vip_overlap)" 0
+t_le "the VIP was never on both LBs (kernel address events, 2 ms resolution)" "$(sb_vip_overlap)" 2
 rel=$(sb_last_vip lb1 del)
 add=$(sb_last_vip lb2 add)
 ok=0
@@ -209,10 +218,12 @@ sb_sampler 3000 "$T_DIR/s-heal.txt"
 sleep 0.2
 th=$(t_ms_of_day)
 sb_unblock lb1
-ms=$(t_wait 2000 one_leader); rc=$?
+t_wait 3000 one_leader >/dev/null; rc=$?
+# The daemons' own log times: polling with kcwatchctl costs tens of ms per answer under load.
+ms=$(($(last_role_change) - th))
 ok=0
-[ $rc -eq 0 ] && [ "$ms" -le $((2 * IV + 100)) ] && ok=1
-t_check "healed: exactly one leader, both agree, within two intervals (${ms} ms)" [ $ok -eq 1 ]
+[ $rc -eq 0 ] && [ "$ms" -le $((2 * IV)) ] && ok=1
+t_check "healed: exactly one leader, both agree, settled within two intervals (${ms} ms after)" [ $ok -eq 1 ]
 ann=$(t_log_ms lb2 'announc')
 t_check "the leader at the heal re-announced the VIP (lb2's log)" [ "$ann" -ge "$th" ]
 ms=$(t_wait 3000 leads lb1 lb2); rc=$?
@@ -220,7 +231,7 @@ t_check "the better lb1 takes over (preempt) and holds the VIP alone (${ms} ms)"
 sb_sampler_wait
 t_eq "never two leaders in $(samples "$T_DIR/s-heal.txt") answers after the heal" \
 	"$(two_leaders "$T_DIR/s-heal.txt")" 0
-t_eq "the VIP was never on both LBs" "$(sb_vip_overlap)" 0
+t_le "the VIP was never on both LBs (2 ms resolution)" "$(sb_vip_overlap)" 2
 
 # --- the witness hears both, the LBs cannot hear each other: lb1 keeps leading ----------------
 changes=$(t_field lb1 .leader_changes)
@@ -232,7 +243,8 @@ t_eq "LBs cut from each other, the witness with both: lb2 never led in $(samples
 t_eq "lb1 led throughout (no leader change, still holds the VIP)" \
 	"$(t_field lb1 .leader_changes)/$(t_role lb1)/$(sb_holds lb1 && echo vip)" "$changes/leader/vip"
 t_eq "lb2 has no majority (defence not satisfied)" "$(t_field lb2 .defence.satisfied)" false
-t_eq "with the witness the VIP was never on both LBs, from the start" "$(sb_vip_overlap)" 0
+t_le "with the witness the VIP was never on both LBs, from the start (2 ms resolution)" \
+	"$(sb_vip_overlap)" 2
 sb_unblock lb1
 t_wait 2000 one_leader >/dev/null
 t_stop lb1
@@ -269,6 +281,9 @@ ok=0
 t_check "lb1 loses it: it steps down after dead-after x interval, lb2 leads (${ms} ms)" [ $ok -eq 1 ]
 sb_sampler_wait
 t_eq "never two leaders in $(samples "$T_DIR/s-tb2.txt") answers" "$(two_leaders "$T_DIR/s-tb2.txt")" 0
-t_eq "the VIP was not on both LBs: lb1 released it before lb2 took it" "$(sb_vip_overlap "$t0")" 0
+t_le "the VIP was not on both LBs: lb1 released it before lb2 took it (2 ms resolution)" \
+	"$(sb_vip_overlap "$t0")" 2
+rel=$(t_log_ms lb1 'vip .*: removed') add=$(t_log_ms lb2 'vip .*: added')
+t_check "lb1's log removes the VIP no later than lb2's adds it ($rel <= $add)" [ "$rel" -le "$add" ]
 
 t_done
