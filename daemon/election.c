@@ -194,10 +194,37 @@ static void give_up(struct election *e, int role, int new_leader, uint64_t now,
 }
 
 /* Two leaders: the worse steps down, the better re-announces above the other's term. */
+/*
+ * Re-announcing refreshes the neighbours' caches; a burst of queued heartbeats
+ * (a leader resumed after a freeze) must not turn into a burst of announcements.
+ */
+static void reannounce(struct election *e, uint64_t now, struct election_actions *out)
+{
+	out->flags |= ACT_SEND_HEARTBEAT;
+	if (e->last_reannounce_ms && now < e->last_reannounce_ms + e->p.interval_ms)
+		return;
+	e->last_reannounce_ms = now;
+	out->flags |= ACT_REANNOUNCE;
+}
+
+/*
+ * Two leaders (a healed partition, a leader resumed after a freeze): with
+ * preempt the better node stays; without, the newer leadership (higher term)
+ * stays, as a running leader keeps the role against a returning better node.
+ */
+static bool other_leader_wins(const struct election *e, size_t peer)
+{
+	uint64_t theirs = e->peers[peer].term;
+
+	if (!e->p.preempt && theirs != e->term)
+		return theirs > e->term;
+	return node_better(e, peer, e->p.self);
+}
+
 static void resolve_conflict(struct election *e, size_t peer, uint64_t now,
 			     struct election_actions *out)
 {
-	if (node_better(e, peer, e->p.self)) {
+	if (other_leader_wins(e, peer)) {
 		give_up(e, ROLE_FOLLOWER, (int)peer, now, out);
 		return;
 	}
@@ -205,7 +232,7 @@ static void resolve_conflict(struct election *e, size_t peer, uint64_t now,
 		e->max_term_seen++;
 		e->term = e->max_term_seen;
 	}
-	out->flags |= ACT_REANNOUNCE | ACT_SEND_HEARTBEAT;
+	reannounce(e, now, out);
 }
 
 static void on_heartbeat(struct election *e, const struct election_event *ev, uint64_t now,
@@ -246,11 +273,11 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 		/* a leader above our term gave up to us: raise above it, re-announce the VIPs */
 		e->max_term_seen++;
 		e->term = e->max_term_seen;
-		out->flags |= ACT_REANNOUNCE | ACT_SEND_HEARTBEAT;
+		reannounce(e, now, out);
 	}
 	/* a node counted dead is back (healed partition): its side may have stale ARP entries */
 	if (back && e->role == ROLE_LEADER)
-		out->flags |= ACT_REANNOUNCE | ACT_SEND_HEARTBEAT;
+		reannounce(e, now, out);
 }
 
 static void on_priority(struct election *e, uint32_t priority, uint64_t now,

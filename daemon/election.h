@@ -43,10 +43,14 @@
  *   better) it claims. With preempt off it never claims while a leader is
  *   alive. After EV_STEP_DOWN the node does not preempt the leader that
  *   took over from it (until the leadership changes again).
- * leader sees another leader (healed partition, preemption): if the other
- *   is better this node steps down (ACT_RELEASE_VIPS | ACT_SEND_HEARTBEAT |
- *   ACT_ROLE_CHANGED, follower of it); else it stays, raises its term above
- *   the other's if needed and re-announces (ACT_REANNOUNCE | ACT_SEND_HEARTBEAT).
+ * leader sees another leader (healed partition, preemption, a leader resumed
+ *   after a freeze): the other wins when it is better (with preempt on), or
+ *   when its term is higher (with preempt off: the newer leadership keeps the
+ *   role; equal terms fall back to "better"). The loser steps down
+ *   (ACT_RELEASE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED, follower of
+ *   it); the winner stays, raises its term above the other's if needed and
+ *   re-announces (ACT_REANNOUNCE | ACT_SEND_HEARTBEAT; ACT_REANNOUNCE at most
+ *   once per interval, so queued heartbeats do not cause a burst).
  *   Either way exactly one leader remains once both have heard each other.
  * EV_PRIORITY with 0: role fault (a leader releases its VIPs first), back to
  *   follower (leaderless_since = now) when the priority is > 0 again.
@@ -251,6 +255,7 @@ struct election {
 	uint64_t preempt_since_ms; /* 0 = no preemption pending */
 	uint64_t next_hb_ms;
 	uint64_t last_hb_ms;      /* when this node last sent a heartbeat */
+	uint64_t last_reannounce_ms; /* at most one ACT_REANNOUNCE per interval */
 	uint64_t leader_changes;  /* times this node saw the leader change */
 	enum election_defence_kind defence;
 	bool tb_reachable;        /* tie-breaker: the last EV_TIEBREAKER said reachable */

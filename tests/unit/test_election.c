@@ -1198,6 +1198,56 @@ static unsigned run_with_follower(struct election *e, uint64_t offset, uint64_t 
 	return sent;
 }
 
+/* Two leaders: with preempt off the newer leadership (higher term) stays, even if worse. */
+static void test_two_leaders_newer_term_wins_without_preempt(void **state)
+{
+	const uint32_t prio[] = {200, 100};
+	struct election e;
+	struct election_actions r;
+
+	(void)state;
+	/* node 0 (better) led at term 1 and was frozen; node 1 took over with term 2 */
+	lone_leader(&e, 2, prio, false);
+	r = hear_raw(&e, 1, ROLE_LEADER, 2, 100, false, T0 + D + 10);
+	assert_true(r.flags & ACT_RELEASE_VIPS);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(e.leader, 1);
+
+	/* with preempt on the better node stays and outbids the term */
+	lone_leader(&e, 2, prio, true);
+	r = hear_raw(&e, 1, ROLE_LEADER, 2, 100, false, T0 + D + 10);
+	assert_int_equal(r.flags & ACT_RELEASE_VIPS, 0);
+	assert_true(r.flags & ACT_REANNOUNCE);
+	assert_int_equal(e.role, ROLE_LEADER);
+	assert_true(e.term > 2);
+
+	/* preempt off, equal terms: the better node stays */
+	lone_leader(&e, 2, prio, false);
+	r = hear_raw(&e, 1, ROLE_LEADER, 1, 100, false, T0 + D + 10);
+	assert_int_equal(e.role, ROLE_LEADER);
+}
+
+/* Heartbeats queued while frozen re-announce the VIPs once per interval, not once each. */
+static void test_reannounce_once_per_interval(void **state)
+{
+	const uint32_t prio[] = {200, 100};
+	struct election e;
+	struct election_actions r;
+	unsigned announces = 0;
+
+	(void)state;
+	lone_leader(&e, 2, prio, true);
+	for (int i = 0; i < 35; i++) {
+		r = hear_raw(&e, 1, ROLE_LEADER, 1 + i, 100, false, T0 + D + 10);
+		announces += !!(r.flags & ACT_REANNOUNCE);
+		assert_int_equal(e.role, ROLE_LEADER);
+	}
+	assert_int_equal(announces, 1);
+	/* an interval later the next conflict re-announces again */
+	r = hear_raw(&e, 1, ROLE_LEADER, 40, 100, false, T0 + D + 10 + IV);
+	assert_true(r.flags & ACT_REANNOUNCE);
+}
+
 /* An idle leader sends with the follower's heartbeats and needs no wake-up of its own. */
 static void test_leader_answers_follower(void **state)
 {
@@ -1984,6 +2034,8 @@ int main(void)
 	    cmocka_unit_test(test_wakeup_deadlines),
 	    cmocka_unit_test(test_heartbeat_cadence),
 	    cmocka_unit_test(test_leader_answers_follower),
+	    cmocka_unit_test(test_two_leaders_newer_term_wins_without_preempt),
+	    cmocka_unit_test(test_reannounce_once_per_interval),
 	    cmocka_unit_test(test_random_property),
 	    cmocka_unit_test(test_witness_majority_claim),
 	    cmocka_unit_test(test_witness_no_claim_without_majority),
