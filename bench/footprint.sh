@@ -75,6 +75,8 @@ ka_conf() { # NODE PRIO PEER INTERVAL_S
 	cat >"$T_DIR/ka-$1.conf" <<CONF
 global_defs {
 	router_id $1
+	vrrp_version 3
+	script_user root
 	enable_script_security
 }
 vrrp_instance VI_1 {
@@ -105,11 +107,13 @@ run_kcwatch() { # INTERVAL
 }
 
 run_keepalived() { # INTERVAL_S LABEL
-	local n p pids=()
+	local n p ns pids=()
 	ka_conf lb1 150 lb2 "$1"
 	ka_conf lb2 100 lb1 "$1"
 	for n in lb1 lb2; do
-		t_exec "$n" keepalived -n -l -D --vrrp -f "$T_DIR/ka-$n.conf" -p "$T_DIR/ka-$n.pid" \
+		# ip netns exec itself in the background ("t_exec ... &" would background a subshell)
+		ns=$(t_ns "$n")
+		ip netns exec "$ns" keepalived -n -l -D --vrrp -f "$T_DIR/ka-$n.conf" -p "$T_DIR/ka-$n.pid" \
 			-r "$T_DIR/ka-$n-vrrp.pid" >"$T_DIR/ka-$n.log" 2>&1 &
 		pids+=($!); T_PIDS+=($!)
 	done

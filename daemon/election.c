@@ -169,6 +169,16 @@ static void learn_term(struct election *e, uint64_t term)
 		e->term = e->max_term_seen;
 }
 
+static void on_term(struct election *e, uint64_t term, struct election_actions *out)
+{
+	learn_term(e, term);
+	if (e->role != ROLE_LEADER || e->term > term)
+		return;
+	e->max_term_seen = term + 1;
+	e->term = e->max_term_seen;
+	out->flags |= ACT_SEND_HEARTBEAT;
+}
+
 static void claim(struct election *e, struct election_actions *out)
 {
 	e->max_term_seen++;
@@ -756,6 +766,9 @@ void election_step(struct election *e, const struct election_event *ev, uint64_t
 		break;
 	case EV_FENCE:
 		on_fence(e, ev, now_ms, out);
+		break;
+	case EV_TERM:
+		on_term(e, ev->term, out);
 		break;
 	case EV_TIEBREAKER:
 		on_tiebreaker(e, ev->on, now_ms, out);

@@ -62,6 +62,9 @@
  *   A non-leader gets -EINVAL.
  * EV_MAINTENANCE on: not eligible; a leader steps down as with EV_STEP_DOWN
  *   (even without another node). off: eligible again.
+ * EV_TERM (term T written by a node that no longer leads, e.g. the fence of a
+ *   previous run): max_term_seen >= T; a leader at or below T takes T + 1 and
+ *   sends a heartbeat (the caller then writes the fence with the new term).
  * EV_FENCE on (the DNS fence holds a term above ours: this node is stale):
  *   max_term_seen = max(max_term_seen, ev->term); a leader releases its VIPs
  *   and becomes follower (ACT_RELEASE_VIPS | ACT_SEND_HEARTBEAT |
@@ -278,6 +281,7 @@ enum election_event_type {
 	EV_STEP_DOWN,
 	EV_MAINTENANCE,
 	EV_FENCE,
+	EV_TERM,        /* term T is in use elsewhere (the DNS fence): lead above it */
 	EV_TIEBREAKER, /* on = the tie-breaker address answers */
 };
 

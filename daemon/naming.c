@@ -11,6 +11,7 @@
 #include "active.h"
 #include "daemon.h"
 #include "dns.h"
+#include "log.h"
 #include "role.h"
 
 struct naming {
@@ -69,11 +70,37 @@ static void compute_target(const struct kcwd *d, struct kcw_addr *v4, struct kcw
 	}
 }
 
-static void on_fence(void *arg, bool fenced, uint64_t fence_term)
+/*
+ * The fence's holder cannot be leading when it is this node (a previous run)
+ * or a peer heard alive now that says it is not the leader: then the fence is
+ * only old, not a newer leadership (a whole cluster restarted, terms began at
+ * 1 again). A holder that cannot be heard might lead on the other side of a
+ * partition, so that case stays stale.
+ */
+static bool holder_not_leading(const struct kcwd *d, const char *holder)
+{
+	int idx = config_node_index(d->cfg, holder);
+
+	if (idx == (int)d->self)
+		return true;
+	return idx >= 0 && election_peer_alive(&d->el, (size_t)idx, loop_now_ms()) &&
+	       d->el.peers[idx].role != ROLE_LEADER;
+}
+
+static void on_fence(void *arg, bool fenced, uint64_t fence_term, const char *holder)
 {
 	struct naming *n = arg;
 	struct election_event ev = {.type = EV_FENCE, .on = fenced, .term = fence_term};
 
+	if (fenced && n->d->el.role == ROLE_LEADER && holder_not_leading(n->d, holder)) {
+		struct election_event up = {.type = EV_TERM, .term = fence_term};
+
+		log_notice("the DNS fence holds term %llu of %s, which does not lead now: "
+			   "leading with term %llu",
+			   (unsigned long long)fence_term, holder, (unsigned long long)fence_term + 1);
+		daemon_election_event(n->d, &up); /* naming_sync then writes with the new term */
+		return;
+	}
 	/* dns.c has logged it (stale: error; unfenced: notice) */
 	daemon_election_event(n->d, &ev);
 }

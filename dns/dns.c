@@ -209,19 +209,24 @@ static void succeeded(struct dns_updater *d)
 
 static void report_stale(struct dns_updater *d)
 {
-	uint64_t ft = d->fence.stale_term;
+	uint64_t ft = d->fence.stale_term, own = d->term;
+	char holder[FENCE_NODE_MAX];
 
-	d->counters.stale++;
+	snprintf(holder, sizeof(holder), "%s", d->fence.cur.node);
 	d->leader = false;
 	d->need_update = d->need_query = false;
 	loop_timer_disarm(d->reconcile_timer);
-	set_result(d, "stale: fence term %" PRIu64 " above own term %" PRIu64, ft, d->term);
+	if (d->cb)
+		d->cb(d->cb_arg, true, ft, holder);
+	/* The daemon may know the holder does not lead now and lead on above the fence. */
+	if (d->leader && d->term > ft)
+		return;
+	d->counters.stale++;
+	set_result(d, "stale: fence term %" PRIu64 " above own term %" PRIu64, ft, own);
 	log_err("%s: %s: stale: fence %s holds term %" PRIu64 " (node %s) above own term %" PRIu64
 		"; leaving leadership",
-		__func__, d->name, d->fence_name, ft, d->fence.cur.node, d->term);
+		__func__, d->name, d->fence_name, ft, holder, own);
 	loop_timer_arm(d->renew_timer, d->cfg.fence_renew_ms);
-	if (d->cb)
-		d->cb(d->cb_arg, true, ft);
 }
 
 static void report_unfenced(struct dns_updater *d)
@@ -238,7 +243,7 @@ static void report_unfenced(struct dns_updater *d)
 	else
 		loop_timer_disarm(d->renew_timer);
 	if (d->cb)
-		d->cb(d->cb_arg, false, ft);
+		d->cb(d->cb_arg, false, ft, d->fence.cur.node);
 	kick(d);
 }
 

@@ -35,7 +35,7 @@ struct dns_updater;
  * The callback runs from inside the loop; it may call dns_set_leader() and
  * dns_set_target(), but not dns_free().
  */
-typedef void (*dns_fence_cb)(void *arg, bool fenced, uint64_t fence_term);
+typedef void (*dns_fence_cb)(void *arg, bool fenced, uint64_t fence_term, const char *holder);
 
 /* Reads the TSIG key file (relative paths are taken from config_dir; an empty
  * tsig-key-file means unsigned messages). NULL with err on failure. */

@@ -72,7 +72,7 @@ static void print_status(struct drive *dr)
 	json_object_put(root);
 }
 
-static void on_fence(void *arg, bool fenced, uint64_t term)
+static void on_fence(void *arg, bool fenced, uint64_t term, const char *holder)
 {
 	struct drive *dr = arg;
 

@@ -21,6 +21,9 @@ t_log() { printf '# %s\n' "$*"; }
 
 t_cleanup() {
 	local p n
+	# A child forked for "cmd &" runs this trap too if signalled before it execs: only the
+	# test's own shell may clean up.
+	[ "$BASHPID" = "$$" ] || return 0
 	for p in "${T_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${T_PIDS[@]}"; do
 		for n in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
@@ -72,8 +75,9 @@ t_keyfile() { # PATH
 
 # t_start NODE CONF [ARGS...]: kcwatchd for NODE inside its namespace.
 t_start() {
-	local node=$1 conf=$2; shift 2
-	ip netns exec "$(t_ns "$node")" "$KCWATCHD" -c "$conf" -n "$node" \
+	local node=$1 conf=$2 ns; shift 2
+	ns=$(t_ns "$node") # before the fork: the child should exec at once
+	ip netns exec "$ns" "$KCWATCHD" -c "$conf" -n "$node" \
 		-s "$T_DIR/$node.sock" -d "$@" >>"$T_DIR/$node.log" 2>&1 &
 	T_NODE_PID[$node]=$!
 	T_PIDS+=($!)

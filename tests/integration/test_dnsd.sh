@@ -380,6 +380,32 @@ t_eq "wrong key: AAAA unchanged" "$(dq "$name" AAAA)" ""
 t_eq "wrong key: fence unchanged" "$(fence_text)" "$f_before"
 stop_all
 
+# --- a whole cluster restarted: the fence holds an old term of a node that does not lead now -----
+# (terms start again at 1; the fence names lb2 with term 50). lb2 is heard alive as follower, so
+# the fence is only old: lb1 leads on with a term above it, without a stale pause.
+t_exec dns nsupdate -k "$T_DIR/tsig.key" <<UPD
+server $ns_ip 53
+zone $zone
+update delete $fence TXT
+update add $fence 30 TXT "term=50 node=lb2 seq=1"
+send
+UPD
+t_eq "restart: the old fence is in place" "$(fence_text)" "term=50 node=lb2 seq=1"
+lines=$(wc -l <"$T_DIR/lb1.log")
+t_start lb1 "$conf_vip"
+t_start lb2 "$conf_vip"
+ms=$(t_wait 4000 fence_is_not "term=50 node=lb2 seq=1"); rc=$?
+t_check "restart: lb1 writes the fence within 4 s (${ms} ms)" [ $rc -eq 0 ]
+t_check "restart: with a term above the old one ($(fence_text))" \
+	grep -q "^term=51 node=lb1 seq=" <<<"$(fence_text)"
+t_eq "restart: lb1 leads" "$(t_role lb1)" leader
+t_check "restart: lb1 was never stale and never gave the VIP up" \
+	sh -c "tail -n +$((lines + 1)) '$T_DIR/lb1.log' | grep -Eq 'stale|vip .*: removed' && exit 1 || exit 0"
+t_check "restart: lb1 logged why it took a higher term" \
+	grep -q "the DNS fence holds term 50 of lb2, which does not lead now: leading with term 51" "$T_DIR/lb1.log"
+t_eq "restart: A points at the VIP" "$(dq "$name" A)" "$vip4"
+stop_all
+
 # --- the rest of the zone -----------------------------------------------------------------------
 t_eq "the zone's other records are untouched (SOA but its serial, NS, ns1, lb1, lb2, sno*, CNAMEs)" \
 	"$(others)" "$before"
