@@ -268,6 +268,8 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 		e->cool_node = -1;
 		e->cool_until_ms = 0;
 	}
+	int was_role = pp->heard ? pp->role : ROLE_INIT;
+
 	pp->heard = true;
 	pp->last_heard_ms = now;
 	pp->role = ev->role;
@@ -285,8 +287,9 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 		e->term = e->max_term_seen;
 		reannounce(e, now, out);
 	}
-	/* a node counted dead is back (healed partition): its side may have stale ARP entries */
-	if (back && e->role == ROLE_LEADER)
+	/* a node counted dead is back (healed partition), or a node that led gave way to us:
+	 * its side of the network may still send to it */
+	if (e->role == ROLE_LEADER && (back || (was_role == ROLE_LEADER && ev->role != ROLE_LEADER)))
 		reannounce(e, now, out);
 }
 

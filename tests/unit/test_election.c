@@ -568,7 +568,8 @@ static void test_preempt_on(void **state)
 	assert_int_equal(a.leader, 1);
 	assert_int_equal(a.term, 2);
 	r = hear(&b, &a, t1 + 7);
-	assert_int_equal(r.flags, 0);
+	/* the old leader gave way: its side is told again where the VIP is */
+	assert_int_equal(r.flags, ACT_REANNOUNCE | ACT_SEND_HEARTBEAT);
 	assert_int_equal(b.role, ROLE_LEADER);
 }
 
@@ -842,7 +843,8 @@ static void test_two_leaders_heal(void **state)
 		assert_int_equal(r.flags, 0);
 		assert_int_equal(b.term, a.term);
 		r = hear(&a, &b, t + 3);
-		assert_int_equal(r.flags, 0);
+		/* b gave way: announced already within this interval, a heartbeat at most */
+		assert_int_equal(r.flags & ~ACT_SEND_HEARTBEAT, 0);
 	}
 }
 
@@ -1225,6 +1227,24 @@ static void test_two_leaders_newer_term_wins_without_preempt(void **state)
 	lone_leader(&e, 2, prio, false);
 	r = hear_raw(&e, 1, ROLE_LEADER, 1, 100, false, T0 + D + 10);
 	assert_int_equal(e.role, ROLE_LEADER);
+}
+
+/* A peer that led and now follows (it gave way after a one-way partition) makes the leader
+ * announce again, even when nothing else in its heartbeat is new. */
+static void test_reannounce_when_other_leader_gives_way(void **state)
+{
+	const uint32_t prio[] = {200, 100};
+	struct election e;
+	struct election_actions r;
+
+	(void)state;
+	lone_leader(&e, 2, prio, true);
+	r = hear_raw(&e, 1, ROLE_FOLLOWER, e.term, 100, false, T0 + D + 10);
+	assert_int_equal(r.flags & ACT_REANNOUNCE, 0); /* a follower all along: nothing to do */
+	r = hear_raw(&e, 1, ROLE_LEADER, e.term, 100, false, T0 + D + 20 + IV);
+	assert_int_equal(e.role, ROLE_LEADER);
+	r = hear_raw(&e, 1, ROLE_FOLLOWER, e.term, 100, false, T0 + D + 30 + 2 * IV);
+	assert_true(r.flags & ACT_REANNOUNCE);
 }
 
 /* Heartbeats queued while frozen re-announce the VIPs once per interval, not once each. */
@@ -2036,6 +2056,7 @@ int main(void)
 	    cmocka_unit_test(test_leader_answers_follower),
 	    cmocka_unit_test(test_two_leaders_newer_term_wins_without_preempt),
 	    cmocka_unit_test(test_reannounce_once_per_interval),
+	    cmocka_unit_test(test_reannounce_when_other_leader_gives_way),
 	    cmocka_unit_test(test_random_property),
 	    cmocka_unit_test(test_witness_majority_claim),
 	    cmocka_unit_test(test_witness_no_claim_without_majority),
