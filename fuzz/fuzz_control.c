@@ -15,6 +15,7 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
+#include "ops.h"
 #include "loop.h"
 #include "role.h"
 #include "status.h"
@@ -78,6 +79,20 @@ int daemon_reload(struct kcwd *d, char *msg, size_t len)
 		abort();
 	snprintf(msg, len, "%s", election_rc ? "kcwatch.conf:3: bad value" : "nothing changed");
 	return election_rc;
+}
+
+void daemon_ops_status(struct kcwd *d)
+{
+	(void)d;
+}
+
+struct json_object *daemon_ops_metrics_json(const struct kcwd *d)
+{
+	struct json_object *o = json_object_new_object();
+
+	(void)d;
+	json_object_object_add(o, "text", json_object_new_string("# stand-in\n"));
+	return o;
 }
 
 int active_use(struct active *a, const char *name, char *msg, size_t len)
