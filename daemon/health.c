@@ -308,8 +308,16 @@ static int setup_easy(struct hcheck *c)
 	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)b->timeout_ms);
 	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (b->ca_file[0])
+	if (b->ca_file[0]) {
 		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, b->ca_file);
+		/*
+		 * Only that file: a libcurl built with a default CA directory (Debian's:
+		 * /etc/ssl/certs) would trust every CA there as well. Without a CA path,
+		 * libcurl (7.87+) also keeps the parsed store for new connections instead of
+		 * reading the file again for each one.
+		 */
+		rc |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
 	if (b->client_cert[0])
 		rc |= curl_easy_setopt(e, CURLOPT_SSLCERT, b->client_cert);
 	if (b->client_key[0])
@@ -337,6 +345,13 @@ static int setup_multi(struct health *h)
 	rc |= curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
 	rc |= curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
 	rc |= curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	/*
+	 * One kept-alive connection per backend. By default the multi's connection cache holds
+	 * 4 x the easy handles *added*, and a check's handle is only added while it runs: with
+	 * many backends the cache closed the oldest connections, and most checks paid a new TCP
+	 * connect and TLS handshake.
+	 */
+	rc |= curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)(h->n ? h->n : 1));
 	if (rc != CURLM_OK)
 		return -EINVAL;
 	h->curl_timer = loop_timer_new(h->loop, on_curl_timer, h);
@@ -410,9 +425,23 @@ int health_start(struct health *h)
 		return 0;
 	h->running = true;
 	for (size_t i = 0; i < h->n; i++) {
-		/* Due now: on_check_timer advances next_ms by one interval from here. */
-		h->c[i].next_ms = now - h->c[i].cfg.interval_ms;
-		rc = loop_timer_arm(h->c[i].timer, 0);
+		struct hcheck *c = &h->c[i];
+		size_t groups = (h->n + HEALTH_BURST - 1) / HEALTH_BURST;
+		uint64_t step = c->cfg.interval_ms / groups, off;
+
+		/*
+		 * Backends start in groups of HEALTH_BURST in file order, a step apart (the
+		 * interval / the number of groups, at most HEALTH_STAGGER_MAX_MS); each keeps
+		 * that phase. A group shares its wakeups, and many backends never all connect,
+		 * handshake and queue in the same instant. Up to HEALTH_BURST backends (any
+		 * usual config) all start at once.
+		 */
+		if (step > HEALTH_STAGGER_MAX_MS)
+			step = HEALTH_STAGGER_MAX_MS;
+		off = step * (i / HEALTH_BURST);
+		/* on_check_timer advances next_ms by one interval to the moment it fires */
+		c->next_ms = now + off - c->cfg.interval_ms;
+		rc = loop_timer_arm(c->timer, off);
 		if (rc < 0) {
 			log_err("%s: %s: %s", __func__, h->c[i].cfg.name, strerror(-rc));
 			health_stop(h);

@@ -35,10 +35,17 @@ typedef void (*health_result_cb)(void *arg, size_t idx, const struct health_resu
 struct health *health_new(struct loop *l, const struct cfg_backend *b, size_t n,
 			  health_result_cb cb, void *arg, char *err, size_t errlen);
 
+/* health_start(): backends whose first checks start in the same instant... */
+#define HEALTH_BURST 16
+/* ...and the most time between two such groups. */
+#define HEALTH_STAGGER_MAX_MS 10
+
 /*
- * Leader: starts checking. Each backend's first check starts at once, then
- * one every interval_ms on its own schedule (a slow backend never delays
- * another). Idempotent. 0 or negative errno.
+ * Leader: starts checking. Backend i's first check starts
+ * (i / HEALTH_BURST) x min(interval_ms / groups, HEALTH_STAGGER_MAX_MS) from
+ * now (with up to HEALTH_BURST backends: all at once); then each checks every
+ * interval_ms on its own schedule (a slow backend never delays another).
+ * Idempotent. 0 or negative errno.
  */
 int health_start(struct health *h);
 
