@@ -398,12 +398,25 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The group comes from /etc/group (sysusers.d writes it there): getgrnam() would load NSS
+ * modules into a long-running daemon for one lookup at start.
+ */
 static void find_admin_group(struct kcwd *d)
 {
-	struct group *g = getgrnam(DAEMON_ADMIN_GROUP);
+	FILE *f = fopen("/etc/group", "re");
+	struct group *g;
 
-	d->admin_gid_valid = g != NULL;
-	d->admin_gid = g ? g->gr_gid : 0;
+	d->admin_gid_valid = false;
+	while (f && (g = fgetgrent(f)) != NULL) {
+		if (strcmp(g->gr_name, DAEMON_ADMIN_GROUP) == 0) {
+			d->admin_gid_valid = true;
+			d->admin_gid = g->gr_gid;
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
 }
 
 int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char *ctl_path,
