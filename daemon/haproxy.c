@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "strutil.h"
 
 #define REQ_MAX	 16384 /* HAProxy reads one CLI line into a 16 KiB buffer by default */
 #define RESP_MAX 65536
@@ -44,21 +45,6 @@ struct haproxy {
 	char resp[RESP_MAX + 1];
 	size_t resp_len;
 };
-
-static void append(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strnlen(buf, len);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
 
 /* A name goes into a CLI command line: no separators, no spaces, not empty. */
 static bool name_ok(const char *s)
@@ -150,8 +136,8 @@ int haproxy_parse_state(char *text, struct haproxy_report *r)
 		if (!table && !strcmp(line, "1")) {
 			table = true;
 		} else if (!table) {
-			append(r->error, sizeof(r->error), "%sHAProxy: %s", r->error[0] ? "; " : "",
-			       line);
+			str_append(r->error, sizeof(r->error), "%sHAProxy: %s",
+				   r->error[0] ? "; " : "", line);
 		} else if (line[0] == '#') {
 			header_columns(line, &cols);
 			header = true;
@@ -162,7 +148,8 @@ int haproxy_parse_state(char *text, struct haproxy_report *r)
 	if (table && header)
 		return 0;
 	if (!r->error[0])
-		append(r->error, sizeof(r->error), "HAProxy: no server state table in the answer");
+		str_append(r->error, sizeof(r->error),
+			   "HAProxy: no server state table in the answer");
 	return -ENOENT;
 }
 
@@ -187,14 +174,15 @@ static void check_apply(struct haproxy_report *r)
 
 		if (!s->found) {
 			r->ok = false;
-			append(r->error, sizeof(r->error), "%s%s: not in the HAProxy backend",
-			       r->error[0] ? "; " : "", s->name);
+			str_append(r->error, sizeof(r->error), "%s%s: not in the HAProxy backend",
+				   r->error[0] ? "; " : "", s->name);
 		} else if (s->ready != s->want_ready) {
 			r->ok = false;
-			append(r->error, sizeof(r->error),
-			       "%s%s: asked %s, HAProxy reads back %s (admin state 0x%x)",
-			       r->error[0] ? "; " : "", s->name, s->want_ready ? "ready" : "maint",
-			       s->ready ? "ready" : "maint", s->admin_state);
+			str_append(r->error, sizeof(r->error),
+				   "%s%s: asked %s, HAProxy reads back %s (admin state 0x%x)",
+				   r->error[0] ? "; " : "", s->name,
+				   s->want_ready ? "ready" : "maint", s->ready ? "ready" : "maint",
+				   s->admin_state);
 		}
 	}
 }

@@ -1,6 +1,8 @@
 /* healthclass.c: one finished health check (curl code, HTTP status, body) to up/down + reason. */
 #include "healthclass.h"
 
+#include "strutil.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -11,22 +13,6 @@
 #include <json-c/json.h>
 
 #define SNIPPET_MAX 40 /* body characters quoted in "body is not JSON" */
-
-static void append(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Appends to buf, truncating silently: a reason is a message, not data. */
-static void append(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t used = strnlen(buf, len);
-	va_list ap;
-
-	if (used + 1 >= len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + used, len - used, fmt, ap);
-	va_end(ap);
-}
 
 static const char *curl_text(const struct health_input *in)
 {
@@ -51,20 +37,20 @@ static void classify_connect(const struct health_input *in, char *reason, size_t
 {
 	switch (in->os_errno) {
 	case ECONNREFUSED:
-		append(reason, len, "connection refused");
+		str_append(reason, len, "connection refused");
 		break;
 	case EHOSTUNREACH:
-		append(reason, len, "no route to host");
+		str_append(reason, len, "no route to host");
 		break;
 	case ENETUNREACH:
-		append(reason, len, "network unreachable");
+		str_append(reason, len, "network unreachable");
 		break;
 	case ETIMEDOUT:
-		append(reason, len, "timeout after %u ms (%s)", in->timeout_ms,
-		       phase_name(HEALTH_PHASE_CONNECT));
+		str_append(reason, len, "timeout after %u ms (%s)", in->timeout_ms,
+			   phase_name(HEALTH_PHASE_CONNECT));
 		break;
 	default:
-		append(reason, len, "connection failed: %s", curl_text(in));
+		str_append(reason, len, "connection failed: %s", curl_text(in));
 	}
 }
 
@@ -85,43 +71,43 @@ static void classify_transport(const struct health_input *in, char *reason, size
 		classify_connect(in, reason, len);
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		append(reason, len, "timeout after %u ms (%s)", in->timeout_ms,
-		       phase_name(in->phase));
+		str_append(reason, len, "timeout after %u ms (%s)", in->timeout_ms,
+			   phase_name(in->phase));
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
-		append(reason, len, "cannot resolve host name: %s", text);
+		str_append(reason, len, "cannot resolve host name: %s", text);
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 		if (is_host_mismatch(text))
-			append(reason, len, "TLS host name mismatch: %s", text);
+			str_append(reason, len, "TLS host name mismatch: %s", text);
 		else
-			append(reason, len, "TLS verification failed: %s", text);
+			str_append(reason, len, "TLS verification failed: %s", text);
 		break;
 	case CURLE_SSL_CACERT_BADFILE:
-		append(reason, len, "TLS CA file problem: %s", text);
+		str_append(reason, len, "TLS CA file problem: %s", text);
 		break;
 	case CURLE_SSL_CERTPROBLEM:
-		append(reason, len, "TLS client certificate problem: %s", text);
+		str_append(reason, len, "TLS client certificate problem: %s", text);
 		break;
 	case CURLE_SSL_CONNECT_ERROR:
-		append(reason, len, "TLS handshake failed: %s", text);
+		str_append(reason, len, "TLS handshake failed: %s", text);
 		break;
 	case CURLE_GOT_NOTHING:
-		append(reason, len, "empty reply: the connection closed without a response");
+		str_append(reason, len, "empty reply: the connection closed without a response");
 		break;
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 		if (in->os_errno == ECONNRESET)
-			append(reason, len, "connection reset by peer");
+			str_append(reason, len, "connection reset by peer");
 		else
-			append(reason, len, "connection error: %s", text);
+			str_append(reason, len, "connection error: %s", text);
 		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 	case CURLE_URL_MALFORMAT:
-		append(reason, len, "bad URL: %s", text);
+		str_append(reason, len, "bad URL: %s", text);
 		break;
 	default:
-		append(reason, len, "check failed: %s", text);
+		str_append(reason, len, "check failed: %s", text);
 	}
 }
 
@@ -162,12 +148,12 @@ static struct json_object *parse_body(const struct health_input *in, char *reaso
 	size_t used;
 
 	if (in->body_len == 0 || !in->body) {
-		append(reason, len, "body is not JSON: empty body");
+		str_append(reason, len, "body is not JSON: empty body");
 		return NULL;
 	}
 	tok = json_tokener_new();
 	if (!tok) {
-		append(reason, len, "body is not JSON: out of memory");
+		str_append(reason, len, "body is not JSON: out of memory");
 		return NULL;
 	}
 	obj = json_tokener_parse_ex(tok, in->body, (int)in->body_len);
@@ -179,12 +165,13 @@ static struct json_object *parse_body(const struct health_input *in, char *reaso
 	json_object_put(obj);
 	body_snippet(in, snip, sizeof(snip));
 	if (jerr == json_tokener_success)
-		append(reason, len, "body is not JSON: trailing data after the value ('%s')", snip);
+		str_append(reason, len, "body is not JSON: trailing data after the value ('%s')",
+			   snip);
 	else if (jerr == json_tokener_continue)
-		append(reason, len, "body is not JSON: incomplete ('%s')", snip);
+		str_append(reason, len, "body is not JSON: incomplete ('%s')", snip);
 	else
-		append(reason, len, "body is not JSON: %s ('%s')", json_tokener_error_desc(jerr),
-		       snip);
+		str_append(reason, len, "body is not JSON: %s ('%s')",
+			   json_tokener_error_desc(jerr), snip);
 	return NULL;
 }
 
@@ -220,8 +207,8 @@ static void append_failing(struct json_object *obj, const char *want, char *reas
 			continue;
 		if (!json_object_object_get_ex(c, "name", &name))
 			continue;
-		append(reason, len, "%s%s",
-		       shown++ ? ", " : "; failing checks: ", json_object_get_string(name));
+		str_append(reason, len, "%s%s",
+			   shown++ ? ", " : "; failing checks: ", json_object_get_string(name));
 	}
 }
 
@@ -233,7 +220,7 @@ static bool classify_json(const struct cfg_backend *b, const struct health_input
 	bool up = false;
 
 	if (in->body_overflow) {
-		append(reason, len, "body larger than %d bytes", HEALTH_BODY_MAX);
+		str_append(reason, len, "body larger than %d bytes", HEALTH_BODY_MAX);
 		return false;
 	}
 	obj = parse_body(in, reason, len);
@@ -241,11 +228,11 @@ static bool classify_json(const struct cfg_backend *b, const struct health_input
 		return false;
 	st = top_status(obj);
 	if (!json_object_is_type(obj, json_type_object)) {
-		append(reason, len, "JSON body is not an object");
+		str_append(reason, len, "JSON body is not an object");
 	} else if (!st) {
-		append(reason, len, "JSON body has no top-level string \"status\"");
+		str_append(reason, len, "JSON body has no top-level string \"status\"");
 	} else if (strcmp(st, b->expect_json_status) != 0) {
-		append(reason, len, "JSON status %s (expected %s)", st, b->expect_json_status);
+		str_append(reason, len, "JSON status %s (expected %s)", st, b->expect_json_status);
 		append_failing(obj, b->expect_json_status, reason, len);
 	} else {
 		up = true;
@@ -262,7 +249,7 @@ static void classify_status(const struct cfg_backend *b, const struct health_inp
 	struct json_object *obj = NULL;
 	const char *st;
 
-	append(reason, len, "HTTP %ld (expected %ld)", in->http_code, b->expect_status);
+	str_append(reason, len, "HTTP %ld (expected %ld)", in->http_code, b->expect_status);
 	if (!in->body || in->body_len == 0 || in->body_overflow)
 		return;
 	tok = json_tokener_new();
@@ -272,7 +259,7 @@ static void classify_status(const struct cfg_backend *b, const struct health_inp
 	}
 	st = obj ? top_status(obj) : NULL;
 	if (st) {
-		append(reason, len, ", status %s", st);
+		str_append(reason, len, ", status %s", st);
 		append_failing(obj, b->expect_json_status[0] ? b->expect_json_status : "UP", reason,
 			       len);
 	}
@@ -292,7 +279,7 @@ bool healthclass_classify(const struct cfg_backend *b, const struct health_input
 		return false;
 	}
 	if (in->http_code == 0) {
-		append(reason, len, "no HTTP response");
+		str_append(reason, len, "no HTTP response");
 		return false;
 	}
 	if (in->http_code != b->expect_status) {
@@ -304,10 +291,10 @@ bool healthclass_classify(const struct cfg_backend *b, const struct health_input
 		    memmem(in->body, in->body_len, b->expect_body, strlen(b->expect_body)))
 			return true;
 		if (in->body_overflow)
-			append(reason, len, "body larger than %d bytes without '%s'",
-			       HEALTH_BODY_MAX, b->expect_body);
+			str_append(reason, len, "body larger than %d bytes without '%s'",
+				   HEALTH_BODY_MAX, b->expect_body);
 		else
-			append(reason, len, "body does not contain '%s'", b->expect_body);
+			str_append(reason, len, "body does not contain '%s'", b->expect_body);
 		return false;
 	}
 	if (b->expect_json_status[0])

@@ -1,5 +1,6 @@
 /* ini.c: a small generic INI reader with typed, table-driven key handling. */
 #include "ini.h"
+#include "strutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -29,18 +30,6 @@ int ini_error(const struct ini_ctx *c, int line, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 /* Cuts a "#" or ";" comment that follows whitespace, then trims. */
 static char *strip_comment(char *v)
 {
@@ -52,7 +41,7 @@ static char *strip_comment(char *v)
 			break;
 		}
 	}
-	return trim(v);
+	return str_trim(v);
 }
 
 static int add_entry(const struct ini_ctx *c, struct ini_file *f, enum ini_kind kind, int line,
@@ -93,18 +82,18 @@ static int parse_header(const struct ini_ctx *c, struct ini_file *f, char *s, in
 
 	if (!close)
 		return ini_error(c, line, "section header '%.64s' has no closing ']'", s);
-	rest = trim(close + 1);
+	rest = str_trim(close + 1);
 	if (*rest && *rest != '#' && *rest != ';')
 		return ini_error(c, line, "unexpected text after section header: '%.64s'", rest);
 	*close = '\0';
-	inner = trim(s + 1);
+	inner = str_trim(s + 1);
 	if (!*inner)
 		return ini_error(c, line, "empty section header []");
 	for (rest = inner; *rest && !isspace((unsigned char)*rest); rest++)
 		;
 	if (*rest) {
 		*rest = '\0';
-		name = trim(rest + 1);
+		name = str_trim(rest + 1);
 	}
 	return add_entry(c, f, INI_SECTION, line, inner, name);
 }
@@ -113,7 +102,7 @@ static int parse_line(const struct ini_ctx *c, struct ini_file *f, char *s, int 
 {
 	char *eq, *key;
 
-	s = trim(s);
+	s = str_trim(s);
 	if (!*s || *s == '#' || *s == ';')
 		return 0;
 	if (*s == '[')
@@ -122,7 +111,7 @@ static int parse_line(const struct ini_ctx *c, struct ini_file *f, char *s, int 
 	if (!eq)
 		return ini_error(c, line, "expected 'key = value' or '[section]', got '%.64s'", s);
 	*eq = '\0';
-	key = trim(s);
+	key = str_trim(s);
 	if (!*key)
 		return ini_error(c, line, "missing key before '='");
 	return add_entry(c, f, INI_KEY, line, key, strip_comment(eq + 1));

@@ -1,5 +1,6 @@
 /* keyfile.c: loading the cluster's shared secret from a base64 key file. */
 #include "keyfile.h"
+#include "strutil.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -82,18 +83,6 @@ static int read_all(int fd, const char *path, char *buf, size_t len, char *why, 
 	return 0;
 }
 
-static char *trim(char *s)
-{
-	char *end;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
 /* Checks the text is one line of base64 and pads it to a multiple of 4 (s has room). */
 static int check_b64(char *s, size_t *n, size_t *pad)
 {
@@ -160,7 +149,7 @@ int keyfile_load(const char *path, uint8_t *key, size_t min, size_t max, size_t 
 	rc = read_all(fd, path, text, KEYFILE_TEXT_MAX + 1, why, whylen);
 	close(fd);
 	if (!rc)
-		rc = decode(path, trim(text), key, min, max, len, why, whylen);
+		rc = decode(path, str_trim(text), key, min, max, len, why, whylen);
 	OPENSSL_cleanse(text, sizeof(text));
 	return rc;
 }
