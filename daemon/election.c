@@ -263,6 +263,8 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 		pp->passed_until_ms = 0;
 	}
 	pp->named = named;
+	if (back || !pp->heard)
+		pp->alive_since_ms = now;
 	/* the node last backed resigned: it holds nothing of ours any more */
 	if (ev->resigning && (int)ev->peer == e->cool_node) {
 		e->cool_node = -1;

@@ -241,6 +241,7 @@ struct election_peer {
 	int prev_named;          /* whom the heartbeat before the last change backed */
 	uint64_t named_since_ms; /* when named last changed, as heard here */
 	uint64_t passed_until_ms; /* backed for D as candidate without result: ignored */
+	uint64_t alive_since_ms; /* start of the current run of heartbeats without a death */
 };
 
 struct election {

@@ -75,16 +75,22 @@ static void compute_target(const struct kcwd *d, struct kcw_addr *v4, struct kcw
  * or a peer heard alive now that says it is not the leader: then the fence is
  * only old, not a newer leadership (a whole cluster restarted, terms began at
  * 1 again). A holder that cannot be heard might lead on the other side of a
- * partition, so that case stays stale.
+ * partition, so that case stays stale. So does one heard for less than an
+ * interval: after a freeze this node first drains heartbeats queued while it
+ * slept, sent before the holder took over, all "now" and right after a gap.
  */
 static bool holder_not_leading(const struct kcwd *d, const char *holder)
 {
 	int idx = config_node_index(d->cfg, holder);
+	uint64_t now = loop_now_ms();
+	const struct election_peer *p;
 
 	if (idx == (int)d->self)
 		return true;
-	return idx >= 0 && election_peer_alive(&d->el, (size_t)idx, loop_now_ms()) &&
-	       d->el.peers[idx].role != ROLE_LEADER;
+	if (idx < 0 || !election_peer_alive(&d->el, (size_t)idx, now))
+		return false;
+	p = &d->el.peers[idx];
+	return p->role != ROLE_LEADER && now >= p->alive_since_ms + d->cfg->interval_ms;
 }
 
 static void on_fence(void *arg, bool fenced, uint64_t fence_term, const char *holder)
