@@ -80,17 +80,12 @@ void daemon_send_heartbeat(struct kcwd *d)
 
 void daemon_backend_changed(struct kcwd *d)
 {
-	d->backend_changes++;
 	naming_sync(d->naming);
 	daemon_ops_backend(d);
 }
 
 void daemon_count_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms)
 {
-	if (up)
-		d->checks_up++;
-	else
-		d->checks_down++;
 	daemon_ops_check(d, idx, up, latency_ms);
 }
 

@@ -49,8 +49,6 @@ struct kcwd {
 	struct peer_seen seen[CFG_MAX_NODES];
 	bool admin_gid_valid;
 	gid_t admin_gid;
-	uint64_t backend_changes;
-	uint64_t checks_up, checks_down;
 	struct hb_msg hb;    /* scratch for building heartbeats */
 };
 
