@@ -9,6 +9,8 @@
 
 #include <curl/curl.h>
 
+#include "curldl.h"
+
 #include "log.h"
 
 /* One backend: its own easy handle (reused: keeps the connection and TLS session) and schedule. */
@@ -30,6 +32,7 @@ struct hcheck {
 };
 
 struct health {
+	struct curldl cu; /* libcurl, opened by health_new() */
 	struct loop *loop;
 	CURLM *multi;
 	struct loop_timer *curl_timer; /* libcurl's own timeout wakeup */
@@ -55,7 +58,7 @@ static void on_sock(void *arg, int fd, uint32_t events)
 		flags |= CURL_CSELECT_OUT;
 	if (events & (EPOLLERR | EPOLLHUP))
 		flags |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(h->multi, fd, flags, &still);
+	h->cu.multi_socket_action(h->multi, fd, flags, &still);
 	drain(h);
 }
 
@@ -67,13 +70,13 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
 	int rc;
 
 	/* A connecting socket is watched for output only: input means connected. */
-	if (what == CURL_POLL_IN && curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) == CURLE_OK &&
+	if (what == CURL_POLL_IN && h->cu.easy_getinfo(easy, CURLINFO_PRIVATE, &priv) == CURLE_OK &&
 	    priv)
 		((struct hcheck *)(void *)priv)->tcp_up = true;
 	if (what == CURL_POLL_REMOVE) {
 		if (socketp) {
 			loop_del_fd(h->loop, s);
-			curl_multi_assign(h->multi, s, NULL);
+			h->cu.multi_assign(h->multi, s, NULL);
 		}
 		return 0;
 	}
@@ -87,7 +90,7 @@ static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *soc
 		loop_del_fd(h->loop, s); /* a stale watcher of a reused fd number, if any */
 		rc = loop_add_fd(h->loop, s, ev, on_sock, h);
 		if (rc == 0)
-			curl_multi_assign(h->multi, s, h);
+			h->cu.multi_assign(h->multi, s, h);
 	}
 	if (rc < 0) {
 		log_err("%s: watching fd %d: %s", __func__, (int)s, strerror(-rc));
@@ -112,7 +115,7 @@ static void on_curl_timer(void *arg)
 	struct health *h = arg;
 	int still;
 
-	curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+	h->cu.multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &still);
 	drain(h);
 }
 
@@ -152,19 +155,19 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
 
 /* --- one check ---------------------------------------------------------------- */
 
-static long info_long(CURL *e, CURLINFO what)
+static long info_long(const struct hcheck *c, CURLINFO what)
 {
 	long v = 0;
 
-	curl_easy_getinfo(e, what, &v);
+	c->h->cu.easy_getinfo(c->easy, what, &v);
 	return v;
 }
 
-static curl_off_t info_off(CURL *e, CURLINFO what)
+static curl_off_t info_off(const struct hcheck *c, CURLINFO what)
 {
 	curl_off_t v = 0;
 
-	curl_easy_getinfo(e, what, &v);
+	c->h->cu.easy_getinfo(c->easy, what, &v);
 	return v;
 }
 
@@ -175,9 +178,9 @@ static curl_off_t info_off(CURL *e, CURLINFO what)
  */
 static enum health_phase phase_of(struct hcheck *c)
 {
-	if (info_off(c->easy, CURLINFO_PRETRANSFER_TIME_T) > 0)
+	if (info_off(c, CURLINFO_PRETRANSFER_TIME_T) > 0)
 		return HEALTH_PHASE_RESPONSE;
-	if (c->tcp_up || info_off(c->easy, CURLINFO_CONNECT_TIME_T) > 0)
+	if (c->tcp_up || info_off(c, CURLINFO_CONNECT_TIME_T) > 0)
 		return strncmp(c->cfg.url, "https:", 6) == 0 ? HEALTH_PHASE_TLS
 							     : HEALTH_PHASE_RESPONSE;
 	return HEALTH_PHASE_CONNECT;
@@ -192,14 +195,15 @@ static void finish(struct hcheck *c, CURLcode code)
 
 	in.curl_code = (int)code;
 	in.errbuf = c->errbuf;
-	in.os_errno = (int)info_long(c->easy, CURLINFO_OS_ERRNO);
+	in.code_text = h->cu.easy_strerror(code);
+	in.os_errno = (int)info_long(c, CURLINFO_OS_ERRNO);
 	in.phase = phase_of(c);
-	in.http_code = info_long(c->easy, CURLINFO_RESPONSE_CODE);
+	in.http_code = info_long(c, CURLINFO_RESPONSE_CODE);
 	in.body = c->body;
 	in.body_len = c->body_len;
 	in.body_overflow = c->overflow;
 	in.timeout_ms = c->cfg.timeout_ms;
-	curl_multi_remove_handle(h->multi, c->easy);
+	h->cu.multi_remove_handle(h->multi, c->easy);
 	c->in_flight = false;
 	r.up = healthclass_classify(&c->cfg, &in, r.reason, sizeof(r.reason));
 	r.http_code = in.http_code;
@@ -214,7 +218,7 @@ static void drain(struct health *h)
 	CURLMsg *msg;
 	int left;
 
-	while ((msg = curl_multi_info_read(h->multi, &left))) {
+	while ((msg = h->cu.multi_info_read(h->multi, &left))) {
 		CURL *easy = msg->easy_handle;
 		CURLcode code = msg->data.result;
 		struct hcheck *c;
@@ -222,7 +226,7 @@ static void drain(struct health *h)
 
 		if (msg->msg != CURLMSG_DONE)
 			continue;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
+		h->cu.easy_getinfo(easy, CURLINFO_PRIVATE, &priv);
 		c = (struct hcheck *)(void *)priv;
 		if (c && c->in_flight)
 			finish(c, code);
@@ -240,13 +244,13 @@ static void start_check(struct hcheck *c, uint64_t now_ms)
 	c->tcp_up = false;
 	c->errbuf[0] = '\0';
 	c->started_ms = now_ms;
-	rc = curl_multi_add_handle(h->multi, c->easy);
+	rc = h->cu.multi_add_handle(h->multi, c->easy);
 	if (rc == CURLM_OK) {
 		c->in_flight = true;
 		return;
 	}
-	log_err("%s: %s: %s", __func__, c->cfg.name, curl_multi_strerror(rc));
-	snprintf(r.reason, sizeof(r.reason), "check could not start: %s", curl_multi_strerror(rc));
+	log_err("%s: %s: %s", __func__, c->cfg.name, h->cu.multi_strerror(rc));
+	snprintf(r.reason, sizeof(r.reason), "check could not start: %s", h->cu.multi_strerror(rc));
 	h->cb(h->arg, c->idx, &r);
 }
 
@@ -274,6 +278,7 @@ static int set_connect_to(struct hcheck *c)
 {
 	char addr[ADDR_STRLEN], line[ADDR_STRLEN + 16];
 	const struct cfg_backend *b = &c->cfg;
+	struct health *h = c->h;
 
 	if (!b->has_connect_to)
 		return 0;
@@ -283,52 +288,61 @@ static int set_connect_to(struct hcheck *c)
 		snprintf(line, sizeof(line), "::[%s]:%u", addr, (unsigned)b->connect_port);
 	else
 		snprintf(line, sizeof(line), "::%s:%u", addr, (unsigned)b->connect_port);
-	c->connect_to = curl_slist_append(NULL, line);
+	c->connect_to = h->cu.slist_append(NULL, line);
 	if (!c->connect_to)
 		return -ENOMEM;
-	return curl_easy_setopt(c->easy, CURLOPT_CONNECT_TO, c->connect_to) == CURLE_OK ? 0
-											: -EINVAL;
+	return h->cu.easy_setopt(c->easy, CURLOPT_CONNECT_TO, c->connect_to) == CURLE_OK ? 0
+											 : -EINVAL;
 }
+
+#if LIBCURL_VERSION_NUM >= 0x075500
+static CURLcode only_http(const struct curldl *cu, CURL *e)
+{
+	return cu->easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+}
+#else
+static CURLcode only_http(const struct curldl *cu, CURL *e)
+{
+	return cu->easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+}
+#endif
 
 static int setup_easy(struct hcheck *c)
 {
 	const struct cfg_backend *b = &c->cfg;
+	struct health *h = c->h;
 	CURL *e = c->easy;
 	CURLcode rc = CURLE_OK;
 
-	rc |= curl_easy_setopt(e, CURLOPT_URL, b->url);
-#if LIBCURL_VERSION_NUM >= 0x075500
-	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-#else
-	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
-#endif
-	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	rc |= curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
-	rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)b->timeout_ms);
-	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)b->timeout_ms);
-	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	rc |= h->cu.easy_setopt(e, CURLOPT_URL, b->url);
+	rc |= only_http(&h->cu, e);
+	rc |= h->cu.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	rc |= h->cu.easy_setopt(e, CURLOPT_NOPROXY, "*");
+	rc |= h->cu.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)b->timeout_ms);
+	rc |= h->cu.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)b->timeout_ms);
+	rc |= h->cu.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	rc |= h->cu.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (b->ca_file[0]) {
-		rc |= curl_easy_setopt(e, CURLOPT_CAINFO, b->ca_file);
+		rc |= h->cu.easy_setopt(e, CURLOPT_CAINFO, b->ca_file);
 		/*
 		 * Only that file: a libcurl built with a default CA directory (Debian's:
 		 * /etc/ssl/certs) would trust every CA there as well. Without a CA path,
 		 * libcurl (7.87+) also keeps the parsed store for new connections instead of
 		 * reading the file again for each one.
 		 */
-		rc |= curl_easy_setopt(e, CURLOPT_CAPATH, NULL);
+		rc |= h->cu.easy_setopt(e, CURLOPT_CAPATH, NULL);
 	}
 	if (b->client_cert[0])
-		rc |= curl_easy_setopt(e, CURLOPT_SSLCERT, b->client_cert);
+		rc |= h->cu.easy_setopt(e, CURLOPT_SSLCERT, b->client_cert);
 	if (b->client_key[0])
-		rc |= curl_easy_setopt(e, CURLOPT_SSLKEY, b->client_key);
-	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, "kcwatch health check");
-	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
-	rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, c);
-	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
-	rc |= curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_sock);
+		rc |= h->cu.easy_setopt(e, CURLOPT_SSLKEY, b->client_key);
+	rc |= h->cu.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= h->cu.easy_setopt(e, CURLOPT_USERAGENT, "kcwatch health check");
+	rc |= h->cu.easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
+	rc |= h->cu.easy_setopt(e, CURLOPT_PRIVATE, c);
+	rc |= h->cu.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	rc |= h->cu.easy_setopt(e, CURLOPT_WRITEDATA, c);
+	rc |= h->cu.easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_sock);
 	if (rc != CURLE_OK)
 		return -EINVAL;
 	return set_connect_to(c);
@@ -338,20 +352,20 @@ static int setup_multi(struct health *h)
 {
 	CURLMcode rc = CURLM_OK;
 
-	h->multi = curl_multi_init();
+	h->multi = h->cu.multi_init();
 	if (!h->multi)
 		return -ENOMEM;
-	rc |= curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	rc |= curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	rc |= curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	rc |= curl_multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	rc |= h->cu.multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
+	rc |= h->cu.multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
+	rc |= h->cu.multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
+	rc |= h->cu.multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
 	/*
 	 * One kept-alive connection per backend. By default the multi's connection cache holds
 	 * 4 x the easy handles *added*, and a check's handle is only added while it runs: with
 	 * many backends the cache closed the oldest connections, and most checks paid a new TCP
 	 * connect and TLS handshake.
 	 */
-	rc |= curl_multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)(h->n ? h->n : 1));
+	rc |= h->cu.multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)(h->n ? h->n : 1));
 	if (rc != CURLM_OK)
 		return -EINVAL;
 	h->curl_timer = loop_timer_new(h->loop, on_curl_timer, h);
@@ -367,13 +381,29 @@ static int setup_check(struct health *h, size_t i, const struct cfg_backend *b)
 	c->cfg = *b;
 	if (c->cfg.interval_ms == 0)
 		c->cfg.interval_ms = 2000;
-	c->easy = curl_easy_init();
+	c->easy = h->cu.easy_init();
 	if (!c->easy)
 		return -ENOMEM;
 	c->timer = loop_timer_new(h->loop, on_check_timer, c);
 	if (!c->timer)
 		return -errno;
 	return setup_easy(c);
+}
+
+static int open_curl(struct health *h, char *err, size_t errlen)
+{
+	char why[256];
+
+	if (curldl_open(&h->cu, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "health: %s", why);
+		return -ELIBACC;
+	}
+	if (h->cu.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "health: curl_global_init failed");
+		curldl_close(&h->cu);
+		return -EIO;
+	}
+	return 0;
 }
 
 struct health *health_new(struct loop *l, const struct cfg_backend *b, size_t n,
@@ -384,17 +414,17 @@ struct health *health_new(struct loop *l, const struct cfg_backend *b, size_t n,
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "health: curl_global_init failed");
-		return NULL;
-	}
 	h = calloc(1, sizeof(*h));
 	if (h)
 		h->c = calloc(n ? n : 1, sizeof(*h->c));
 	if (!h || !h->c) {
 		free(h);
-		curl_global_cleanup();
 		snprintf(err, errlen, "health: out of memory");
+		return NULL;
+	}
+	if (open_curl(h, err, errlen) < 0) {
+		free(h->c);
+		free(h);
 		return NULL;
 	}
 	h->loop = l;
@@ -462,7 +492,7 @@ void health_stop(struct health *h)
 		if (c->timer)
 			loop_timer_disarm(c->timer);
 		if (c->in_flight) {
-			curl_multi_remove_handle(h->multi, c->easy);
+			h->cu.multi_remove_handle(h->multi, c->easy);
 			c->in_flight = false;
 		}
 	}
@@ -481,18 +511,19 @@ void health_free(struct health *h)
 		return;
 	health_stop(h);
 	if (h->multi)
-		curl_multi_cleanup(h->multi);
+		h->cu.multi_cleanup(h->multi);
 	for (size_t i = 0; i < h->n; i++) {
 		struct hcheck *c = &h->c[i];
 
 		if (c->easy)
-			curl_easy_cleanup(c->easy);
-		curl_slist_free_all(c->connect_to);
+			h->cu.easy_cleanup(c->easy);
+		h->cu.slist_free_all(c->connect_to);
 		loop_timer_free(c->timer);
 		free(c->body);
 	}
 	loop_timer_free(h->curl_timer);
 	free(h->c);
+	h->cu.global_cleanup();
+	curldl_close(&h->cu);
 	free(h);
-	curl_global_cleanup();
 }

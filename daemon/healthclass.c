@@ -18,7 +18,7 @@ static const char *curl_text(const struct health_input *in)
 {
 	if (in->errbuf && in->errbuf[0])
 		return in->errbuf;
-	return curl_easy_strerror((CURLcode)in->curl_code);
+	return in->code_text ? in->code_text : "libcurl error";
 }
 
 static const char *phase_name(enum health_phase p)

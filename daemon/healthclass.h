@@ -8,27 +8,28 @@
 
 #include "config.h"
 
-#define HEALTH_BODY_MAX   (64 * 1024) /* bytes of response body kept; more aborts the check */
-#define HEALTH_REASON_MAX 256         /* reason buffer size (with the NUL) */
+#define HEALTH_BODY_MAX	  (64 * 1024) /* bytes of response body kept; more aborts the check */
+#define HEALTH_REASON_MAX 256	      /* reason buffer size (with the NUL) */
 
 /* How far a transfer got before it ended: names the phase of a timeout. */
 enum health_phase {
 	HEALTH_PHASE_CONNECT = 0, /* TCP connect not done */
-	HEALTH_PHASE_TLS,         /* TCP connected, TLS handshake not done (https only) */
-	HEALTH_PHASE_RESPONSE,    /* connected (and TLS done), waiting for or reading the response */
+	HEALTH_PHASE_TLS,	  /* TCP connected, TLS handshake not done (https only) */
+	HEALTH_PHASE_RESPONSE, /* connected (and TLS done), waiting for or reading the response */
 };
 
 /* Everything one finished check produced, as libcurl reported it. */
 struct health_input {
-	int curl_code;          /* CURLcode of the transfer */
-	const char *errbuf;     /* CURLOPT_ERRORBUFFER text; may be NULL or "" */
-	int os_errno;           /* CURLINFO_OS_ERRNO (connect failures), 0 = none */
+	int curl_code;	       /* CURLcode of the transfer */
+	const char *errbuf;    /* CURLOPT_ERRORBUFFER text; may be NULL or "" */
+	const char *code_text; /* curl_easy_strerror(curl_code); may be NULL */
+	int os_errno;	       /* CURLINFO_OS_ERRNO (connect failures), 0 = none */
 	enum health_phase phase;
-	long http_code;         /* CURLINFO_RESPONSE_CODE, 0 = no response */
-	const char *body;       /* response body, not NUL-terminated; may be NULL */
+	long http_code;	  /* CURLINFO_RESPONSE_CODE, 0 = no response */
+	const char *body; /* response body, not NUL-terminated; may be NULL */
 	size_t body_len;
-	bool body_overflow;     /* the body exceeded HEALTH_BODY_MAX and the transfer was cut */
-	uint32_t timeout_ms;    /* the check's configured timeout, for "timeout after N ms" */
+	bool body_overflow;  /* the body exceeded HEALTH_BODY_MAX and the transfer was cut */
+	uint32_t timeout_ms; /* the check's configured timeout, for "timeout after N ms" */
 };
 
 /*
@@ -44,7 +45,7 @@ struct health_input {
  * "JSON status DOWN (expected UP)", "body is not JSON: <parser's text>",
  * "body does not contain 'UP'"). The reason is truncated to fit len.
  */
-bool healthclass_classify(const struct cfg_backend *b, const struct health_input *in,
-			  char *reason, size_t len);
+bool healthclass_classify(const struct cfg_backend *b, const struct health_input *in, char *reason,
+			  size_t len);
 
 #endif

@@ -73,6 +73,7 @@ static void transport(struct fx *f, int code, int os_errno, const char *errbuf)
 	f->in.curl_code = code;
 	f->in.os_errno = os_errno;
 	f->in.errbuf = errbuf;
+	f->in.code_text = curl_easy_strerror((CURLcode)code);
 	f->in.http_code = 0;
 }
 
