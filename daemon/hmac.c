@@ -10,11 +10,11 @@
 #include "hmac.h"
 
 struct hmac {
-	EVP_MAC *mac;	   /* fetched once */
-	EVP_MAC_CTX *tmpl; /* keyed template, duplicated per message */
+	EVP_MAC *mac;	  /* fetched once */
+	EVP_MAC_CTX *ctx; /* keyed once; re-initialised (same key) for each message */
 };
 
-static EVP_MAC_CTX *keyed_template(EVP_MAC *mac, const uint8_t *key, size_t keylen)
+static EVP_MAC_CTX *keyed_ctx(EVP_MAC *mac, const uint8_t *key, size_t keylen)
 {
 	char digest[] = "SHA256";
 	OSSL_PARAM params[] = {
@@ -43,8 +43,8 @@ struct hmac *hmac_new(const uint8_t *key, size_t keylen)
 		return NULL;
 	h->mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	if (h->mac)
-		h->tmpl = keyed_template(h->mac, key, keylen);
-	if (!h->tmpl) {
+		h->ctx = keyed_ctx(h->mac, key, keylen);
+	if (!h->ctx) {
 		hmac_free(h);
 		return NULL;
 	}
@@ -55,25 +55,26 @@ void hmac_free(struct hmac *h)
 {
 	if (!h)
 		return;
-	EVP_MAC_CTX_free(h->tmpl); /* OpenSSL cleanses the key it holds */
+	EVP_MAC_CTX_free(h->ctx); /* OpenSSL cleanses the key it holds */
 	EVP_MAC_free(h->mac);
 	free(h);
 }
 
 int hmac_sign(struct hmac *h, const uint8_t *data, size_t len, uint8_t tag[HMAC_TAG_LEN])
 {
-	EVP_MAC_CTX *ctx;
 	size_t outl = 0;
 	int ok;
 
 	if (!h || !tag || (!data && len > 0))
 		return -EIO;
-	ctx = EVP_MAC_CTX_dup(h->tmpl);
-	if (!ctx)
-		return -EIO;
-	ok = (len == 0 || EVP_MAC_update(ctx, data, len) == 1) &&
-	     EVP_MAC_final(ctx, tag, &outl, HMAC_TAG_LEN) == 1 && outl == HMAC_TAG_LEN;
-	EVP_MAC_CTX_free(ctx);
+	/*
+	 * A NULL key restarts HMAC from the inner state saved when the key was set: one
+	 * digest-state copy, where duplicating a keyed context allocated and copied three.
+	 * Nothing is shared between calls, so the daemon's single thread may reuse ctx.
+	 */
+	ok = EVP_MAC_init(h->ctx, NULL, 0, NULL) == 1 &&
+	     (len == 0 || EVP_MAC_update(h->ctx, data, len) == 1) &&
+	     EVP_MAC_final(h->ctx, tag, &outl, HMAC_TAG_LEN) == 1 && outl == HMAC_TAG_LEN;
 	if (!ok) {
 		OPENSSL_cleanse(tag, HMAC_TAG_LEN);
 		return -EIO;

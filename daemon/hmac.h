@@ -10,7 +10,7 @@
 
 struct hmac;
 
-/* Fetches the MAC once and keys a template context. NULL on failure. */
+/* Fetches the MAC once and keys one context, reused for every message. NULL on failure. */
 struct hmac *hmac_new(const uint8_t *key, size_t keylen);
 void hmac_free(struct hmac *h);
 /* tag = HMAC-SHA256(key, data). 0 or -EIO. */
