@@ -202,8 +202,8 @@ static unsigned apply_result(struct backend_entry *e, bool up, const char *reaso
 		e->ok_run = 0;
 		copy_str(e->reason, sizeof(e->reason),
 			 reason && reason[0] ? reason : "check failed");
-		if (e->state == BACKEND_UNKNOWN ||
-		    (e->state == BACKEND_UP && e->fail_run >= e->fall))
+		/* UNKNOWN too: one slow first check must not hand a cold start to the backup */
+		if (e->state != BACKEND_DOWN && e->fail_run >= e->fall)
 			e->state = BACKEND_DOWN;
 	}
 	if (e->state == old)

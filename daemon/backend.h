@@ -15,11 +15,13 @@ struct json_object;
 /*
  * Rules (all times are the caller's CLOCK_MONOTONIC milliseconds):
  *
- * State: every backend starts UNKNOWN. The first result decides it (one
- *   success = UP, one failure = DOWN): with nothing chosen yet there is no
- *   session to protect, and waiting for rise/fall would only delay the start.
- *   From then on an UP backend becomes DOWN after `fall` consecutive failed
- *   checks and a DOWN one UP after `rise` consecutive good checks.
+ * State: every backend starts UNKNOWN. An UNKNOWN backend becomes UP on its
+ *   first good check, and DOWN only after `fall` consecutive failed checks
+ *   (until then it stays UNKNOWN with the failed check's reason): one slow
+ *   first check of the primary must not make the backup active at a cold
+ *   start, since the fail-back that follows logs every user out. An UP
+ *   backend becomes DOWN after `fall` consecutive failed checks and a DOWN
+ *   one UP after `rise` consecutive good checks.
  * Start: no active backend until one is UP and every backend before it in
  *   file order is known DOWN (so a fast backup never wins the race against a
  *   primary whose first check is still running); then the first UP backend

@@ -24,7 +24,7 @@ struct fx {
 	uint64_t now;
 };
 
-static int setup_mode(void **state, enum failback_mode mode)
+static int setup_mode_fall(void **state, enum failback_mode mode, unsigned fall)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	const char *names[] = {"sno1", "sno2", "sno3"};
@@ -34,7 +34,7 @@ static int setup_mode(void **state, enum failback_mode mode)
 	for (int i = 0; i < 3; i++) {
 		snprintf(f->cfg[i].name, sizeof(f->cfg[i].name), "%s", names[i]);
 		f->cfg[i].rise = 2;
-		f->cfg[i].fall = 3;
+		f->cfg[i].fall = fall;
 	}
 	f->opt.failback = mode;
 	f->opt.failback_after_ms = HOLD;
@@ -42,6 +42,17 @@ static int setup_mode(void **state, enum failback_mode mode)
 	backend_init(&f->v, f->cfg, 3, &f->opt, f->now);
 	*state = f;
 	return 0;
+}
+
+static int setup_mode(void **state, enum failback_mode mode)
+{
+	return setup_mode_fall(state, mode, 3);
+}
+
+/* fall = 1: the first failed check is enough, at a cold start as later. */
+static int setup_fall1(void **state)
+{
+	return setup_mode_fall(state, FAILBACK_AFTER, 1);
 }
 
 static int setup_after(void **state)
@@ -75,6 +86,18 @@ static unsigned bad(struct fx *f, size_t i)
 	return backend_result(&f->v, i, false, "HTTP 503 (expected 200), status DOWN", 30, f->now);
 }
 
+/* Backend i fails n checks in a row, 1 s apart. Returns the change bits of the last one. */
+static unsigned bad_n(struct fx *f, size_t i, int n)
+{
+	unsigned chg = 0;
+
+	for (int k = 0; k < n; k++) {
+		f->now += 1000;
+		chg = bad(f, i);
+	}
+	return chg;
+}
+
 static const char *active(struct fx *f)
 {
 	const char *n = backend_active_name(&f->v);
@@ -82,12 +105,13 @@ static const char *active(struct fx *f)
 	return n ? n : "(none)";
 }
 
-/* sno1 and sno2 up, sno3 down, sno1 active: the usual start. */
+/* sno1 and sno2 up, sno3 down (after `fall` failures), sno1 active: the usual start. */
 static void start_all(struct fx *f)
 {
 	ok(f, 0);
 	ok(f, 1);
-	bad(f, 2);
+	bad_n(f, 2, 3);
+	assert_int_equal(f->v.b[2].state, BACKEND_DOWN);
 	assert_string_equal(active(f), "sno1");
 }
 
@@ -126,7 +150,7 @@ static void starts_unknown_without_active(void **state)
 	assert_int_equal(backend_tick(&f->v, f->now), 0);
 }
 
-static void first_result_decides_and_first_up_is_active(void **state)
+static void first_good_check_is_up_and_first_up_is_active(void **state)
 {
 	struct fx *f = *state;
 	unsigned chg = ok(f, 0);
@@ -135,8 +159,17 @@ static void first_result_decides_and_first_up_is_active(void **state)
 	assert_int_equal(f->v.b[0].state, BACKEND_UP);
 	assert_string_equal(active(f), "sno1");
 	assert_int_equal(f->v.switches, 0); /* the initial choice logs nobody out */
+	/* a failing backend leaves UNKNOWN only after `fall` failures in a row */
+	assert_int_equal(bad_n(f, 1, 2), 0);
+	assert_int_equal(f->v.b[1].state, BACKEND_UNKNOWN);
+	assert_int_equal(f->v.b[1].since_ms, T0);
+	f->now += 1000;
 	assert_int_equal(bad(f, 1), BACKEND_CHG_STATE);
 	assert_int_equal(f->v.b[1].state, BACKEND_DOWN);
+	assert_int_equal(f->v.b[1].since_ms, f->now);
+	assert_int_equal(f->v.b[1].checks, 3);
+	assert_string_equal(active(f), "sno1");
+	assert_int_equal(f->v.switches, 0);
 }
 
 static void fast_backup_waits_for_primary(void **state)
@@ -151,25 +184,150 @@ static void fast_backup_waits_for_primary(void **state)
 	assert_int_equal(f->v.switches, 0);
 }
 
-static void primary_down_at_start_picks_backup(void **state)
+static void primary_down_at_start_picks_backup_after_fall(void **state)
+{
+	struct fx *f = *state;
+
+	ok(f, 1);
+	assert_int_equal(bad_n(f, 0, 2), 0);
+	assert_null(backend_active_name(&f->v));
+	f->now += 1000;
+	assert_int_equal(bad(f, 0), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
+	assert_int_equal(f->v.b[0].state, BACKEND_DOWN);
+	assert_string_equal(active(f), "sno2");
+	assert_int_equal(f->v.switches, 0);
+	assert_string_equal(f->v.switch_reason, "initial choice: sno2 is the first backend up");
+}
+
+/* --- cold start: a failed first check is not yet down ----------------------------------- */
+
+static void cold_start_first_failure_keeps_primary_unknown(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(ok(f, 1), BACKEND_CHG_STATE); /* the backup answers first */
+	f->now += 1000;
+	assert_int_equal(bad(f, 0), 0); /* one slow first check of the primary */
+	assert_int_equal(f->v.b[0].state, BACKEND_UNKNOWN);
+	assert_int_equal(f->v.b[0].fail_run, 1);
+	assert_string_equal(f->v.b[0].reason, "HTTP 503 (expected 200), status DOWN");
+	assert_int_equal(f->v.b[1].state, BACKEND_UP);
+	assert_int_equal(f->v.active, -1);
+	assert_null(backend_active_name(&f->v)); /* the backup is not chosen */
+	assert_false(f->v.outage);
+	assert_int_equal(f->v.switches, 0);
+	assert_int_equal(backend_next_deadline(&f->v, f->now), UINT64_MAX);
+	assert_int_equal(backend_tick(&f->v, f->now + 10u * HOLD), 0);
+	assert_null(backend_active_name(&f->v));
+	/* the second failure: still waiting */
+	assert_int_equal(bad_n(f, 0, 1), 0);
+	assert_int_equal(f->v.b[0].state, BACKEND_UNKNOWN);
+	assert_null(backend_active_name(&f->v));
+	/* the third (fall = 3): down, and the backup that is up becomes active */
+	assert_int_equal(bad_n(f, 0, 1), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
+	assert_int_equal(f->v.b[0].state, BACKEND_DOWN);
+	assert_int_equal(f->v.b[0].since_ms, f->now);
+	assert_int_equal(f->v.active, 1);
+	assert_string_equal(active(f), "sno2");
+	assert_int_equal(f->v.switches, 0); /* the initial choice, not a switch */
+	assert_false(f->v.outage);
+}
+
+static void cold_start_primary_down_before_backup_known(void **state)
+{
+	struct fx *f = *state;
+
+	/* sno1 down after fall; sno2 not known yet: nothing chosen until it is */
+	assert_int_equal(bad_n(f, 0, 3), BACKEND_CHG_STATE);
+	assert_int_equal(f->v.b[0].state, BACKEND_DOWN);
+	assert_null(backend_active_name(&f->v));
+	assert_int_equal(bad_n(f, 1, 1), 0);
+	assert_int_equal(f->v.b[1].state, BACKEND_UNKNOWN);
+	assert_null(backend_active_name(&f->v));
+	f->now += 1000;
+	assert_int_equal(ok(f, 1), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
+	assert_string_equal(active(f), "sno2");
+	assert_int_equal(f->v.switches, 0);
+}
+
+static void cold_start_primary_fails_once_then_answers(void **state)
+{
+	struct fx *f = *state;
+
+	ok(f, 1);
+	assert_int_equal(bad_n(f, 0, 1), 0);
+	assert_null(backend_active_name(&f->v));
+	f->now += 1000;
+	/* the first good check: up at once (no rise at a cold start) and active */
+	assert_int_equal(ok(f, 0), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
+	assert_int_equal(f->v.b[0].state, BACKEND_UP);
+	assert_string_equal(f->v.b[0].reason, "");
+	assert_int_equal(f->v.b[0].fail_run, 0);
+	assert_int_equal(f->v.active, 0);
+	assert_string_equal(active(f), "sno1");
+	assert_int_equal(f->v.switches, 0);
+	assert_string_equal(f->v.switch_reason, "initial choice: sno1 is the first backend up");
+	/* no switch ever happened, and none is pending */
+	assert_int_equal(backend_next_deadline(&f->v, f->now), UINT64_MAX);
+	assert_int_equal(backend_tick(&f->v, f->now + 10u * HOLD), 0);
+	assert_string_equal(active(f), "sno1");
+	assert_int_equal(f->v.switches, 0);
+	/* the early failure does not count towards fall later: two more leave it up */
+	bad_n(f, 0, 2);
+	assert_int_equal(f->v.b[0].state, BACKEND_UP);
+	assert_string_equal(active(f), "sno1");
+	assert_int_equal(bad_n(f, 0, 1), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
+	assert_string_equal(active(f), "sno2");
+	assert_int_equal(f->v.switches, 1);
+}
+
+static void cold_start_failures_must_be_consecutive(void **state)
+{
+	struct fx *f = *state;
+
+	ok(f, 1);
+	bad_n(f, 0, 2);
+	f->now += 1000;
+	ok(f, 0); /* up: the run is over */
+	assert_string_equal(active(f), "sno1");
+	bad_n(f, 2, 2);
+	assert_int_equal(f->v.b[2].state, BACKEND_UNKNOWN);
+	/* an UNKNOWN backend that answers is up at once, its failures forgotten */
+	f->now += 1000;
+	assert_int_equal(ok(f, 2), BACKEND_CHG_STATE);
+	assert_int_equal(f->v.b[2].state, BACKEND_UP);
+	assert_int_equal(f->v.b[2].fail_run, 0);
+	assert_int_equal(f->v.switches, 0);
+}
+
+static void fall_1_first_failure_is_down(void **state)
 {
 	struct fx *f = *state;
 
 	ok(f, 1);
 	f->now += 1000;
 	assert_int_equal(bad(f, 0), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
+	assert_int_equal(f->v.b[0].state, BACKEND_DOWN);
 	assert_string_equal(active(f), "sno2");
 	assert_int_equal(f->v.switches, 0);
+	assert_int_equal(bad(f, 2), BACKEND_CHG_STATE);
+	assert_int_equal(f->v.b[2].state, BACKEND_DOWN);
 }
 
 static void all_down_at_start_is_outage_without_active(void **state)
 {
 	struct fx *f = *state;
 
-	bad(f, 0);
-	bad(f, 1);
+	/* failing but still UNKNOWN everywhere: not an outage yet */
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(bad_n(f, i, 2), 0);
+	for (size_t i = 0; i < 3; i++)
+		assert_int_equal(f->v.b[i].state, BACKEND_UNKNOWN);
 	assert_false(f->v.outage);
-	assert_int_equal(bad(f, 2), BACKEND_CHG_STATE | BACKEND_CHG_OUTAGE);
+	assert_int_equal(bad_n(f, 0, 1), BACKEND_CHG_STATE);
+	assert_int_equal(bad_n(f, 1, 1), BACKEND_CHG_STATE);
+	assert_false(f->v.outage); /* sno3 is not known down yet */
+	assert_int_equal(bad_n(f, 2, 1), BACKEND_CHG_STATE | BACKEND_CHG_OUTAGE);
 	assert_true(f->v.outage);
 	assert_null(backend_active_name(&f->v));
 	/* sno3 rises first: nothing else is up, it becomes active */
@@ -314,8 +472,8 @@ static void failback_picks_most_preferred_that_held(void **state)
 	uint64_t t;
 
 	/* sno1 and sno2 down, sno3 active */
-	bad(f, 0);
-	bad(f, 1);
+	bad_n(f, 0, 3);
+	bad_n(f, 1, 3);
 	ok(f, 2);
 	assert_string_equal(active(f), "sno3");
 	f->now += 2000;
@@ -551,13 +709,16 @@ static void export_then_adopt_round_trip(void **state)
 	assert_non_null(w);
 	assert_non_null(m);
 	ok(f, 0);
-	bad(f, 2);
+	bad(f, 1); /* one failure: still unknown */
+	bad_n(f, 2, 3);
 	backend_export(&f->v, m); /* sno2 still unknown */
 	assert_string_equal(m->active_backend, "sno1");
 	assert_int_equal(m->n_backends, 3);
 	assert_true(m->backends[0].up);
 	assert_string_equal(m->backends[0].reason, "");
 	assert_false(m->backends[1].up);
+	/* the heartbeat encodes unknown by this reason, failed checks or not */
+	assert_string_equal(f->v.b[1].reason, "HTTP 503 (expected 200), status DOWN");
 	assert_string_equal(m->backends[1].reason, BACKEND_REASON_UNKNOWN);
 	assert_false(m->backends[2].up);
 	assert_string_equal(m->backends[2].reason, "HTTP 503 (expected 200), status DOWN");
@@ -580,8 +741,8 @@ static void status_json_fields(void **state)
 	struct json_object *root = json_object_new_object(), *arr, *e, *x;
 
 	ok(f, 0);
-	f->now += 500;
-	bad(f, 1);
+	bad(f, 2);	/* failed once: unknown, with the check's reason */
+	bad_n(f, 1, 3); /* down 3000 ms after sno1 came up */
 	backend_status_json_at(&f->v, root, f->now + 1500);
 	assert_true(json_object_object_get_ex(root, "active_backend", &x));
 	assert_string_equal(json_object_get_string(x), "sno1");
@@ -597,7 +758,7 @@ static void status_json_fields(void **state)
 	assert_true(json_object_object_get_ex(e, "latency_ms", &x));
 	assert_int_equal(json_object_get_int64(x), 12);
 	assert_true(json_object_object_get_ex(e, "since_ms_ago", &x));
-	assert_int_equal(json_object_get_int64(x), 2000);
+	assert_int_equal(json_object_get_int64(x), 4500);
 	e = json_object_array_get_idx(arr, 1);
 	assert_true(json_object_object_get_ex(e, "state", &x));
 	assert_string_equal(json_object_get_string(x), "down");
@@ -610,6 +771,12 @@ static void status_json_fields(void **state)
 	e = json_object_array_get_idx(arr, 2);
 	assert_true(json_object_object_get_ex(e, "state", &x));
 	assert_string_equal(json_object_get_string(x), "unknown");
+	assert_true(json_object_object_get_ex(e, "reason", &x));
+	assert_string_equal(json_object_get_string(x), "HTTP 503 (expected 200), status DOWN");
+	assert_true(json_object_object_get_ex(e, "checks", &x));
+	assert_int_equal(json_object_get_int64(x), 1);
+	assert_true(json_object_object_get_ex(root, "backend_outage", &x));
+	assert_false(json_object_get_boolean(x));
 	json_object_put(root);
 }
 
@@ -632,9 +799,14 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    T(starts_unknown_without_active, setup_after),
-	    T(first_result_decides_and_first_up_is_active, setup_after),
+	    T(first_good_check_is_up_and_first_up_is_active, setup_after),
 	    T(fast_backup_waits_for_primary, setup_after),
-	    T(primary_down_at_start_picks_backup, setup_after),
+	    T(primary_down_at_start_picks_backup_after_fall, setup_after),
+	    T(cold_start_first_failure_keeps_primary_unknown, setup_after),
+	    T(cold_start_primary_down_before_backup_known, setup_after),
+	    T(cold_start_primary_fails_once_then_answers, setup_after),
+	    T(cold_start_failures_must_be_consecutive, setup_after),
+	    T(fall_1_first_failure_is_down, setup_fall1),
 	    T(all_down_at_start_is_outage_without_active, setup_after),
 	    T(fall_counts_consecutive_failures, setup_after),
 	    T(primary_down_moves_to_sno2_after_exactly_fall, setup_after),
