@@ -174,7 +174,7 @@ static void render_backends(FILE *f, const struct kcw_metrics *m)
 				 &m->backends[i].checks.latency);
 	family(f, "kcwatch_backend_switches_total", "counter", "Times the active backend changed.");
 	sample(f, "kcwatch_backend_switches_total", m->backend_switches);
-	family(f, "kcwatch_backend_outage", "gauge", "1 while no backend is up.");
+	family(f, "kcwatch_backend_outage", "gauge", "1 while every backend is checked down.");
 	sample(f, "kcwatch_backend_outage", m->backend_outage);
 }
 
