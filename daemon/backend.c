@@ -9,11 +9,7 @@
 #include <json-c/json.h>
 
 #include "loop.h"
-
-static void copy_str(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
-}
+#include "strutil.h"
 
 const char *backend_state_name(enum backend_state s)
 {
@@ -40,12 +36,12 @@ void backend_init(struct backend_view *v, const struct cfg_backend *b, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		struct backend_entry *e = &v->b[i];
 
-		copy_str(e->name, sizeof(e->name), b[i].name);
+		str_copy(e->name, sizeof(e->name), b[i].name);
 		e->rise = b[i].rise ? b[i].rise : 1;
 		e->fall = b[i].fall ? b[i].fall : 1;
 		e->state = BACKEND_UNKNOWN;
 		e->since_ms = now_ms;
-		copy_str(e->reason, sizeof(e->reason), BACKEND_REASON_UNKNOWN);
+		str_copy(e->reason, sizeof(e->reason), BACKEND_REASON_UNKNOWN);
 	}
 }
 
@@ -200,7 +196,7 @@ static unsigned apply_result(struct backend_entry *e, bool up, const char *reaso
 	} else {
 		e->fail_run++;
 		e->ok_run = 0;
-		copy_str(e->reason, sizeof(e->reason),
+		str_copy(e->reason, sizeof(e->reason),
 			 reason && reason[0] ? reason : "check failed");
 		/* UNKNOWN too: one slow first check must not hand a cold start to the backup */
 		if (e->state != BACKEND_DOWN && e->fail_run >= e->fall)
@@ -282,7 +278,7 @@ static unsigned adopt_one(struct backend_entry *e, const struct hb_backend *hb, 
 		st = BACKEND_UP;
 	else if (!strcmp(hb->reason, BACKEND_REASON_UNKNOWN))
 		st = BACKEND_UNKNOWN;
-	copy_str(e->reason, sizeof(e->reason), hb->reason);
+	str_copy(e->reason, sizeof(e->reason), hb->reason);
 	e->latency_ms = hb->latency_ms;
 	e->ok_run = 0;
 	e->fail_run = 0;
@@ -308,7 +304,7 @@ unsigned backend_adopt(struct backend_view *v, const struct hb_msg *m, uint64_t 
 	if (active != v->active) {
 		v->active = active;
 		v->active_since_ms = now_ms;
-		copy_str(v->switch_reason, sizeof(v->switch_reason), "adopted from the leader");
+		str_copy(v->switch_reason, sizeof(v->switch_reason), "adopted from the leader");
 		chg |= BACKEND_CHG_ACTIVE;
 	}
 	v->switches = m->backend_switches;
@@ -324,19 +320,19 @@ unsigned backend_adopt(struct backend_view *v, const struct hb_msg *m, uint64_t 
 
 void backend_export(const struct backend_view *v, struct hb_msg *m)
 {
-	copy_str(m->active_backend, sizeof(m->active_backend), backend_active_name(v));
+	str_copy(m->active_backend, sizeof(m->active_backend), backend_active_name(v));
 	m->backend_switches = v->switches;
 	m->n_backends = v->n;
 	for (size_t i = 0; i < v->n; i++) {
 		const struct backend_entry *e = &v->b[i];
 		struct hb_backend *hb = &m->backends[i];
 
-		copy_str(hb->name, sizeof(hb->name), e->name);
+		str_copy(hb->name, sizeof(hb->name), e->name);
 		hb->up = e->state == BACKEND_UP;
 		if (e->state == BACKEND_UNKNOWN)
-			copy_str(hb->reason, sizeof(hb->reason), BACKEND_REASON_UNKNOWN);
+			str_copy(hb->reason, sizeof(hb->reason), BACKEND_REASON_UNKNOWN);
 		else
-			copy_str(hb->reason, sizeof(hb->reason), e->reason);
+			str_copy(hb->reason, sizeof(hb->reason), e->reason);
 		hb->latency_ms = e->latency_ms;
 	}
 }

@@ -24,6 +24,7 @@
 #include "replay.h"
 #include "role.h"
 #include "vipset.h"
+#include "strutil.h"
 
 uint32_t daemon_effective_priority(const struct kcwd *d)
 {
@@ -44,8 +45,8 @@ static void build_heartbeat(struct kcwd *d, bool resigning)
 
 	memset(m, 0, sizeof(*m));
 	m->version = HB_VERSION;
-	snprintf(m->cluster, sizeof(m->cluster), "%s", d->cfg->cluster_name);
-	snprintf(m->node, sizeof(m->node), "%s", d->cfg->nodes[d->self].name);
+	str_copy(m->cluster, sizeof(m->cluster), d->cfg->cluster_name);
+	str_copy(m->node, sizeof(m->node), d->cfg->nodes[d->self].name);
 	m->incarnation = d->incarnation;
 	m->seq = ++d->seq;
 	m->priority = (uint32_t)d->cfg->nodes[d->self].priority;
@@ -58,7 +59,7 @@ static void build_heartbeat(struct kcwd *d, bool resigning)
 	int backs = election_vote(e);
 
 	if (backs >= 0)
-		snprintf(m->leader, sizeof(m->leader), "%s", d->cfg->nodes[backs].name);
+		str_copy(m->leader, sizeof(m->leader), d->cfg->nodes[backs].name);
 	m->interval_ms = d->cfg->interval_ms;
 	for (size_t i = 0; d->vips && i < vipset_count(d->vips); i++)
 		m->vips_held += vipset_held(d->vips, i);
@@ -167,7 +168,7 @@ static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m)
 	};
 	struct peer_seen *s = &d->seen[idx];
 
-	snprintf(s->leader, sizeof(s->leader), "%s", m->leader);
+	str_copy(s->leader, sizeof(s->leader), m->leader);
 	s->priority = m->priority;
 	s->vips_held = m->vips_held;
 	s->incarnation = m->incarnation;

@@ -5,6 +5,7 @@
 #include "heartbeat.h"
 #include "heartbeat.pb-c.h"
 #include "role.h"
+#include "strutil.h"
 
 #define HB_DIGEST_LEN sizeof(((struct hb_msg *)0)->config_digest)
 
@@ -130,18 +131,6 @@ int hb_encode(const struct hb_msg *m, struct hmac *h, uint8_t *buf, size_t bufle
 	return (int)total;
 }
 
-/* Copies a NUL-terminated src into dst; false when it does not fit. */
-static bool copy_str(char *dst, size_t size, const char *src)
-{
-	size_t n = src ? strlen(src) : 0;
-
-	if (n >= size)
-		return false;
-	memcpy(dst, src ? src : "", n);
-	dst[n] = '\0';
-	return true;
-}
-
 /* Copies src into dst, truncated to size-1 bytes without splitting a UTF-8 sequence. */
 static void copy_trunc(char *dst, size_t size, const char *src)
 {
@@ -166,7 +155,7 @@ static bool from_pb_backends(const Kcwatch__Heartbeat *pb, struct hb_msg *out)
 		const Kcwatch__BackendState *b = pb->backends[i];
 		struct hb_backend *o = &out->backends[i];
 
-		if (!b || !copy_str(o->name, sizeof(o->name), b->name))
+		if (!b || !str_copy(o->name, sizeof(o->name), b->name))
 			return false;
 		o->up = b->up;
 		copy_trunc(o->reason, sizeof(o->reason), b->reason);
@@ -185,10 +174,10 @@ static bool from_pb(const Kcwatch__Heartbeat *pb, struct hb_msg *out)
 	if (!role_valid(role) || (dlen != 0 && dlen != HB_DIGEST_LEN) ||
 	    (dlen && !pb->config_digest.data))
 		return false;
-	if (!copy_str(out->cluster, sizeof(out->cluster), pb->cluster) ||
-	    !copy_str(out->node, sizeof(out->node), pb->node) ||
-	    !copy_str(out->leader, sizeof(out->leader), pb->leader) ||
-	    !copy_str(out->active_backend, sizeof(out->active_backend), pb->active_backend))
+	if (!str_copy(out->cluster, sizeof(out->cluster), pb->cluster) ||
+	    !str_copy(out->node, sizeof(out->node), pb->node) ||
+	    !str_copy(out->leader, sizeof(out->leader), pb->leader) ||
+	    !str_copy(out->active_backend, sizeof(out->active_backend), pb->active_backend))
 		return false;
 	out->version = pb->version;
 	out->incarnation = pb->incarnation;

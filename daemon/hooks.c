@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "strutil.h"
 #include "role.h"
 
 extern char **environ;
@@ -79,11 +80,6 @@ int hooks_event_for_role(int role)
 	default:
 		return -1;
 	}
-}
-
-static void copy_str(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
 }
 
 static bool env_dropped(const char *e)
@@ -352,11 +348,11 @@ static void on_timer(void *arg)
 
 void hooks_set_config(struct hooks *h, const struct kcw_config *cfg)
 {
-	copy_str(h->path[HOOK_LEADER], PATH_MAX, cfg->hook_on_leader);
-	copy_str(h->path[HOOK_FOLLOWER], PATH_MAX, cfg->hook_on_follower);
-	copy_str(h->path[HOOK_FAULT], PATH_MAX, cfg->hook_on_fault);
-	copy_str(h->path[HOOK_BACKEND_CHANGE], PATH_MAX, cfg->hook_on_backend_change);
-	copy_str(h->cluster, sizeof(h->cluster), cfg->cluster_name);
+	str_copy(h->path[HOOK_LEADER], PATH_MAX, cfg->hook_on_leader);
+	str_copy(h->path[HOOK_FOLLOWER], PATH_MAX, cfg->hook_on_follower);
+	str_copy(h->path[HOOK_FAULT], PATH_MAX, cfg->hook_on_fault);
+	str_copy(h->path[HOOK_BACKEND_CHANGE], PATH_MAX, cfg->hook_on_backend_change);
+	str_copy(h->cluster, sizeof(h->cluster), cfg->cluster_name);
 }
 
 struct hooks *hooks_new(struct loop *l, const struct kcw_config *cfg)
@@ -400,11 +396,11 @@ static void fill_job(struct hook_job *j, enum hook_event ev, const struct hook_i
 	clock_gettime(CLOCK_REALTIME, &ts);
 	j->ev = ev;
 	j->term = info->term;
-	copy_str(j->node, sizeof(j->node), info->node);
-	copy_str(j->role, sizeof(j->role), info->role);
-	copy_str(j->leader, sizeof(j->leader), info->leader);
-	copy_str(j->backend, sizeof(j->backend), info->backend);
-	copy_str(j->previous, sizeof(j->previous), info->previous);
+	str_copy(j->node, sizeof(j->node), info->node);
+	str_copy(j->role, sizeof(j->role), info->role);
+	str_copy(j->leader, sizeof(j->leader), info->leader);
+	str_copy(j->backend, sizeof(j->backend), info->backend);
+	str_copy(j->previous, sizeof(j->previous), info->previous);
 	snprintf(j->time, sizeof(j->time), "%lld.%03ld", (long long)ts.tv_sec,
 		 ts.tv_nsec / 1000000L);
 }

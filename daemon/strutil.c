@@ -18,6 +18,18 @@ void str_append(char *buf, size_t len, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool str_copy(char *dst, size_t len, const char *src)
+{
+	size_t n = src ? strlen(src) : 0;
+	bool fits = n < len;
+
+	if (!fits)
+		n = len - 1;
+	memcpy(dst, src ? src : "", n);
+	dst[n] = '\0';
+	return fits;
+}
+
 char *str_trim(char *s)
 {
 	char *end;
