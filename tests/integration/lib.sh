@@ -73,6 +73,58 @@ t_keyfile() { # PATH
 	chmod 0600 "$1"
 }
 
+# t_conf_cluster FILE [KEY=VALUE...] [NODE:PRIORITY|NODE:witness...]: writes FILE with the
+# [cluster] section and one [node] section per NODE (address = its t_ip4; a witness gets
+# "role = witness" instead of a priority), in the order given; no NODE: lb1:150 lb2:100. The
+# caller appends its own [vip], [backend], [dns]... sections. [cluster] has name = keycloak,
+# interval = 200ms, dead-after = 3 and key-file = $T_DIR/cluster.key unless a KEY=VALUE says
+# otherwise (an empty VALUE leaves the key out). The keys come in the order name, port,
+# interval, dead-after, key-file, preempt, preempt-delay, then any other key as given: tests
+# that assert a file:line of the result count on that.
+t_conf_cluster() {
+	local f=$1 a k keys=(name port interval dead-after key-file preempt preempt-delay) nodes=()
+	local -A v=([name]=keycloak [interval]=200ms [dead-after]=3 [key-file]=$T_DIR/cluster.key)
+	shift
+	for a in "$@"; do
+		case $a in
+		*=*)
+			k=${a%%=*}
+			case " ${keys[*]} " in *" $k "*) ;; *) keys+=("$k") ;; esac
+			v[$k]=${a#*=}
+			;;
+		*:*) nodes+=("$a") ;;
+		*) echo "t_conf_cluster: neither KEY=VALUE nor NODE:PRIORITY: $a" >&2; return 1 ;;
+		esac
+	done
+	[ ${#nodes[@]} -gt 0 ] || nodes=(lb1:150 lb2:100)
+	{
+		echo "[cluster]"
+		for k in "${keys[@]}"; do
+			if [ -n "${v[$k]:-}" ]; then echo "$k = ${v[$k]}"; fi
+		done
+		for a in "${nodes[@]}"; do
+			printf '\n[node %s]\naddress = %s\n' "${a%%:*}" "$(t_ip4 "${a%%:*}")"
+			if [ "${a#*:}" = witness ]; then echo "role = witness"; else echo "priority = ${a#*:}"; fi
+		done
+	} >"$f"
+}
+
+# t_conf_vip FILE NAME ADDRESS/PREFIX [KEY=VALUE...]: appends a [vip NAME] section to FILE:
+# address, interface = eth0 (unless interface=... is given), then the other keys as given.
+t_conf_vip() {
+	local f=$1 a iface=eth0 more=()
+	for a in "${@:4}"; do
+		case $a in
+		interface=*) iface=${a#*=} ;;
+		*) more+=("${a%%=*} = ${a#*=}") ;;
+		esac
+	done
+	{
+		printf '\n[vip %s]\naddress = %s\ninterface = %s\n' "$2" "$3" "$iface"
+		if [ ${#more[@]} -gt 0 ]; then printf '%s\n' "${more[@]}"; fi
+	} >>"$f"
+}
+
 # t_start NODE CONF [ARGS...]: kcwatchd for NODE inside its namespace.
 t_start() {
 	local node=$1 conf=$2 ns; shift 2

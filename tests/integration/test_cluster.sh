@@ -9,29 +9,8 @@ key="$T_DIR/cluster.key"
 t_keyfile "$key"
 
 write_conf() { # FILE PREEMPT
-	cat >"$1" <<CONF
-[cluster]
-name = keycloak
-port = 7112
-interval = 200ms
-dead-after = 3
-key-file = $key
-preempt = $2
-preempt-delay = 0s
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = 150
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
-
-# lb3 runs no daemon: the tests speak for it with hbforge
-[node lb3]
-address = $(t_ip4 lb3)
-priority = 50
-CONF
+	# lb3 runs no daemon: the tests speak for it with hbforge
+	t_conf_cluster "$1" port=7112 preempt="$2" preempt-delay=0s lb1:150 lb2:100 lb3:50
 }
 conf="$T_DIR/kcwatch.conf"
 conf_nopreempt="$T_DIR/kcwatch-nopreempt.conf"

@@ -15,28 +15,8 @@ t_lan lb1 lb2 lb3
 key="$T_DIR/cluster.key"
 t_keyfile "$key"
 conf="$T_DIR/kcwatch.conf"
-cat >"$conf" <<CONF
-[cluster]
-name = keycloak
-port = 7112
-interval = 200ms
-dead-after = 3
-key-file = $key
-preempt = yes
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = 150
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
-
 # lb3 runs no daemon: the test sends from its address
-[node lb3]
-address = $(t_ip4 lb3)
-priority = 50
-CONF
+t_conf_cluster "$conf" port=7112 preempt=yes lb1:150 lb2:100 lb3:50
 lb1=$(t_ip4 lb1)
 lb3=$(t_ip4 lb3)
 

@@ -110,20 +110,8 @@ echo "$* | $KCWATCH_EVENT $KCWATCH_TERM" >>"$(dirname "$0")/hooks-$2.log"
 HOOK
 chmod 0755 "$hook"
 conf="$T_DIR/kcwatch.conf"
-cat >"$conf" <<CONF
-[cluster]
-name = keycloak
-interval = 100ms
-dead-after = 3
-key-file = $key
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = 150
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
+t_conf_cluster "$conf" interval=100ms
+cat >>"$conf" <<CONF
 
 [hooks]
 on-leader = $hook

@@ -10,30 +10,9 @@ t_keyfile "$key"
 conf="$T_DIR/kcwatch.conf"
 
 write_conf() { # PRIO1 [EXTRA-VIP]
-	cat >"$conf" <<CONF
-[cluster]
-name = keycloak
-interval = 200ms
-dead-after = 3
-key-file = $key
-preempt = yes
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = $1
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
-
-[vip keycloak]
-address = 10.77.0.100/24
-interface = eth0
-garp-refresh = 0
-CONF
-	if [ -n "${2:-}" ]; then
-		printf '\n[vip extra]\naddress = %s\ninterface = eth0\ngarp-refresh = 0\n' "$2" >>"$conf"
-	fi
+	t_conf_cluster "$conf" preempt=yes lb1:"$1" lb2:100
+	t_conf_vip "$conf" keycloak 10.77.0.100/24 garp-refresh=0
+	if [ -n "${2:-}" ]; then t_conf_vip "$conf" extra "$2" garp-refresh=0; fi
 }
 role_is() { [ "$(t_role "$1")" = "$2" ]; }
 has_addr() { ip -n "$(t_ns "$1")" addr show dev eth0 | grep -q "inet6\? $2"; }

@@ -14,34 +14,11 @@ VIP=10.77.0.100
 GW=$(t_ip4 gw)
 
 write_conf() { # FILE witness|tie-breaker
-	{
-		cat <<CONF
-[cluster]
-name = keycloak
-port = $PORT
-interval = ${IV}ms
-dead-after = 3
-key-file = $key
-preempt = yes
-preempt-delay = 0s
-CONF
-		if [ "$2" = witness ]; then echo "witness = w"; else echo "tie-breaker = $GW"; fi
-		cat <<CONF
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = 150
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
-
-[vip kc]
-address = $VIP/24
-interface = eth0
-CONF
-		[ "$2" = witness ] && printf '\n[node w]\naddress = %s\nrole = witness\n' "$(t_ip4 w)"
-	} >"$1"
+	local defence=("tie-breaker=$GW") witness=()
+	if [ "$2" = witness ]; then defence=(witness=w) witness=(w:witness); fi
+	t_conf_cluster "$1" port="$PORT" interval="${IV}ms" preempt=yes preempt-delay=0s "${defence[@]}" \
+		lb1:150 lb2:100 "${witness[@]}"
+	t_conf_vip "$1" kc "$VIP/24"
 }
 conf_w="$T_DIR/witness.conf"
 conf_tb="$T_DIR/tiebreaker.conf"

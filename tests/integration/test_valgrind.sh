@@ -21,31 +21,9 @@ VIP4=10.77.0.100
 VIP6=fd77::100
 conf="$T_DIR/kcwatch.conf"
 # valgrind slows lbv down 20 to 50 times: a generous dead interval keeps the election calm.
-cat >"$conf" <<CONF
-[cluster]
-name = keycloak
-port = 7112
-interval = 250ms
-dead-after = 4
-key-file = $key
-preempt = no
-
-[node lbv]
-address = $(t_ip4 lbv)
-priority = 100
-
-[node lbn]
-address = $(t_ip4 lbn)
-priority = 150
-
-[vip v4]
-address = $VIP4/24
-interface = eth0
-
-[vip v6]
-address = $VIP6/64
-interface = eth0
-CONF
+t_conf_cluster "$conf" port=7112 interval=250ms dead-after=4 preempt=no lbv:100 lbn:150
+t_conf_vip "$conf" v4 "$VIP4/24"
+t_conf_vip "$conf" v6 "$VIP6/64"
 vglog="$T_DIR/valgrind.log"
 
 start_lbv() {
