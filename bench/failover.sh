@@ -86,27 +86,8 @@ sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 
 # --- kcwatchd -------------------------------------------------------------------------------------
 kcwatch_conf() { # INTERVAL_MS
-	cat >"$T_DIR/kcw.conf" <<CONF
-[cluster]
-name = bench
-interval = $1ms
-dead-after = 3
-key-file = $key
-preempt = yes
-preempt-delay = 0s
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = 150
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
-
-[vip keycloak]
-address = $VIP/24
-interface = eth0
-CONF
+	t_conf_cluster "$T_DIR/kcw.conf" name=bench interval="$1ms" preempt=yes preempt-delay=0s
+	t_conf_vip "$T_DIR/kcw.conf" keycloak "$VIP/24"
 }
 kcwatch_setup() { kcwatch_conf "$1"; }
 kcwatch_start() { # NODE
@@ -129,35 +110,11 @@ kcwatch_teardown() {
 
 # --- keepalived (started with bench/footprint.sh's options) ---------------------------------------
 declare -A KA_PID
-keepalived_conf() { # NODE PRIO PEER INTERVAL_S
-	cat >"$T_DIR/ka-$1.conf" <<CONF
-global_defs {
-	router_id $1
-	vrrp_version 3
-	script_user root
-	enable_script_security
-}
-vrrp_instance VI_1 {
-	state BACKUP
-	interface eth0
-	virtual_router_id 77
-	priority $2
-	advert_int $4
-	unicast_src_ip $(t_ip4 "$1")
-	unicast_peer {
-		$(t_ip4 "$3")
-	}
-	virtual_ipaddress {
-		$VIP/24
-	}
-}
-CONF
-}
 keepalived_setup() { # INTERVAL_MS
 	local s
 	s=$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))
-	keepalived_conf lb1 150 lb2 "$s"
-	keepalived_conf lb2 100 lb1 "$s"
+	t_keepalived_conf lb1 150 lb2 "$s" "$VIP/24"
+	t_keepalived_conf lb2 100 lb1 "$s" "$VIP/24"
 }
 keepalived_start() { # NODE
 	rm -f "$T_DIR/ka-$1.pid" "$T_DIR/ka-$1-vrrp.pid"

@@ -49,52 +49,11 @@ measure() { # LABEL PID...: prints one table row for the leader's processes
 }
 
 kcw_conf() { # INTERVAL
-	cat >"$T_DIR/kcw.conf" <<CONF
-[cluster]
-name = bench
-interval = $1
-dead-after = 3
-key-file = $key
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = 150
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
-
-[vip keycloak]
-address = 10.77.0.100/24
-interface = eth0
-garp-refresh = 0
-CONF
+	t_conf_cluster "$T_DIR/kcw.conf" name=bench interval="$1"
+	t_conf_vip "$T_DIR/kcw.conf" keycloak 10.77.0.100/24 garp-refresh=0
 }
 
-ka_conf() { # NODE PRIO PEER INTERVAL_S
-	cat >"$T_DIR/ka-$1.conf" <<CONF
-global_defs {
-	router_id $1
-	vrrp_version 3
-	script_user root
-	enable_script_security
-}
-vrrp_instance VI_1 {
-	state BACKUP
-	interface eth0
-	virtual_router_id 77
-	priority $2
-	advert_int $4
-	unicast_src_ip $(t_ip4 "$1")
-	unicast_peer {
-		$(t_ip4 "$3")
-	}
-	virtual_ipaddress {
-		10.77.0.100/24
-	}
-}
-CONF
-}
+ka_conf() { t_keepalived_conf "$@" 10.77.0.100/24; } # NODE PRIO PEER INTERVAL_S
 
 run_kcwatch() { # INTERVAL
 	kcw_conf "$1"

@@ -477,3 +477,32 @@ t_forget() {
 	done
 	T_PIDS=("${keep[@]}")
 }
+
+# --- keepalived, the benchmarks' reference -------------------------------------------------------
+# t_keepalived_conf NODE PRIORITY PEER ADVERT_INT VIP/PREFIX: $T_DIR/ka-NODE.conf, a VRRPv3
+# instance on eth0 (virtual_router_id 77, state BACKUP, unicast from NODE's address to PEER's)
+# with the one virtual address VIP/PREFIX.
+t_keepalived_conf() {
+	cat >"$T_DIR/ka-$1.conf" <<CONF
+global_defs {
+	router_id $1
+	vrrp_version 3
+	script_user root
+	enable_script_security
+}
+vrrp_instance VI_1 {
+	state BACKUP
+	interface eth0
+	virtual_router_id 77
+	priority $2
+	advert_int $4
+	unicast_src_ip $(t_ip4 "$1")
+	unicast_peer {
+		$(t_ip4 "$3")
+	}
+	virtual_ipaddress {
+		$5
+	}
+}
+CONF
+}
