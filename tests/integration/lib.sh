@@ -209,6 +209,14 @@ t_require_root() {
 	fi
 }
 
+# t_require_tools TOOL...: exits 1 ("missing TOOL" on stderr) unless every TOOL is a command.
+t_require_tools() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null || { echo "missing $t" >&2; exit 1; }
+	done
+}
+
 # --- UDP echo service, probes and a VIP sampler for the VIP tests and benchmarks ---------------
 # t_tool_py: writes $T_DIR/kcwtool.py (once) and prints its path. Modes:
 #   serve NAME PORT MAX_S        answers each datagram with "NAME <payload>" from the address it

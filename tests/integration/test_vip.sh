@@ -7,9 +7,7 @@
 # the VIPs and refuses step-down to non-root, bad interfaces and leftover VIPs are handled.
 . "$(dirname "$0")/lib.sh"
 t_require_root
-for tool in jq tcpdump setpriv "$T_PY"; do
-	command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
-done
+t_require_tools jq tcpdump setpriv "$T_PY"
 
 t_lan lb1 lb2 client
 key="$T_DIR/cluster.key"
@@ -24,32 +22,9 @@ MAC1=$(mac_of lb1)
 MAC2=$(mac_of lb2)
 
 write_conf() { # FILE INTERFACE
-	cat >"$1" <<CONF
-[cluster]
-name = keycloak
-port = 7112
-interval = ${IV}ms
-dead-after = 3
-key-file = $key
-preempt = yes
-preempt-delay = 0s
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = 150
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
-
-[vip v4]
-address = $VIP4/24
-interface = $2
-
-[vip v6]
-address = $VIP6/64
-interface = $2
-CONF
+	t_conf_cluster "$1" port=7112 interval="${IV}ms" preempt=yes preempt-delay=0s
+	t_conf_vip "$1" v4 "$VIP4/24" interface="$2"
+	t_conf_vip "$1" v6 "$VIP6/64" interface="$2"
 }
 conf="$T_DIR/kcwatch.conf"
 write_conf "$conf" eth0
