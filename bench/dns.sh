@@ -19,9 +19,7 @@ if [ -n "${KCW_KEEP_LOGS:-}" ] && [ "${KCW_KEEP_LOGS#/}" != "$KCW_KEEP_LOGS" ]; 
 	trap 'rm -rf "$KCW_KEEP_LOGS"; cp -r "$T_DIR" "$KCW_KEEP_LOGS" 2>/dev/null; t_cleanup' EXIT
 fi
 [ -x "$KCWATCHD" ] || { echo "build first: ./tests/run.sh or make -C build" >&2; exit 1; }
-for tool in named dig tsig-keygen jq; do
-	command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
-done
+t_require_tools named dig tsig-keygen jq
 
 t_lan lb1 lb2 dns
 ns_ip=$(t_ip4 dns)
@@ -29,63 +27,12 @@ zone=local.mylab.io
 name=keycloak.$zone
 key="$T_DIR/cluster.key"
 t_keyfile "$key"
-ndir=$T_DIR/named
-mkdir -p "$ndir"
-tsig-keygen -a hmac-sha256 kcwatch-key >"$ndir/key.conf"
-cp "$ndir/key.conf" "$T_DIR/tsig.key"
-cat >"$ndir/$zone.db" <<EOF
-\$ORIGIN $zone.
-\$TTL 300
-@         IN SOA ns1.$zone. hostmaster.$zone. ( 1 3600 600 86400 5 )
-@         IN NS  ns1.$zone.
-ns1       IN A   $ns_ip
-keycloak  IN A   192.0.2.1
-EOF
-cat >"$ndir/named.conf" <<EOF
-options {
-	directory "$ndir";
-	pid-file "$ndir/named.pid";
-	session-keyfile "$ndir/session.key";
-	managed-keys-directory "$ndir";
-	listen-on port 53 { $ns_ip; };
-	listen-on-v6 { none; };
-	recursion no;
-	notify no;
-	dnssec-validation no;
-};
-controls { };
-include "$ndir/key.conf";
-zone "$zone" {
-	type primary;
-	file "$ndir/$zone.db";
-	allow-update { key kcwatch-key; };
-};
-EOF
-ip netns exec "$(t_ns dns)" named -g -4 -c "$ndir/named.conf" >>"$T_DIR/named.log" 2>&1 &
-T_PIDS+=($!)
-dq() { t_exec dns dig @"$ns_ip" +norec +time=1 +tries=1 +short "$1" "$2" 2>/dev/null; }
-t_wait 5000 sh -c "[ \"\$(ip netns exec $(t_ns dns) dig @$ns_ip +short NS $zone)\" = ns1.$zone. ]" \
-	>/dev/null || { echo "named did not start" >&2; tail "$T_DIR/named.log" >&2; exit 1; }
+t_named_setup dns "$zone" "keycloak     IN A    192.0.2.1"
+t_named_start 5000 || { echo "named did not start" >&2; tail "$T_DIR/named.log" >&2; exit 1; }
 
-cat >"$T_DIR/kcw.conf" <<CONF
-[cluster]
-name = bench
-interval = 200ms
-dead-after = 3
-key-file = $key
-preempt = no
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = 150
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
-
-[vip keycloak]
-address = 10.77.0.215/24
-interface = eth0
+t_conf_cluster "$T_DIR/kcw.conf" name=bench preempt=no
+t_conf_vip "$T_DIR/kcw.conf" keycloak 10.77.0.215/24
+cat >>"$T_DIR/kcw.conf" <<CONF
 
 [dns]
 server = $ns_ip
@@ -207,7 +154,7 @@ for i in $(seq "$trials"); do
 		grep -v announced "$T_DIR/$follower.log" | tail -20 >&2
 		exit 1
 	fi
-	confirm=$(dq "$name" A)
+	confirm=$(t_dig "$name" A)
 	[ "$confirm" = "$want" ] || { echo "trial $i: dig says '$confirm', want $want" >&2; exit 1; }
 	vip=$(ms_of "$follower" 'vip keycloak: added' "$kstart")
 	rsent=$(ms_of "$follower" 'fence read sent' "$vip")

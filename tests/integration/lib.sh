@@ -486,6 +486,80 @@ t_forget() {
 	T_PIDS=("${keep[@]}")
 }
 
+# --- a private named (BIND) for the DNS tests and benchmarks -------------------------------------
+# t_named_setup HOST ZONE [RECORDS]: the files of a named for HOST's namespace, in $T_DIR/named:
+# it listens on HOST's IPv4 address, port 53 (no IPv6, no recursion) and serves ZONE as a primary
+# that takes updates signed with the TSIG key kcwatch-key. The key goes to $T_DIR/tsig.key (mode
+# 0600; named includes it, kcwatchd's tsig-key-file and nsupdate -k read it). The zone has its
+# SOA, NS ns1.ZONE., ns1's A record (HOST's address), then RECORDS (zone file lines).
+t_named_setup() {
+	local d=$T_DIR/named ip
+	T_NAMED_HOST=$1 T_NAMED_ZONE=$2
+	ip=$(t_ip4 "$1")
+	mkdir -p "$d"
+	tsig-keygen -a hmac-sha256 kcwatch-key >"$T_DIR/tsig.key"
+	chmod 0600 "$T_DIR/tsig.key"
+	cat >"$d/$2.db" <<EOF
+\$ORIGIN $2.
+\$TTL 300
+@            IN SOA  ns1.$2. hostmaster.$2. ( 1 3600 600 86400 5 )
+@            IN NS   ns1.$2.
+ns1          IN A    $ip
+${3:-}
+EOF
+	cat >"$d/named.conf" <<EOF
+options {
+	directory "$d";
+	pid-file "$d/named.pid";
+	session-keyfile "$d/session.key";
+	managed-keys-directory "$d";
+	listen-on port 53 { $ip; };
+	listen-on-v6 { none; };
+	recursion no;
+	notify no;
+	dnssec-validation no;
+};
+controls { };
+include "$T_DIR/tsig.key";
+zone "$2" {
+	type primary;
+	file "$d/$2.db";
+	allow-update { key kcwatch-key; };
+};
+EOF
+}
+
+# t_dig NAME TYPE: what that named serves (dig +short from HOST's namespace, one try of at most
+# 1 s, sorted); nothing, or dig's ";;" error lines, when it does not answer.
+t_dig() {
+	t_exec "$T_NAMED_HOST" dig @"$(t_ip4 "$T_NAMED_HOST")" +norec +time=1 +tries=1 +short "$1" "$2" 2>/dev/null |
+		sort
+}
+t_named_up() { [ "$(t_dig "$T_NAMED_ZONE" NS)" = "ns1.$T_NAMED_ZONE." ]; }
+
+# t_named_start [TIMEOUT_MS]: starts that named (log $T_DIR/named.log; T_NAMED_PID, in T_PIDS)
+# and waits until it serves ZONE's NS record (default 5 s); 1 on timeout.
+t_named_start() {
+	# ip netns exec directly, not t_exec: $! must be named itself
+	ip netns exec "$(t_ns "$T_NAMED_HOST")" named -g -4 -c "$T_DIR/named/named.conf" \
+		>>"$T_DIR/named.log" 2>&1 &
+	T_NAMED_PID=$!
+	T_PIDS+=($!)
+	t_wait "${1:-5000}" t_named_up >/dev/null
+}
+
+# t_named_stop: SIGTERM to that named, SIGKILL after 5 s; waits for it and forgets its PID.
+t_named_stop() {
+	local n
+	[ -n "${T_NAMED_PID:-}" ] || return 0
+	kill -TERM "$T_NAMED_PID" 2>/dev/null || true # (the "|| true"s: callers may use set -e)
+	for n in $(seq 50); do kill -0 "$T_NAMED_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$T_NAMED_PID" 2>/dev/null || true
+	wait "$T_NAMED_PID" 2>/dev/null || true
+	t_forget "$T_NAMED_PID"
+	T_NAMED_PID=
+}
+
 # --- keepalived, the benchmarks' reference -------------------------------------------------------
 # t_keepalived_conf NODE PRIORITY PEER ADVERT_INT VIP/PREFIX: $T_DIR/ka-NODE.conf, a VRRPv3
 # instance on eth0 (virtual_router_id 77, state BACKUP, unicast from NODE's address to PEER's)

@@ -12,9 +12,7 @@ t_require_root
 if [ -n "${KCW_KEEP_LOGS:-}" ] && [ "${KCW_KEEP_LOGS#/}" != "$KCW_KEEP_LOGS" ]; then
 	trap 'rm -rf "$KCW_KEEP_LOGS"; cp -r "$T_DIR" "$KCW_KEEP_LOGS" 2>/dev/null; t_cleanup' EXIT
 fi
-for tool in named dig tsig-keygen jq nft; do
-	command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
-done
+t_require_tools named dig tsig-keygen jq nft
 
 t_lan lb1 lb2 dns
 ns_ip=$(t_ip4 dns)
@@ -25,21 +23,10 @@ vip4=10.77.0.215
 vip6=fd77::215
 key="$T_DIR/cluster.key"
 t_keyfile "$key"
-ndir=$T_DIR/named
-mkdir -p "$ndir"
-named_pid=
 
 # --- named in the dns namespace -------------------------------------------------------------
-tsig-keygen -a hmac-sha256 kcwatch-key >"$ndir/key.conf"
-tsig-keygen -a hmac-sha256 kcwatch-key >"$T_DIR/wrong.key" # same key name, another secret
-cp "$ndir/key.conf" "$T_DIR/tsig.key"
 # local.mylab.io as in lab/local.mylab.io.db, with this LAN's addresses
-cat >"$ndir/$zone.db" <<EOF
-\$ORIGIN $zone.
-\$TTL 300
-@            IN SOA  ns1.$zone. hostmaster.$zone. ( 2024010101 3600 600 86400 5 )
-@            IN NS   ns1.$zone.
-ns1          IN A    $ns_ip
+t_named_setup dns "$zone" "\
 ns1          IN AAAA $(t_ip6 dns)
 lb1          IN A    $(t_ip4 lb1)
 lb2          IN A    $(t_ip4 lb2)
@@ -51,86 +38,31 @@ sno2         IN A    10.77.0.232
 *.apps.sno2  CNAME   sno2
 api.sno2     CNAME   sno2
 api-int.sno2 CNAME   sno2
-keycloak     IN A    192.0.2.1
-EOF
-cat >"$ndir/named.conf" <<EOF
-options {
-	directory "$ndir";
-	pid-file "$ndir/named.pid";
-	session-keyfile "$ndir/session.key";
-	managed-keys-directory "$ndir";
-	listen-on port 53 { $ns_ip; };
-	listen-on-v6 { none; };
-	recursion no;
-	notify no;
-	dnssec-validation no;
-};
-controls { };
-include "$ndir/key.conf";
-zone "$zone" {
-	type primary;
-	file "$ndir/$zone.db";
-	allow-update { key kcwatch-key; };
-};
-EOF
+keycloak     IN A    192.0.2.1"
+tsig-keygen -a hmac-sha256 kcwatch-key >"$T_DIR/wrong.key" # same key name, another secret
 
-# dq NAME TYPE: what named serves (sorted, +short).
-dq() { t_exec dns dig @"$ns_ip" +norec +time=1 +tries=1 +short "$1" "$2" 2>/dev/null | sort; }
-served_is() { [ "$(dq "$1" "$2")" = "$3" ]; } # NAME TYPE WANT
-fence_text() { dq "$fence" TXT | tr -d '"'; }
+served_is() { [ "$(t_dig "$1" "$2")" = "$3" ]; } # NAME TYPE WANT
+fence_text() { t_dig "$fence" TXT | tr -d '"'; }
 fence_term() { sed -n 's/^term=\([0-9]*\) .*/\1/p' <<<"$(fence_text)"; }
 
-start_named() {
-	ip netns exec "$(t_ns dns)" named -g -4 -c "$ndir/named.conf" >>"$T_DIR/named.log" 2>&1 &
-	named_pid=$!
-	T_PIDS+=("$named_pid")
-	t_wait 5000 served_is "$zone" NS "ns1.$zone." >/dev/null
-}
-stop_named() {
-	kill -TERM "$named_pid" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$named_pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$named_pid" 2>/dev/null
-	wait "$named_pid" 2>/dev/null
-}
-
 others() { # every record kcwatchd must not touch (SOA without its serial)
-	dq "$zone" SOA | awk '{print $1, $2, $4, $5, $6, $7}'
+	t_dig "$zone" SOA | awk '{print $1, $2, $4, $5, $6, $7}'
 	local q
 	for q in "$zone NS" "ns1.$zone A" "ns1.$zone AAAA" "lb1.$zone A" "lb2.$zone A" \
 		"sno1.$zone A" "x.apps.sno1.$zone CNAME" "api.sno1.$zone CNAME" \
 		"api-int.sno1.$zone CNAME" "sno2.$zone A" "y.apps.sno2.$zone CNAME" \
 		"api.sno2.$zone CNAME" "api-int.sno2.$zone CNAME"; do
 		# shellcheck disable=SC2086
-		echo "$q: $(dq $q | tr '\n' ' ')"
+		echo "$q: $(t_dig $q | tr '\n' ' ')"
 	done
 }
 
 # --- kcwatchd configuration -----------------------------------------------------------------
 write_conf() { # FILE TARGET TSIG-KEY-FILE
-	cat >"$1" <<CONF
-[cluster]
-name = keycloak
-port = 7112
-interval = 200ms
-dead-after = 3
-key-file = $key
-preempt = no
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = 150
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
-
-[vip keycloak4]
-address = $vip4/24
-interface = eth0
-
-[vip keycloak6]
-address = $vip6/64
-interface = eth0
+	t_conf_cluster "$1" port=7112 preempt=no
+	t_conf_vip "$1" keycloak4 "$vip4/24"
+	t_conf_vip "$1" keycloak6 "$vip6/64"
+	cat >>"$1" <<CONF
 
 [dns]
 server = $ns_ip
@@ -178,7 +110,7 @@ dig_until() {
 }
 
 # --- start ------------------------------------------------------------------------------------
-start_named
+t_named_start
 t_check "named answers on $ns_ip#53 in the dns namespace" served_is "$zone" NS "ns1.$zone."
 before=$(others)
 
@@ -191,7 +123,7 @@ term1=$(t_field lb1 .term)
 t_check "lb1 holds the VIPs" t_holds lb1 "$vip4"
 ms=$(t_wait 3000 served_is "$name" A "$vip4"); rc=$?
 t_check "A $name is the v4 VIP $vip4 (${ms} ms)" [ $rc -eq 0 ]
-t_eq "AAAA $name is the v6 VIP" "$(dq "$name" AAAA)" "$vip6"
+t_eq "AAAA $name is the v6 VIP" "$(t_dig "$name" AAAA)" "$vip6"
 txt=$(fence_text)
 t_check "fence TXT reads 'term=$term1 node=lb1 seq=N' (got '$txt')" \
 	grep -Eq "^term=$term1 node=lb1 seq=[0-9]+\$" <<<"$txt"
@@ -227,7 +159,7 @@ t_wait 3000 one_leader lb1 lb2 >/dev/null
 ms=$(t_wait 3000 served_is "$name" A "$ip1"); rc=$?
 t_check "target = self: A is the leader lb1's address $ip1 (${ms} ms)" [ $rc -eq 0 ]
 t_eq "target = self: no AAAA (lb1's address is IPv4 only): the VIP's AAAA is deleted" \
-	"$(dq "$name" AAAA)" ""
+	"$(t_dig "$name" AAAA)" ""
 term1=$(t_field lb1 .term)
 t_stop lb1 KILL
 seen=$(dig_until 3000 "$name" A "$ip2"); rc=$?
@@ -238,12 +170,12 @@ term2=$(t_field lb2 .term)
 t_check "the new term is above the old ($term2 > $term1)" [ "$term2" -gt "$term1" ]
 t_check "the fence holds lb2's term: 'term=$term2 node=lb2 seq=N'" \
 	grep -Eq "^term=$term2 node=lb2 seq=[0-9]+\$" <<<"$(fence_text)"
-t_eq "AAAA still absent" "$(dq "$name" AAAA)" ""
+t_eq "AAAA still absent" "$(t_dig "$name" AAAA)" ""
 
 # --- named down: failover is not delayed; the update is applied once named is back ------------
 t_start lb1 "$conf_self" # preempt = no: it follows lb2
 t_wait 3000 one_leader lb2 lb1 >/dev/null
-stop_named
+t_named_stop
 t0=$(t_ms_of_day)
 t_stop lb2 KILL
 ms=$(t_wait 3000 t_holds lb1 "$vip4"); rc=$?
@@ -262,7 +194,7 @@ t_eq "named down: lb1 leads with the VIPs all the same" "$(t_role lb1)" leader
 t_start lb2 "$conf_self"
 t_wait 3000 role_is lb2 follower >/dev/null
 t_eq "named down: lb2 back as follower; lb1 still leads" "$(t_role lb1)/$(t_role lb2)" leader/follower
-start_named
+t_named_start
 back=$(t_ms_of_day)
 seen=$(dig_until 10000 "$name" A "$ip1"); rc=$?
 t_check "named back: A is lb1's $ip1 within 10 s ($((seen - back)) ms after named answered)" \
@@ -288,7 +220,7 @@ t_eq "frozen lb1 resumed: one leader ($(t_role lb1)/$(t_role lb2))" \
 t_check "frozen lb1 resumed: the fence names the leader $ldr with its term ($(fence_text))" \
 	grep -Eq "^term=$(t_field $ldr .term) node=$ldr seq=" <<<"$(fence_text)"
 t_check "frozen lb1 resumed: the fence term went up ($(fence_term) >= $term4)" [ "$(fence_term)" -ge "$term4" ]
-t_eq "frozen lb1 resumed: A is the leader's address" "$(dq "$name" A)" "$lip"
+t_eq "frozen lb1 resumed: A is the leader's address" "$(t_dig "$name" A)" "$lip"
 if [ $ldr = lb2 ]; then # the next part needs lb1 leading (if lb1 got fenced: 3 s of quiet)
 	t_stop lb2
 	t_wait 8000 role_is lb1 leader >/dev/null
@@ -331,7 +263,7 @@ t_eq "stale: status fenced / dns.fenced" "$(jq -r '"\(.fenced)/\(.dns.fenced)"' 
 t_eq "stale: status dns.last_result" "$(jq -r .dns.last_result <<<"$js")" \
 	"stale: fence term $termb above own term $terma"
 t_eq "stale: status dns.fence_term" "$(jq -r .dns.fence_term <<<"$js")" "$termb"
-t_eq "stale: A still lb2's" "$(dq "$name" A)" "$ip2"
+t_eq "stale: A still lb2's" "$(t_dig "$name" A)" "$ip2"
 t_check "stale: the fence still holds lb2's term" grep -q "^term=$termb node=lb2 " <<<"$(fence_text)"
 t_check "stale: lb1's update was refused by its prerequisite (updates.prereq >= 1)" \
 	[ "$(jq -r .dns.updates.prereq <<<"$js")" -ge 1 ]
@@ -341,7 +273,7 @@ t_exec lb1 nft delete table inet kcwpart
 sleep 3.5
 t_eq "stale: healed, lb1 stays fenced while lb2 renews (3.5 s > 3 x fence-renew)" \
 	"$(t_role lb1)/$(t_field lb1 .fenced)/$(t_field lb1 .leader)" "follower/true/lb2"
-t_eq "stale: A still lb2's" "$(dq "$name" A)" "$ip2"
+t_eq "stale: A still lb2's" "$(t_dig "$name" A)" "$ip2"
 # lb2 stops for good: once the fence stayed still for 3 x fence-renew lb1 may lead again
 t_stop lb2
 ms=$(t_wait 8000 role_is lb1 leader); rc=$?
@@ -361,7 +293,7 @@ t_eq "stale: status fenced false" "$(t_field lb1 .fenced)" false
 stop_all
 
 # --- a wrong TSIG key: a clear error, and nothing changes ------------------------------------
-a_before=$(dq "$name" A)
+a_before=$(t_dig "$name" A)
 f_before=$(fence_text)
 t_start lb1 "$conf_wrong"
 t_start lb2 "$conf_wrong"
@@ -375,8 +307,8 @@ t_check "wrong key: no update went through (updates.ok 0)" \
 	[ "$(t_field lb1 .dns.updates.ok)" = 0 ]
 t_eq "wrong key: lb1 leads and holds the VIP all the same" "$(t_role lb1)/$(t_holds lb1 "$vip4" && echo held)" leader/held
 sleep 1
-t_eq "wrong key: A unchanged" "$(dq "$name" A)" "$a_before"
-t_eq "wrong key: AAAA unchanged" "$(dq "$name" AAAA)" ""
+t_eq "wrong key: A unchanged" "$(t_dig "$name" A)" "$a_before"
+t_eq "wrong key: AAAA unchanged" "$(t_dig "$name" AAAA)" ""
 t_eq "wrong key: fence unchanged" "$(fence_text)" "$f_before"
 stop_all
 
@@ -403,7 +335,7 @@ t_check "restart: lb1 was never stale and never gave the VIP up" \
 	sh -c "tail -n +$((lines + 1)) '$T_DIR/lb1.log' | grep -Eq 'stale|vip .*: removed' && exit 1 || exit 0"
 t_check "restart: lb1 logged why it took a higher term" \
 	grep -q "the DNS fence holds term 50 of lb2, which does not lead now: leading with term 51" "$T_DIR/lb1.log"
-t_eq "restart: A points at the VIP" "$(dq "$name" A)" "$vip4"
+t_eq "restart: A points at the VIP" "$(t_dig "$name" A)" "$vip4"
 stop_all
 
 # --- the rest of the zone -----------------------------------------------------------------------
