@@ -35,9 +35,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export KCW_TOP=$top KCW_BUILD=${KCW_BUILD:-$top/build}
 . "$top/tests/integration/lib.sh"
 t_require_root
-for tool in nginx openssl jq awk; do
-	command -v "$tool" >/dev/null || { echo "missing $tool" >&2; exit 1; }
-done
+t_require_tools nginx openssl jq awk
 [ -x "$KCWATCHD" ] || { echo "build first: KCW_BUILD=$KCW_BUILD has no daemon/kcwatchd" >&2; exit 1; }
 PY=$(command -v /usr/bin/python3 python3 | head -1)
 
@@ -69,34 +67,13 @@ PORT=8443
 
 # --- test CA and one certificate for *.kcw-bench.test (RSA 2048, as a typical router cert) ---
 d=$T_DIR/pki
-mkdir -p "$d"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kcwatch bench CA" \
-	-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-	-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null
-printf 'subjectAltName=DNS:*.%s\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' "$DOM" >"$d/srv.ext"
-openssl req -new -newkey rsa:2048 -nodes -subj "/CN=*.$DOM" -keyout "$d/srv.key" -out "$d/srv.csr" 2>/dev/null
-openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
-	-extfile "$d/srv.ext" -out "$d/srv.pem" 2>/dev/null
-chmod 755 "$d"; chmod 644 "$d"/*
+{ t_pki_ca "$d" ca && t_pki_cert "$d" srv "*.$DOM"; } || { echo "openssl: the test certificates" >&2; exit 1; }
 
 # --- nginx: one server for every name, Keycloak's health JSON ----------------------------------
-mkdir -p "$T_DIR/nginx/tmp"
-cat >"$T_DIR/nginx/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-worker_rlimit_nofile 4096;
-pid $T_DIR/nginx/nginx.pid;
-error_log $T_DIR/nginx/error.log;
-events { worker_connections 2048; }
-http {
-    access_log off;
-    keepalive_timeout 75s;
-    keepalive_requests 100000;
-    client_body_temp_path $T_DIR/nginx/tmp/body;
-    proxy_temp_path $T_DIR/nginx/tmp/proxy;
-    fastcgi_temp_path $T_DIR/nginx/tmp/fastcgi;
-    uwsgi_temp_path $T_DIR/nginx/tmp/uwsgi;
-    scgi_temp_path $T_DIR/nginx/tmp/scgi;
+t_nginx_conf "$T_DIR/nginx" main="worker_processes 1;
+worker_rlimit_nofile 4096;" events="worker_connections 2048;" http="access_log off;
+keepalive_timeout 75s;
+keepalive_requests 100000;" <<EOF
     server {
         listen $PORT ssl;
         server_name *.$DOM;
@@ -105,24 +82,12 @@ http {
         default_type application/json;
         location = /health { return 200 '{"status": "UP", "checks": []}'; }
     }
-}
 EOF
 ip netns exec "$(t_ns bench1)" nginx -p "$T_DIR/nginx" -c "$T_DIR/nginx/nginx.conf" >>"$T_DIR/nginx.log" 2>&1 &
 nginx_pid=$!
 T_PIDS+=($!)
 if [ "$silent" -gt 0 ]; then
-	cat >"$T_DIR/silent.py" <<EOF
-import socket
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", $((PORT + 1))))
-s.listen(1024)
-held = []
-while True:
-    held.append(s.accept()[0])
-EOF
-	ip netns exec "$(t_ns bench1)" "$PY" "$T_DIR/silent.py" >>"$T_DIR/silent.log" 2>&1 &
-	T_PIDS+=($!)
+	t_silent bench1 0.0.0.0 $((PORT + 1)) 1024
 fi
 for _ in $(seq 50); do
 	ip netns exec "$(t_ns bench1)" "$PY" -c "import socket; socket.create_connection(('127.0.0.1', $PORT), 0.3)" 2>/dev/null && break
@@ -131,33 +96,17 @@ done
 
 # --- the config: a single-node cluster and N backends -----------------------------------------
 conf=$T_DIR/kcwatch.conf
-{
-	cat <<CONF
-[cluster]
-name = bench
-interval = 1s
-dead-after = 3
-key-file = $key
-
-[node bench1]
-address = $(t_ip4 bench1)
-priority = 100
-
-# never runs: bench1 leads after the dead interval
-[node bench2]
-address = $(t_ip4 bench2)
-priority = 50
-CONF
-	for i in $(seq 1 "$n"); do
-		name=$(printf 'b%03d' "$i")
-		port=$PORT
-		[ "$i" -gt $((n - silent)) ] && port=$((PORT + 1))
-		addr=127.1.$((i / 250)).$((i % 250 + 1)) # a host of its own, as real backends are
-		[ -n "$one_addr" ] && addr=127.0.0.1
-		printf '\n[backend %s]\nurl = https://%s.%s:%d/health\nconnect-to = %s:%d\nca-file = %s\ninterval = 1s\ntimeout = 800ms\n' \
-			"$name" "$name" "$DOM" "$PORT" "$addr" "$port" "$d/ca.pem"
-	done
-} >"$conf"
+# bench2 never runs: bench1 leads after the dead interval
+t_conf_cluster "$conf" name=bench interval=1s bench1:100 bench2:50
+for i in $(seq 1 "$n"); do
+	name=$(printf 'b%03d' "$i")
+	port=$PORT
+	[ "$i" -gt $((n - silent)) ] && port=$((PORT + 1))
+	addr=127.1.$((i / 250)).$((i % 250 + 1)) # a host of its own, as real backends are
+	[ -n "$one_addr" ] && addr=127.0.0.1
+	printf '\n[backend %s]\nurl = https://%s.%s:%d/health\nconnect-to = %s:%d\nca-file = %s\ninterval = 1s\ntimeout = 800ms\n' \
+		"$name" "$name" "$DOM" "$PORT" "$addr" "$port" "$d/ca.pem"
+done >>"$conf"
 "$KCWATCHD" -t -c "$conf" >/dev/null || { echo "kcwatchd -t rejects the generated config" >&2; exit 1; }
 
 cpu_ns() { # PID...: CPU nanoseconds of all their threads

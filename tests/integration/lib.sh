@@ -1,4 +1,6 @@
-# tests/integration/lib.sh: namespaces, daemons and assertions shared by the integration tests.
+# tests/integration/lib.sh: namespaces, daemons and assertions shared by the integration tests,
+# and what they, the chaos scenarios (tests/chaos/lib.sh) and the benchmarks (bench/) set up alike:
+# kcwatchd configurations, a private named, keepalived, TLS backends (test CA, nginx, HAProxy).
 # Every test sources it; the EXIT trap stops what the test started (by PID) and deletes its
 # namespaces and temp dir, also when the test fails or is interrupted.
 
@@ -587,4 +589,130 @@ vrrp_instance VI_1 {
 	}
 }
 CONF
+}
+
+# --- TLS backends: a test CA, nginx, a silent listener, HAProxy ---------------------------------
+# t_pki_ca DIR NAME [rsa|ec]: a self-signed CA "kcwatch test NAME" in DIR (NAME.pem, NAME.key),
+# with an RSA 2048 (default) or an EC P-256 key (faster to make). 1 when openssl fails.
+# DIR is mode 0755 and the files 0644: nginx workers (nobody) read them.
+t_pki_ca() {
+	local d=$1 k=(-newkey rsa:2048)
+	if [ "${3:-rsa}" = ec ]; then k=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1); fi
+	mkdir -p "$d" && chmod 755 "$d"
+	openssl req -x509 "${k[@]}" -nodes -days 2 -subj "/CN=kcwatch test $2" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+		-keyout "$d/$2.key" -out "$d/$2.pem" 2>/dev/null || return 1
+	chmod 644 "$d/$2.key" "$d/$2.pem"
+}
+# t_pki_cert DIR NAME DNSNAME [rsa|ec]: a server certificate for DNSNAME (subjectAltName and CN;
+# "*.domain" works) in DIR (NAME.pem, NAME.key), signed by DIR/ca (t_pki_ca DIR ca). 1 when
+# openssl fails.
+t_pki_cert() {
+	local d=$1 k=(-newkey rsa:2048)
+	if [ "${4:-rsa}" = ec ]; then k=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1); fi
+	printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\nbasicConstraints=CA:FALSE\n' \
+		"$3" >"$d/$2.ext"
+	openssl req -new "${k[@]}" -nodes -subj "/CN=$3" -keyout "$d/$2.key" -out "$d/$2.csr" 2>/dev/null ||
+		return 1
+	openssl x509 -req -in "$d/$2.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+		-extfile "$d/$2.ext" -out "$d/$2.pem" 2>/dev/null || return 1
+	chmod 644 "$d/$2.key" "$d/$2.pem"
+}
+
+# t_nginx_conf DIR [main=TEXT] [events=TEXT] [http=TEXT] <SERVERS: DIR/nginx.conf for an nginx
+# that runs in the foreground (nginx -p DIR -c DIR/nginx.conf) and keeps all its files in DIR
+# (nginx.pid, error.log, tmp/), with the http block's SERVERS (server { ... } text) from stdin.
+# main, events and http replace the defaults "worker_processes 1;", "worker_connections 64;" and
+# "access_log off;" (several directives: one per line).
+t_nginx_conf() {
+	local d=$1 a main="worker_processes 1;" events="worker_connections 64;" http="access_log off;"
+	shift
+	for a in "$@"; do
+		case $a in
+		main=*) main=${a#main=} ;;
+		events=*) events=${a#events=} ;;
+		http=*) http=${a#http=} ;;
+		*) echo "t_nginx_conf: unknown $a" >&2; return 1 ;;
+		esac
+	done
+	mkdir -p "$d/tmp"
+	{
+		printf 'daemon off;\n%s\npid %s/nginx.pid;\nerror_log %s/error.log;\n' "$main" "$d" "$d"
+		printf 'events { %s }\nhttp {\n    %s\n' "$events" "${http//$'\n'/$'\n'    }"
+		for a in client_body proxy fastcgi uwsgi scgi; do
+			printf '    %s_temp_path %s/tmp/%s;\n' "$a" "$d" "${a#client_}"
+		done
+		cat
+		echo "}"
+	} >"$d/nginx.conf"
+}
+
+# t_silent HOST ADDR PORT [BACKLOG]: a TCP listener in HOST's namespace on ADDR:PORT that accepts
+# connections (backlog default 64) and never answers: a backend check's timeout case.
+t_silent() {
+	local ns
+	cat >"$T_DIR/silent-$3.py" <<EOF
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("$2", $3))
+s.listen(${4:-64})
+held = []
+while True:
+    held.append(s.accept()[0])
+EOF
+	ns=$(t_ns "$1")
+	# ip netns exec directly, not t_exec: $! must be the listener itself
+	ip netns exec "$ns" "$T_PY" "$T_DIR/silent-$3.py" >>"$T_DIR/silent.log" 2>&1 &
+	T_PIDS+=($!)
+}
+
+# t_hap_conf FILE SOCKET BIND <LINES: an HAProxy configuration: the admin SOCKET (stats socket,
+# level admin), mode http with timeouts of 1 s (connect) and 5 s (client, server), the frontend
+# "keycloak" on BIND (ADDR:PORT) and the backend "keycloakbackend" (balance first) with LINES
+# (its options and server lines, indented) from stdin.
+t_hap_conf() {
+	{
+		cat <<EOF
+global
+    stats socket $2 mode 600 level admin
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+frontend keycloak
+    bind $3
+    default_backend keycloakbackend
+backend keycloakbackend
+    balance first
+EOF
+		cat
+	} >"$1"
+}
+
+# t_hap_servers SOCKET BACKEND: "NAME ADMIN_STATE" per server of HAProxy's BACKEND, read from its
+# admin SOCKET with "show servers state" (srv_admin_state: 0 = ready, 1 = forced maintenance);
+# HAProxy's own view, independent of kcwatchd's client. 1 and no output when it does not answer.
+t_hap_servers() {
+	"${T_PY:-python3}" - "$1" "$2" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(3)
+s.connect(sys.argv[1])
+s.sendall(b"show servers state %s\n" % sys.argv[2].encode())
+out = b""
+while True:
+    d = s.recv(4096)
+    if not d:
+        break
+    out += d
+lines = out.decode().splitlines()
+hdr = next(l for l in lines if l.startswith("# be_id")).split()[1:]
+for l in lines:
+    w = l.split()
+    if len(w) == len(hdr) and not l.startswith("#"):
+        row = dict(zip(hdr, w))
+        print(row["srv_name"], row["srv_admin_state"])
+EOF
 }

@@ -27,23 +27,9 @@ IV=500 FALL=3 RISE=2 HOLD=5000 # [backend] interval, fall, rise; failback after 
 
 # --- certificates: the test CA, one server certificate per sno, an unrelated CA ----------------
 mkcerts() {
-	local d=$T_DIR/pki n ca
-	mkdir -p "$d"
-	for ca in ca otherca; do
-		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=kcwatch test $ca" \
-			-addext "basicConstraints=critical,CA:TRUE" \
-			-addext "keyUsage=critical,keyCertSign,cRLSign" \
-			-keyout "$d/$ca.key" -out "$d/$ca.pem" 2>/dev/null || return 1
-	done
-	for n in sno1 sno2; do
-		printf 'subjectAltName=DNS:keycloak-rhbk.apps.%s.local.mylab.io\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\nbasicConstraints=CA:FALSE\n' \
-			"$n" >"$d/$n.ext"
-		openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=keycloak-rhbk.apps.$n.local.mylab.io" \
-			-keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null || return 1
-		openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-			-days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null || return 1
-	done
-	chmod 755 "$d"; chmod 644 "$d"/*
+	local d=$T_DIR/pki n
+	{ t_pki_ca "$d" ca ec && t_pki_ca "$d" otherca ec; } || return 1
+	for n in sno1 sno2; do t_pki_cert "$d" "$n" "keycloak-rhbk.apps.$n.local.mylab.io" ec || return 1; done
 }
 mkcerts || { t_notok "openssl: test certificates"; t_done; exit 1; }
 CA=$T_DIR/pki/ca.pem
@@ -53,21 +39,7 @@ CA=$T_DIR/pki/ca.pem
 mkdir -p "$T_DIR/www"; chmod 755 "$T_DIR/www"
 declare -A NGINX_PID
 nginx_conf() { # SNO
-	local d=$T_DIR/nginx-$1
-	mkdir -p "$d/tmp"
-	cat >"$d/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/error.log;
-events { worker_connections 64; }
-http {
-    access_log off;
-    client_body_temp_path $d/tmp/body;
-    proxy_temp_path $d/tmp/proxy;
-    fastcgi_temp_path $d/tmp/fastcgi;
-    uwsgi_temp_path $d/tmp/uwsgi;
-    scgi_temp_path $d/tmp/scgi;
+	t_nginx_conf "$T_DIR/nginx-$1" <<EOF
     server {
         listen $(t_ip4 "$1"):443 ssl;
         server_name keycloak-rhbk.apps.$1.local.mylab.io;
@@ -80,7 +52,6 @@ http {
             return 200 '{"status": "UP", "checks": []}';
         }
     }
-}
 EOF
 }
 nginx_start() { # SNO
@@ -102,18 +73,7 @@ nginx_conf sno1; nginx_conf sno2
 nginx_start sno1; nginx_start sno2
 
 # A listener that accepts and never answers (the timeout case), in sno2 on port 8443.
-cat >"$T_DIR/silent.py" <<EOF
-import socket
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("$(t_ip4 sno2)", 8443))
-s.listen(64)
-held = []
-while True:
-    held.append(s.accept()[0])
-EOF
-ip netns exec "$(t_ns sno2)" "$PY" "$T_DIR/silent.py" >>"$T_DIR/silent.log" 2>&1 &
-T_PIDS+=($!)
+t_silent sno2 "$(t_ip4 sno2)" 8443
 
 # --- the LB hosts: a mount namespace each, HAProxy in it --------------------------------------
 declare -A HOLDER HAP_PID
@@ -130,19 +90,7 @@ holder_ready() { [ "$(cat /proc/"${HOLDER[$1]}"/comm 2>/dev/null)" = sleep ]; }
 in_host() { local lb=$1; shift; nsenter -t "${HOLDER[$lb]}" -m -n -- "$@"; }
 
 hap_start() { # LB
-	cat >"$T_DIR/haproxy-$1.cfg" <<EOF
-global
-    stats socket $HAP_SOCK mode 600 level admin
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend keycloak
-    bind $(t_ip4 "$1"):8443
-    default_backend keycloakbackend
-backend keycloakbackend
-    balance first
+	t_hap_conf "$T_DIR/haproxy-$1.cfg" "$HAP_SOCK" "$(t_ip4 "$1"):8443" <<EOF
     server sno1 $(t_ip4 sno1):443 ssl sni str('$N1') verify required verifyhost '$N1' ca-file $CA
     server sno2 $(t_ip4 sno2):443 ssl sni str('$N2') verify required verifyhost '$N2' ca-file $CA backup
 EOF
@@ -153,30 +101,7 @@ EOF
 
 # hap_state LB: "sno1 ADMIN sno2 ADMIN" from HAProxy's own `show servers state`, read from
 # outside the LB's mount namespace (its directory is $T_DIR/hap-LB here).
-hap_state() {
-	"$PY" - "$T_DIR/hap-$1/haproxy.sock" <<'EOF' 2>/dev/null
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(2)
-s.connect(sys.argv[1])
-s.sendall(b"show servers state keycloakbackend\n")
-out = b""
-while True:
-    d = s.recv(4096)
-    if not d:
-        break
-    out += d
-lines = out.decode().splitlines()
-hdr = next(l for l in lines if l.startswith("# be_id")).split()[1:]
-rows = []
-for l in lines:
-    w = l.split()
-    if len(w) == len(hdr) and not l.startswith("#"):
-        row = dict(zip(hdr, w))
-        rows.append("%s %s" % (row["srv_name"], row["srv_admin_state"]))
-print(" ".join(sorted(rows)))
-EOF
-}
+hap_state() { t_hap_servers "$T_DIR/hap-$1/haproxy.sock" keycloakbackend 2>/dev/null | sort | paste -sd ' '; }
 # srv_admin_state: 0 = ready, 1 = forced maintenance (set server ... state maint)
 HAP_SNO1="sno1 0 sno2 1"
 HAP_SNO2="sno1 1 sno2 0"
@@ -202,21 +127,8 @@ t_eq "HAProxy lb1 before kcwatchd: nothing in maintenance" "$(hap_state lb1)" "s
 
 # --- the cluster configuration -----------------------------------------------------------------
 write_conf() { # FILE FAILBACK
-	cat >"$1" <<CONF
-[cluster]
-name = keycloak
-port = 7112
-interval = 200ms
-dead-after = 3
-key-file = $key
-
-[node lb1]
-address = $(t_ip4 lb1)
-priority = 150
-
-[node lb2]
-address = $(t_ip4 lb2)
-priority = 100
+	t_conf_cluster "$1" port=7112
+	cat >>"$1" <<CONF
 
 [backend sno1]
 url = https://$N1/health

@@ -10,6 +10,9 @@
 set -u
 
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
+# lib.sh for its helpers (t_pki_ca, t_nginx_conf, t_hap_servers...) and its temp dir; no
+# namespaces here, and this test keeps its own bookkeeping (PIDS, ok/not_ok) and EXIT trap.
+. "$SRC/tests/integration/lib.sh"
 BUILD=${BUILD:-/tmp/build-health}
 if [ -z "${HEALTH_DRIVE:-}" ] && [ -x "$BUILD/tests/integration/health_drive" ]; then
 	HEALTH_DRIVE=$BUILD/tests/integration/health_drive # built by make, when Makefile.am has it
@@ -18,7 +21,7 @@ DRIVE=${HEALTH_DRIVE:-$BUILD/health_drive}
 PASS=0
 FAIL=0
 PIDS=()
-DIR=""
+DIR=$T_DIR # removed by cleanup (lib.sh's trap is replaced below)
 
 cleanup() {
 	local p
@@ -61,7 +64,6 @@ if [ -z "${HEALTH_DRIVE:-}" ]; then
 	fi
 fi
 
-DIR=$(mktemp -d /tmp/kcw-health.XXXXXX)
 chmod 755 "$DIR" # nginx workers run as nobody
 
 free_port() {
@@ -78,22 +80,8 @@ N2=keycloak-rhbk.apps.sno2.local.mylab.io
 # --- certificates: a test CA, one server cert per backend, and an unrelated CA -------
 mkcerts() {
 	local d=$DIR/pki n
-	mkdir -p "$d"
-	for ca in ca otherca; do
-		openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kcwatch test $ca" \
-			-addext "basicConstraints=critical,CA:TRUE" \
-			-addext "keyUsage=critical,keyCertSign,cRLSign" \
-			-keyout "$d/$ca.key" -out "$d/$ca.pem" 2>/dev/null || return 1
-	done
-	for n in sno1 sno2; do
-		printf 'subjectAltName=DNS:keycloak-rhbk.apps.%s.local.mylab.io\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\nbasicConstraints=CA:FALSE\n' \
-			"$n" >"$d/$n.ext"
-		openssl req -new -newkey rsa:2048 -nodes -subj "/CN=keycloak-rhbk.apps.$n.local.mylab.io" \
-			-keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null || return 1
-		openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-			-days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null || return 1
-	done
-	chmod 644 "$d"/*
+	{ t_pki_ca "$d" ca && t_pki_ca "$d" otherca; } || return 1
+	for n in sno1 sno2; do t_pki_cert "$d" "$n" "keycloak-rhbk.apps.$n.local.mylab.io" || return 1; done
 }
 if mkcerts; then ok "test CA and server certificates"; else not_ok "openssl certificates"; finish; fi
 CA=$DIR/pki/ca.pem
@@ -118,26 +106,13 @@ server_block() { # name port
     }
 EOF
 }
-mkdir -p "$DIR/www" "$DIR/tmp"
+mkdir -p "$DIR/www"
 python3 -c 'import sys; sys.stdout.write("{\"status\":\"UP\",\"pad\":\"" + "x"*100000 + "\"}")' >"$DIR/www/big.json"
 chmod -R a+rX "$DIR/www"
-cat >"$DIR/nginx.conf" <<EOF
-daemon off;
-worker_processes 1;
-pid $DIR/nginx.pid;
-error_log $DIR/nginx-error.log;
-events { worker_connections 64; }
-http {
-    log_format conn '\$server_port \$uri \$status conn=\$connection req=\$connection_requests';
-    access_log $DIR/access.log conn;
-    client_body_temp_path $DIR/tmp/body;
-    proxy_temp_path $DIR/tmp/proxy;
-    fastcgi_temp_path $DIR/tmp/fastcgi;
-    uwsgi_temp_path $DIR/tmp/uwsgi;
-    scgi_temp_path $DIR/tmp/scgi;
+t_nginx_conf "$DIR" http="log_format conn '\$server_port \$uri \$status conn=\$connection req=\$connection_requests';
+access_log $DIR/access.log conn;" <<EOF
 $(server_block sno1 "$P1")
 $(server_block sno2 "$P2")
-}
 EOF
 nginx -p "$DIR" -c "$DIR/nginx.conf" 2>"$DIR/nginx.stderr" &
 PIDS+=($!)
@@ -156,7 +131,7 @@ wait_port() { # port: bounded wait until something listens
 if wait_port "$P1" && wait_port "$P2" && wait_port "$PH"; then
 	ok "nginx and the silent listener are up"
 else
-	not_ok "nginx start" "$(cat "$DIR/nginx.stderr" "$DIR/nginx-error.log" 2>/dev/null)"
+	not_ok "nginx start" "$(cat "$DIR/nginx.stderr" "$DIR/error.log" 2>/dev/null)"
 	finish
 fi
 
@@ -251,20 +226,7 @@ fi
 
 # --- HAProxy with its runtime API ----------------------------------------------------
 SOCK=$DIR/haproxy.sock
-cat >"$DIR/haproxy.cfg" <<EOF
-global
-    stats socket $SOCK mode 600 level admin
-    pidfile $DIR/haproxy.pid
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend keycloak
-    bind 127.0.0.1:$PF
-    default_backend keycloakbackend
-backend keycloakbackend
-    balance first
+t_hap_conf "$DIR/haproxy.cfg" "$SOCK" "127.0.0.1:$PF" <<EOF
     option httpchk GET /health
     http-check expect string UP
     default-server ssl check inter 500 on-marked-down shutdown-sessions on-marked-up shutdown-backup-sessions
@@ -276,28 +238,7 @@ PIDS+=($!)
 for _ in $(seq 1 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
 if [ -S "$SOCK" ]; then ok "haproxy up with its admin socket"; else not_ok "haproxy start" "$(cat "$DIR/haproxy.log")"; finish; fi
 
-hap_admin() { # independent read-back: "name admin_state" per server
-	python3 - "$SOCK" <<'EOF'
-import socket, sys
-s = socket.socket(socket.AF_UNIX)
-s.settimeout(3)
-s.connect(sys.argv[1])
-s.sendall(b"show servers state keycloakbackend\n")
-out = b""
-while True:
-    d = s.recv(4096)
-    if not d:
-        break
-    out += d
-lines = out.decode().splitlines()
-hdr = next(l for l in lines if l.startswith("# be_id")).split()[1:]
-for l in lines:
-    w = l.split()
-    if len(w) == len(hdr) and not l.startswith("#"):
-        row = dict(zip(hdr, w))
-        print(row["srv_name"], row["srv_admin_state"])
-EOF
-}
+hap_admin() { t_hap_servers "$SOCK" keycloakbackend; } # independent read-back: "name admin_state" per server
 expect_admin() { # label sno1-admin sno2-admin
 	local got
 	got=$(hap_admin | sort | tr '\n' ' ')
