@@ -9,11 +9,11 @@
 # faults, analysis of the watcher's log and of the daemons' logs, and the scenario's row.
 #
 # Times are milliseconds of the day (local time), the daemons' log timestamps: t_ms_of_day.
-# A scenario: c_begin NAME; c_lan; c_conf ...; c_cluster_up; c_watch_start; <fault>;
-# c_assert ...; c_row_values ...; c_finish. The row goes to $KCW_CHAOS_RESULTS (one line,
-# tab-separated: name outage switches double verdict notes). With KCW_CHAOS_LOGS set, a
-# failing scenario's daemon logs and watcher log are copied there (every scenario's with
-# KCW_CHAOS_KEEP_ALL=1).
+# A scenario: c_begin NAME; c_lan; c_conf ...; c_cluster_up; c_watch_start (the four, plain:
+# c_start_watched); <fault>; c_assert ...; c_row_values ...; c_finish (or, for the usual end,
+# c_finish_run). The row goes to $KCW_CHAOS_RESULTS (one line, tab-separated: name outage
+# switches double verdict notes). With KCW_CHAOS_LOGS set, a failing scenario's daemon logs and
+# watcher log are copied there (every scenario's with KCW_CHAOS_KEEP_ALL=1).
 
 C_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KCW_TOP=${KCW_TOP:-$(cd "$C_LIB_DIR/../.." && pwd)}
@@ -209,35 +209,12 @@ c_conf() {
 		*) echo "c_conf: unknown option $o" >&2; return 1 ;;
 		esac
 	done
+	local w=()
+	if [ -n "$witness" ]; then w=(witness=w w:witness); fi
+	t_conf_cluster "$f" name=chaos port="$C_HB_PORT" interval="${C_IV}ms" dead-after="$C_DEAD_AFTER" \
+		key-file="$C_KEY" preempt="$preempt" preempt-delay=0s lb1:150 lb2:100 "${w[@]}"
+	t_conf_vip "$f" keycloak "$C_VIP/24"
 	{
-		cat <<-EOF
-			[cluster]
-			name = chaos
-			port = $C_HB_PORT
-			interval = ${C_IV}ms
-			dead-after = $C_DEAD_AFTER
-			key-file = $C_KEY
-			preempt = $preempt
-			preempt-delay = 0s
-		EOF
-		[ -n "$witness" ] && echo "witness = w"
-		cat <<-EOF
-
-			[node lb1]
-			address = $(t_ip4 lb1)
-			priority = 150
-
-			[node lb2]
-			address = $(t_ip4 lb2)
-			priority = 100
-		EOF
-		[ -n "$witness" ] && printf '\n[node w]\naddress = %s\nrole = witness\n' "$(t_ip4 w)"
-		cat <<-EOF
-
-			[vip keycloak]
-			address = $C_VIP/24
-			interface = eth0
-		EOF
 		if [ -n "$backends" ]; then
 			local n port
 			for n in sno1 sno2; do
@@ -272,7 +249,7 @@ c_conf() {
 				timeout = ${C_DNS_TIMEOUT_MS:-500}ms
 			EOF
 		fi
-	} >"$f"
+	} >>"$f"
 	local err
 	err=$("$KCWATCHD" -t -c "$f" -n lb1 2>&1) || { c_fail "kcwatchd -t refuses the configuration: $err"; c_finish; }
 }
@@ -711,6 +688,15 @@ c_cluster_up() {
 		{ c_fail "the client gets no answer from lb1 through the VIP"; c_finish; }
 	echo "# cluster up in ${ms} ms: lb1 leads (term $(t_field lb1 .term))"
 }
+# c_start_watched: the usual start of a scenario: c_lan, c_conf $T_DIR/kcwatch.conf (no
+# witness, DNS or backends), c_cluster_up, c_watch_start, then 0.5 s of undisturbed probes.
+c_start_watched() {
+	c_lan
+	c_conf "$T_DIR/kcwatch.conf"
+	c_cluster_up "$T_DIR/kcwatch.conf"
+	c_watch_start
+	sleep 0.5
+}
 c_ask_is() { # NAME: one probe to the VIP from the client is answered by NAME
 	local got
 	got=$(t_exec client "$C_PY" -c "
@@ -743,7 +729,9 @@ c_converged() {
 }
 c_the_leader() { if c_role_is lb1 leader; then echo lb1; elif c_role_is lb2 leader; then echo lb2; else echo none; fi; }
 
-# c_assert_final: the end state: one leader, the VIP on it alone, the client answered by it.
+# c_assert_final [MAX_MS]: the end state: one leader, the VIP on it alone, the client answered by
+# it; waits at most MAX_MS (default 3000) for it.
+# shellcheck disable=SC2120 # no caller needs another bound so far
 c_assert_final() {
 	local ms leader
 	ms=$(t_wait "${1:-3000}" c_converged)
@@ -856,60 +844,57 @@ c_stalls() {
 	return 0
 }
 
+# c_settle [MAX_MS] [SETTLE_S]: waits (at most MAX_MS, default 3000) until c_converged, then
+# SETTLE_S seconds more (default 1), and prints that time (ms of day): a window's end.
+c_settle() {
+	t_wait "${1:-3000}" c_converged >/dev/null
+	sleep "${2:-1}"
+	c_now
+}
+
+# c_first_reply NAME FROM: the time of the client's first reply from NAME at or after FROM (the
+# watcher's log), -1 if none.
+c_first_reply() {
+	local t
+	t=$(awk -v t="$2" -v w="$1" '$1 == "R" && $2 >= t && $3 == w { print int($2); exit }' "$C_WATCH_LOG")
+	echo "${t:--1}"
+}
+
+# c_assert_healed HEAL HEALED END: a partition was healed (its rules removed between HEAL and
+# HEALED): the client's outage from HEAL to END at most two intervals; from HEALED, one VIP
+# holder within two intervals and at most two intervals with two leaders by the logs. Sets
+# C_WINNER (the holder at END) and leaves c_analyze's W_* of [HEALED, END] (W_DOUBLE...).
+c_assert_healed() {
+	c_analyze "$1" "$3"
+	c_assert_le "after healing: client outage (ms)" "$W_OUTAGE" $((2 * C_IV))
+	c_analyze "$2" "$3"
+	c_assert_eq "after healing: one VIP holder" "$W_HOLDERS" 1
+	c_assert_le "after healing: one holder within two intervals (ms)" $((W_LAST_CHANGE - $2)) $((2 * C_IV))
+	# shellcheck disable=SC2034 # for the scenario
+	C_WINNER=$([ "$W_HOLDER" = 0 ] && echo lb1 || echo lb2)
+	c_roles "$2" "$3"
+	c_assert_le "after healing: two leaders by the logs (ms)" "$R_OVERLAP" $((2 * C_IV))
+}
+
+# c_finish_run FROM TO DOUBLE: the scenario's common end: over [FROM, TO] the client outage is at
+# most C_FAILOVER_MS + 50; the end state (c_assert_final); the row with that outage, the window's
+# leader claims and DOUBLE (ms with two VIP holders); c_finish.
+c_finish_run() {
+	local outage
+	c_analyze "$1" "$2"
+	c_assert_le "client outage" "$W_OUTAGE" $((C_FAILOVER_MS + 50))
+	outage=$W_OUTAGE
+	c_roles "$1" "$2"
+	c_assert_final
+	c_row_values "$outage" "$R_CLAIMS" "$3"
+	c_finish
+}
+
 # --- named (in svc, 10.77.0.15:53, zone local.mylab.io, TSIG key kcwatch-key) -----------------
-c_named_setup() {
-	local d=$T_DIR/named
-	mkdir -p "$d"
-	tsig-keygen -a hmac-sha256 kcwatch-key >"$T_DIR/tsig.key"
-	chmod 600 "$T_DIR/tsig.key"
-	cat >"$d/local.mylab.io.db" <<-EOF2
-		\$ORIGIN local.mylab.io.
-		\$TTL 300
-		@        IN SOA ns1.local.mylab.io. hostmaster.local.mylab.io. ( 1 3600 600 86400 300 )
-		@        IN NS  ns1.local.mylab.io.
-		ns1      IN A   $(t_ip4 svc)
-		keycloak IN A   192.0.2.1
-	EOF2
-	cat >"$d/named.conf" <<-EOF2
-		options {
-			directory "$d";
-			pid-file "$d/named.pid";
-			session-keyfile "$d/session.key";
-			managed-keys-directory "$d";
-			listen-on port 53 { $(t_ip4 svc); };
-			listen-on-v6 { none; };
-			recursion no;
-			notify no;
-			dnssec-validation no;
-		};
-		controls { };
-		include "$T_DIR/tsig.key";
-		zone "local.mylab.io" {
-			type primary;
-			file "$d/local.mylab.io.db";
-			allow-update { key kcwatch-key; };
-		};
-	EOF2
-}
-c_dig() { # NAME TYPE: the answer of named (short form), empty when it does not answer
-	t_exec svc dig @"$(t_ip4 svc)" +norec +time=1 +tries=1 +short "$1" "$2" 2>/dev/null |
-		grep -v '^;' | tr -d '"'
-}
-c_named_up() { [ -n "$(c_dig local.mylab.io NS)" ]; }
-c_named_start() {
-	ip netns exec "$(t_ns svc)" named -g -4 -c "$T_DIR/named/named.conf" >>"$T_DIR/named.log" 2>&1 &
-	C_NAMED_PID=$!
-	T_PIDS+=($!)
-	t_wait 10000 c_named_up >/dev/null
-}
-c_named_stop() {
-	[ -n "${C_NAMED_PID:-}" ] || return 0
-	kill -TERM "$C_NAMED_PID" 2>/dev/null
-	local n
-	for n in $(seq 100); do kill -0 "$C_NAMED_PID" 2>/dev/null || break; sleep 0.05; done
-	kill -KILL "$C_NAMED_PID" 2>/dev/null
-	wait "$C_NAMED_PID" 2>/dev/null
-	C_NAMED_PID=
+# named itself is the integration lib's: t_named_start [TIMEOUT_MS], t_named_stop, t_dig.
+c_named_setup() { t_named_setup svc local.mylab.io "keycloak     IN A    192.0.2.1"; }
+c_dig() { # NAME TYPE: the answer of named (short form, no quotes), empty when it does not answer
+	t_dig "$1" "$2" | grep -v '^;' | tr -d '"'
 }
 c_dns_a_is() { [ "$(c_dig keycloak.local.mylab.io A)" = "$1" ]; }
 # c_named_ready: when named last said "running" (ms of day, by its log), -1 if never.
@@ -921,38 +906,13 @@ c_named_ready() {
 # --- nginx TLS backends sno1 (svc:8443) and sno2 (svc:8444), Keycloak's health JSON -------------
 c_pki() {
 	local d=$T_DIR/pki n
-	mkdir -p "$d"
-	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=kcwatch chaos CA" \
-		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-		-keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || return 1
-	for n in sno1 sno2; do
-		printf 'subjectAltName=DNS:keycloak-rhbk.apps.%s.local.mylab.io\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n' \
-			"$n" >"$d/$n.ext"
-		openssl req -new -newkey rsa:2048 -nodes -subj "/CN=keycloak-rhbk.apps.$n.local.mylab.io" \
-			-keyout "$d/$n.key" -out "$d/$n.csr" 2>/dev/null || return 1
-		openssl x509 -req -in "$d/$n.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-			-days 2 -extfile "$d/$n.ext" -out "$d/$n.pem" 2>/dev/null || return 1
-	done
-	chmod 755 "$T_DIR" "$d"
-	chmod 644 "$d"/*
+	chmod 755 "$T_DIR"
+	t_pki_ca "$d" ca || return 1
+	for n in sno1 sno2; do t_pki_cert "$d" "$n" "keycloak-rhbk.apps.$n.local.mylab.io" || return 1; done
 }
 # c_nginx_conf NAME PORT: one single-process nginx per backend, so it can be stopped alone.
 c_nginx_conf() {
-	local d=$T_DIR/nginx-$1
-	mkdir -p "$d/tmp"
-	cat >"$d/nginx.conf" <<-EOF2
-		daemon off;
-		master_process off;
-		pid $d/nginx.pid;
-		error_log $d/error.log;
-		events { worker_connections 64; }
-		http {
-		    access_log off;
-		    client_body_temp_path $d/tmp/body;
-		    proxy_temp_path $d/tmp/proxy;
-		    fastcgi_temp_path $d/tmp/fastcgi;
-		    uwsgi_temp_path $d/tmp/uwsgi;
-		    scgi_temp_path $d/tmp/scgi;
+	t_nginx_conf "$T_DIR/nginx-$1" main="master_process off;" <<-EOF2
 		    server {
 		        listen $(t_ip4 svc):$2 ssl;
 		        server_name keycloak-rhbk.apps.$1.local.mylab.io;
@@ -961,7 +921,6 @@ c_nginx_conf() {
 		        default_type application/json;
 		        location = /health { return 200 '{"status": "UP", "checks": []}'; }
 		    }
-		}
 	EOF2
 }
 declare -A C_NGINX_PID

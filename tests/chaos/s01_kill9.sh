@@ -16,11 +16,7 @@ c_begin kill9
 c_require nft jq
 restart_ms=${KCW_CHAOS_RESTART_MS:-1000}
 
-c_lan
-c_conf "$T_DIR/kcwatch.conf"
-c_cluster_up "$T_DIR/kcwatch.conf"
-c_watch_start
-sleep 0.5
+c_start_watched
 
 t_kill=$(c_now)
 {

@@ -14,11 +14,7 @@ c_begin linkdown
 c_require nft jq
 down_ms=${KCW_CHAOS_LINK_DOWN_MS:-2000}
 
-c_lan
-c_conf "$T_DIR/kcwatch.conf"
-c_cluster_up "$T_DIR/kcwatch.conf"
-c_watch_start
-sleep 0.5
+c_start_watched
 
 t_down=$(c_now)
 ip -n "$(t_ns lb1)" link set eth0 down
@@ -31,9 +27,7 @@ c_sleep_until $((t_down + down_ms))
 
 t_up=$(c_now)
 ip -n "$(t_ns lb1)" link set eth0 up
-t_wait $((C_D + 2000)) c_converged >/dev/null
-sleep 0.5
-t_end=$(c_now)
+t_end=$(c_settle $((C_D + 2000)) 0.5)
 c_watch_stop
 
 c_analyze "$t_down" "$t_up"
@@ -44,10 +38,4 @@ double=$W_DOUBLE
 c_assert_le "after the link is back: VIP on both (ms)" "$W_DOUBLE" "$C_IV"
 c_assert_eq "after the link is back: one VIP holder" "$W_HOLDERS" 1
 c_assert_le "after the link is back: one holder within D + 2 s (ms)" $((W_LAST_CHANGE - t_up)) $((C_D + 2000))
-c_analyze "$t_down" "$t_end"
-c_assert_le "client outage" "$W_OUTAGE" $((C_FAILOVER_MS + 50))
-outage=$W_OUTAGE
-c_roles "$t_down" "$t_end"
-c_assert_final
-c_row_values "$outage" "$R_CLAIMS" "$double"
-c_finish
+c_finish_run "$t_down" "$t_end" "$double"

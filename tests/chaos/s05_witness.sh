@@ -50,9 +50,7 @@ c_assert "A: the isolated lb1 runs and does not lead (role '$role1')" \
 t_heal=$(c_now)
 c_nft_clear lb1 lb2 w
 t_healed=$(c_now)
-t_wait 3000 c_converged >/dev/null
-sleep 1
-t_a_end=$(c_now)
+t_a_end=$(c_settle)
 
 c_analyze "$t_cut" "$t_healed"
 c_assert "A: lb1 released the VIP" [ "$W_OFF0" -ge 0 ]
@@ -82,9 +80,7 @@ c_sleep_ms "$part_ms"
 c_assert_eq "B: one leader during the cut" "$(c_leaders)" 1
 c_nft_clear lb1 lb2
 t_healed=$(c_now)
-t_wait 3000 c_converged >/dev/null
-sleep 1
-t_end=$(c_now)
+t_end=$(c_settle)
 c_watch_stop
 
 c_analyze "$t_cut" "$t_healed"

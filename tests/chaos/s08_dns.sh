@@ -18,7 +18,7 @@ catchup_bound=$((5000 + ${C_DNS_TIMEOUT_MS:-500} + 1000))
 
 c_lan
 c_named_setup
-c_named_start || { c_fail "named did not start"; c_finish; }
+t_named_start 10000 || { c_fail "named did not start"; c_finish; }
 c_conf "$T_DIR/kcwatch.conf" dns
 c_cluster_up "$T_DIR/kcwatch.conf"
 ms=$(t_wait 5000 c_dns_a_is "$(t_ip4 lb1)")
@@ -28,7 +28,7 @@ c_watch_start
 sleep 0.5
 
 t_nstop=$(c_now)
-c_named_stop
+t_named_stop
 sleep 1
 t_kill=$(c_now)
 {
@@ -44,7 +44,7 @@ term2=$(t_field lb2 .term)
 c_sleep_until $((t_nstop + down_s * 1000))
 echo "# lb2 dns while named is away: $(t_json lb2 | jq -c .dns)"
 
-c_named_start || c_fail "named did not start again"
+t_named_start 10000 || c_fail "named did not start again"
 t_nup=$(c_named_ready)
 t_wait $((catchup_bound + 2000)) c_dns_a_is "$(t_ip4 lb2)" >/dev/null
 fence=$(c_dig _kcwatch.keycloak.local.mylab.io TXT)

@@ -25,7 +25,7 @@ warmup=${KCW_CHAOS_WARMUP:-10}
 c_lan
 c_backends_up
 c_named_setup
-c_named_start || { c_fail "named did not start"; c_finish; }
+t_named_start 10000 || { c_fail "named did not start"; c_finish; }
 c_conf "$T_DIR/kcwatch.conf" backends dns
 c_cluster_up "$T_DIR/kcwatch.conf"
 t_wait 5000 c_active_is lb1 sno1 >/dev/null || c_fail "sno1 did not become active"
