@@ -24,13 +24,16 @@ PIDS=()
 passed=0
 failed=0
 
-cleanup() {
+cleanup_keep_tmp() { # on failure: remove the namespaces but keep the logs
 	for p in "${PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
 	wait 2>/dev/null
 	ip netns del "$NS_A" 2>/dev/null
 	ip netns del "$NS_B" 2>/dev/null
+}
+cleanup() {
+	cleanup_keep_tmp
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -407,15 +410,6 @@ main() {
 	fi
 	echo "$passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
-}
-
-cleanup_keep_tmp() { # on failure: remove the namespaces but keep the logs
-	for p in "${PIDS[@]}"; do
-		kill "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
 }
 
 main "$@"
