@@ -26,6 +26,9 @@ t_cleanup() {
 	# A child forked for "cmd &" runs this trap too if signalled before it execs: only the
 	# test's own shell may clean up.
 	[ "$BASHPID" = "$$" ] || return 0
+	# Scripts under "set -e" (the benchmarks) must not stop cleaning at the first process
+	# that has already exited: the shell is on its way out anyway.
+	set +e
 	for p in "${T_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${T_PIDS[@]}"; do
 		for n in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
