@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # bench/footprint.sh: memory (PSS, RSS) and idle CPU of a two-node kcwatchd cluster, next to
 # keepalived (VRRPv3, unicast peers) with the same interval on the same namespace topology.
-#   bench/footprint.sh [SECONDS]     (default 20 s of idle measurement per run)
+#   bench/footprint.sh [SECONDS]     (default 20 s of idle measurement per window)
+#   ROUNDS=N      rounds (default 3); kcwatchd and keepalived alternate, the table shows medians
+#   BACKENDS=0    skips the last run: a kcwatchd leader that checks two TLS backends (nginx)
+#                 and drives HAProxy, i.e. what a node of the reference deployment carries
 # CPU time comes from /proc/PID/task/*/schedstat (nanoseconds), so a process that uses a few
-# milliseconds a minute is still measured, not rounded to clock ticks.
+# milliseconds a minute is still measured, not rounded to clock ticks. The leader and the
+# follower (master and backup) are measured in the same window.
+#   PIN=1         pins lb1's processes to CPU 0 and lb2's to CPU 1. On a VM this raises every
+#                 figure: a wakeup from the other CPU costs an inter-processor interrupt, and a
+#                 kcwatchd leader is woken by its follower's heartbeat where keepalived's master
+#                 wakes on a local timer. Off by default: the scheduler places the processes.
 set -euo pipefail
 secs=${1:-20}
+rounds=${ROUNDS:-3}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export KCW_TOP=$top KCW_BUILD=${KCW_BUILD:-$top/build}
 . "$top/tests/integration/lib.sh"
@@ -13,9 +22,12 @@ t_require_root
 [ -x "$KCWATCHD" ] || { echo "build first: ./tests/run.sh or make -C build" >&2; exit 1; }
 command -v keepalived >/dev/null || { echo "keepalived is not installed (apt-get install keepalived)" >&2; exit 1; }
 
-t_lan lb1 lb2
-key="$T_DIR/cluster.key"
-t_keyfile "$key"
+t_lan lb1 lb2 sno1 sno2
+t_keyfile "$T_DIR/cluster.key"
+results=$T_DIR/results # LABEL PSS_KIB RSS_KIB CPU_NS per line, one line per window
+VIP=10.77.0.100/24
+declare -A CPU_OF=()
+if [ "${PIN:-0}" = 1 ] && [ "$(nproc)" -ge 2 ]; then CPU_OF=([lb1]=0 [lb2]=1); fi
 
 cpu_ns() { # PID...: CPU nanoseconds of all threads of all PIDs
 	local total=0 p t
@@ -27,70 +39,198 @@ cpu_ns() { # PID...: CPU nanoseconds of all threads of all PIDs
 	echo "$total"
 }
 mem_kib() { # FIELD PID...: sum of Pss or Rss (kB) from smaps_rollup
-	local f=$1 total=0 p; shift
+	local f=$1 total=0 p
+	shift
 	for p in "$@"; do
 		total=$((total + $(awk -v f="$f:" '$1 == f {print $2}' /proc/"$p"/smaps_rollup)))
 	done
 	echo "$total"
 }
-children_of() { pgrep -P "$1" 2>/dev/null | tr '\n' ' '; }
+with_children() { echo "$1 $(pgrep -P "$1" 2>/dev/null | tr '\n' ' ')"; }
+pin() { # HOST PID...: every thread of PID on HOST's CPU
+	local c=${CPU_OF[$1]:-} p
+	shift
+	[ -n "$c" ] || return 0
+	for p in "$@"; do taskset -a -pc "$c" "$p" >/dev/null; done
+}
 
-measure() { # LABEL PID...: prints one table row for the leader's processes
-	local label=$1; shift
-	local c0 c1 pss rss
+# window LABEL_A "PIDS_A" LABEL_B "PIDS_B": one measurement of both groups over the same $secs
+window() {
+	local c0a c0b c1a c1b
 	sleep 3 # settle: election done, caches warm
-	c0=$(cpu_ns "$@")
+	# shellcheck disable=SC2086
+	{ c0a=$(cpu_ns $2); c0b=$(cpu_ns $4); }
 	sleep "$secs"
-	c1=$(cpu_ns "$@")
-	pss=$(mem_kib Pss "$@")
-	rss=$(mem_kib Rss "$@")
-	printf '%-34s %9.2f %9.2f %10.4f\n' "$label" "$(echo "$pss/1024" | bc -l)" \
-		"$(echo "$rss/1024" | bc -l)" "$(echo "($c1-$c0)/($secs*10^7)" | bc -l)"
+	# shellcheck disable=SC2086
+	{
+		c1a=$(cpu_ns $2)
+		c1b=$(cpu_ns $4)
+		echo "$1|$(mem_kib Pss $2)|$(mem_kib Rss $2)|$((c1a - c0a))" >>"$results"
+		echo "$3|$(mem_kib Pss $4)|$(mem_kib Rss $4)|$((c1b - c0b))" >>"$results"
+	}
 }
 
 kcw_conf() { # INTERVAL
 	t_conf_cluster "$T_DIR/kcw.conf" name=bench interval="$1"
-	t_conf_vip "$T_DIR/kcw.conf" keycloak 10.77.0.100/24 garp-refresh=0
+	t_conf_vip "$T_DIR/kcw.conf" keycloak "$VIP" garp-refresh=0
 }
 
-ka_conf() { t_keepalived_conf "$@" 10.77.0.100/24; } # NODE PRIO PEER INTERVAL_S
+kcw_leader_on_lb1() {
+	t_wait 5000 bash -c "[ \"\$('$KCWATCHCTL' -s '$T_DIR/lb1.sock' status --json | jq -r .role)\" = leader ]" \
+		>/dev/null || echo "# kcwatchd: lb1 did not lead" >&2
+}
 
-run_kcwatch() { # INTERVAL
+run_kcwatch() { # INTERVAL LABEL
 	kcw_conf "$1"
 	t_start lb1 "$T_DIR/kcw.conf"
 	t_start lb2 "$T_DIR/kcw.conf"
-	t_wait 5000 bash -c "[ \"\$('$KCWATCHCTL' -s '$T_DIR/lb1.sock' status --json | jq -r .role)\" = leader ]" >/dev/null
-	measure "kcwatchd leader, interval $1" "${T_NODE_PID[lb1]}"
-	measure "kcwatchd follower, interval $1" "${T_NODE_PID[lb2]}"
-	t_stop lb1; t_stop lb2
+	pin lb1 "${T_NODE_PID[lb1]}"
+	pin lb2 "${T_NODE_PID[lb2]}"
+	kcw_leader_on_lb1
+	window "kcwatchd leader, interval $2" "${T_NODE_PID[lb1]}" \
+		"kcwatchd follower, interval $2" "${T_NODE_PID[lb2]}"
+	t_stop lb1
+	t_stop lb2
 }
 
 run_keepalived() { # INTERVAL_S LABEL
-	local n p ns pids=()
-	ka_conf lb1 150 lb2 "$1"
-	ka_conf lb2 100 lb1 "$1"
+	local n ns
+	local -A pid
+	t_keepalived_conf lb1 150 lb2 "$1" "$VIP"
+	t_keepalived_conf lb2 100 lb1 "$1" "$VIP"
 	for n in lb1 lb2; do
-		# ip netns exec itself in the background ("t_exec ... &" would background a subshell)
 		ns=$(t_ns "$n")
-		ip netns exec "$ns" keepalived -n -l -D --vrrp -f "$T_DIR/ka-$n.conf" -p "$T_DIR/ka-$n.pid" \
-			-r "$T_DIR/ka-$n-vrrp.pid" >"$T_DIR/ka-$n.log" 2>&1 &
-		pids+=($!); T_PIDS+=($!)
+		# under taskset: its VRRP child inherits the CPU set; ip netns exec runs it in place
+		taskset -c "${CPU_OF[$n]:-0-$(($(nproc) - 1))}" ip netns exec "$ns" keepalived -n -l -D --vrrp \
+			-f "$T_DIR/ka-$n.conf" -p "$T_DIR/ka-$n.pid" -r "$T_DIR/ka-$n-vrrp.pid" \
+			>"$T_DIR/ka-$n.log" 2>&1 &
+		pid[$n]=$!
+		T_PIDS+=($!)
 	done
-	t_wait 10000 bash -c "ip -n $(t_ns lb1) -4 addr show dev eth0 | grep -q 10.77.0.100" >/dev/null ||
+	t_wait 10000 bash -c "ip -n $(t_ns lb1) -4 addr show dev eth0 | grep -q ${VIP%/*}" >/dev/null ||
 		echo "# keepalived did not take the VIP" >&2
-	p="${pids[0]} $(children_of "${pids[0]}")"
-	# shellcheck disable=SC2086
-	measure "keepalived master, advert_int $2" $p
-	p="${pids[1]} $(children_of "${pids[1]}")"
-	# shellcheck disable=SC2086
-	measure "keepalived backup, advert_int $2" $p
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-	ip -n "$(t_ns lb1)" addr del 10.77.0.100/24 dev eth0 2>/dev/null || true
+	window "keepalived master, advert_int $2" "$(with_children "${pid[lb1]}")" \
+		"keepalived backup, advert_int $2" "$(with_children "${pid[lb2]}")"
+	for n in lb1 lb2; do kill -TERM "${pid[$n]}" 2>/dev/null || true; done
+	for n in lb1 lb2; do wait "${pid[$n]}" 2>/dev/null || true; done
+	ip -n "$(t_ns lb1)" addr del "$VIP" dev eth0 2>/dev/null || true
 }
 
-printf '%-34s %9s %9s %10s\n' "process (idle, ${secs} s)" "PSS MiB" "RSS MiB" "CPU %"
-run_kcwatch 1s
-run_kcwatch 10ms
-run_keepalived 1 1s
-run_keepalived 0.01 10ms
+# --- the reference deployment's load: two TLS backends (nginx), HAProxy, checks every 2 s ------
+backends_up() {
+	local s
+	t_pki_ca "$T_DIR/pki" ca ec || return 1
+	for s in sno1 sno2; do
+		t_pki_cert "$T_DIR/pki" "$s" "$s.bench.test" ec || return 1
+		t_nginx_conf "$T_DIR/nginx-$s" <<EOF
+    server {
+        listen $(t_ip4 "$s"):443 ssl;
+        ssl_certificate $T_DIR/pki/$s.pem;
+        ssl_certificate_key $T_DIR/pki/$s.key;
+        location = /health { default_type application/json; return 200 '{"status": "UP", "checks": []}'; }
+    }
+EOF
+		ip netns exec "$(t_ns "$s")" nginx -p "$T_DIR/nginx-$s" -c "$T_DIR/nginx-$s/nginx.conf" \
+			>>"$T_DIR/nginx-$s.log" 2>&1 &
+		T_PIDS+=($!)
+	done
+	# one HAProxy (in lb1) serves both nodes: its admin socket is a path both can reach
+	t_hap_conf "$T_DIR/haproxy.cfg" "$T_DIR/haproxy.sock" "$(t_ip4 lb1):8443" <<EOF
+    server sno1 $(t_ip4 sno1):443 ssl verify none
+    server sno2 $(t_ip4 sno2):443 ssl verify none backup
+EOF
+	ip netns exec "$(t_ns lb1)" haproxy -f "$T_DIR/haproxy.cfg" -db >>"$T_DIR/haproxy.log" 2>&1 &
+	T_PIDS+=($!)
+	t_wait 5000 test -S "$T_DIR/haproxy.sock" >/dev/null
+}
+
+backend_conf() { # SNO
+	cat <<EOF
+
+[backend $1]
+url = https://$1.bench.test/health
+connect-to = $(t_ip4 "$1"):443
+ca-file = $T_DIR/pki/ca.pem
+expect-json-status = UP
+interval = 2s
+timeout = 1s
+rise = 2
+fall = 3
+haproxy-server = $1
+EOF
+}
+
+run_backends() {
+	kcw_conf 1s
+	{
+		backend_conf sno1
+		backend_conf sno2
+		printf '\n[backends]\nfailback = after 5m\nhaproxy-socket = %s\nhaproxy-backend = keycloakbackend\n' \
+			"$T_DIR/haproxy.sock"
+	} >>"$T_DIR/kcw.conf"
+	t_start lb1 "$T_DIR/kcw.conf"
+	t_start lb2 "$T_DIR/kcw.conf"
+	pin lb1 "${T_NODE_PID[lb1]}"
+	pin lb2 "${T_NODE_PID[lb2]}"
+	kcw_leader_on_lb1
+	t_wait 10000 bash -c "[ \"\$('$KCWATCHCTL' -s '$T_DIR/lb1.sock' status --json | jq -r .active_backend)\" = sno1 ]" \
+		>/dev/null || echo "# kcwatchd: no active backend (see $T_DIR/lb1.log)" >&2
+	window "kcwatchd leader, 1 s, 2 backends" "${T_NODE_PID[lb1]}" \
+		"kcwatchd follower, 1 s, 2 backends" "${T_NODE_PID[lb2]}"
+	t_stop lb1
+	t_stop lb2
+}
+
+# --- report ---------------------------------------------------------------------------------
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+stat_of() { # LABEL FIELD(2..4): the median over the windows of LABEL
+	awk -F'|' -v l="$1" -v f="$2" '$1 == l { print $f }' "$results" | median
+}
+cpu_pct() { echo "scale=4; ${1:-0} / ($secs * 10000000)" | bc -l; }
+row() { # LABEL
+	local pss rss cpu
+	pss=$(stat_of "$1" 2)
+	rss=$(stat_of "$1" 3)
+	cpu=$(stat_of "$1" 4)
+	[ -n "$pss" ] || return 0
+	printf '%-38s %8.2f %8.2f %9.4f\n' "$1" "$(echo "$pss/1024" | bc -l)" "$(echo "$rss/1024" | bc -l)" \
+		"$(cpu_pct "$cpu")"
+}
+ratio() { # INTERVAL_LABEL: leader CPU / master CPU
+	local a b
+	a=$(stat_of "kcwatchd leader, interval $1" 4)
+	b=$(stat_of "keepalived master, advert_int $1" 4)
+	if [ -n "$a" ] && [ -n "$b" ] && [ "$b" -gt 0 ]; then
+		printf '%.2f' "$(echo "$a / $b" | bc -l)"
+	else
+		printf 'n/a'
+	fi
+}
+
+pinning="not pinned"
+[ ${#CPU_OF[@]} -eq 0 ] || pinning="lb1 pinned to CPU 0, lb2 to CPU 1"
+echo "# $rounds rounds of ${secs} s windows per row, medians; $pinning" >&2
+for r in $(seq "$rounds"); do
+	echo "# round $r of $rounds" >&2
+	run_kcwatch 1s "1 s"
+	run_keepalived 1 "1 s"
+	run_kcwatch 10ms "10 ms"
+	run_keepalived 0.01 "10 ms"
+done
+if [ "${BACKENDS:-1}" != 0 ]; then
+	echo "# one more window: kcwatchd with two TLS backends and HAProxy" >&2
+	if backends_up; then run_backends; else echo "# backends: set-up failed, skipped" >&2; fi
+fi
+
+printf '%-38s %8s %8s %9s\n' "process (idle, median of $rounds x ${secs} s)" "PSS MiB" "RSS MiB" "CPU %"
+for l in "1 s" "10 ms"; do
+	row "kcwatchd leader, interval $l"
+	row "kcwatchd follower, interval $l"
+	row "keepalived master, advert_int $l"
+	row "keepalived backup, advert_int $l"
+done
+row "kcwatchd leader, 1 s, 2 backends"
+row "kcwatchd follower, 1 s, 2 backends"
+echo
+echo "CPU, kcwatchd leader / keepalived master: 1 s $(ratio "1 s"), 10 ms $(ratio "10 ms") (target: at most 0.50)"
+echo "PSS, kcwatchd leader (1 s): $(row "kcwatchd leader, interval 1 s" | awk '{print $(NF-2)}') MiB (target: under 5 MiB)"
