@@ -192,6 +192,8 @@ t_wait() {
 t_ok() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
 t_notok() { T_FAIL=$((T_FAIL + 1)); echo "not ok - $*"; }
 # t_check DESC CMD...: passes when CMD succeeds.
+# t_check DESC CMD...: one command decides. "t_check d [ a ] && [ b ]" would assert only
+# [ a ]; write "[ a -a b ]" or "eval '[ a ] && [ b ]'" instead.
 t_check() { local d=$1; shift; if "$@"; then t_ok "$d"; else t_notok "$d"; fi; }
 # t_eq DESC GOT WANT
 t_eq() {

@@ -174,7 +174,7 @@ t_check "after kill -9 of lb1 the client's IPv4 replies come from lb2 ($(( t4 - 
 t_check "after kill -9 of lb1 the client's IPv6 replies come from lb2 ($(( t6 - t0 )) ms)" [ $rc6 -eq 0 ]
 ms=$(( $(t_log_ms lb2 "vip v4: added $VIP4/24 to eth0") - t0d ))
 t_check "lb2 added the VIPs within dead-after x interval + 300 ms of the kill (${ms} ms)" \
-	[ "$ms" -ge 0 ] && [ "$ms" -le $((3 * IV + 300)) ]
+	eval '[ "$ms" -ge 0 ] && [ "$ms" -le $((3 * IV + 300)) ]'
 sleep 0.2
 kill -INT "$TCPDUMP_PID" 2>/dev/null; wait "$TCPDUMP_PID" 2>/dev/null; t_forget "$TCPDUMP_PID"
 t_eq "the client's neighbour entry for $VIP4 is now lb2's MAC" "$(neigh_mac $VIP4)" "$MAC2"
@@ -222,14 +222,14 @@ handover() {
 	rel=$(t_log_ms "$from" "vip v6: removed $VIP6/64 from eth0") # the last VIP to go
 	add=$(t_log_ms "$to" "vip v4: added $VIP4/24 to eth0")      # the first VIP to come
 	t_check "$desc: $from released the VIPs before $to took them, without waiting for the dead time ($(( add - rel )) ms <= $IV ms)" \
-		[ "$rel" -ge 0 ] && [ "$add" -ge "$rel" ] && [ $(( add - rel )) -le $IV ]
+		eval '[ "$rel" -ge 0 ] && [ "$add" -ge "$rel" ] && [ $(( add - rel )) -le $IV ]'
 	sleep 0.1
 	kill -TERM "$p4" "$p6" 2>/dev/null; wait "$p4" "$p6" 2>/dev/null; t_forget "$p4" "$p6"
 	t_eq "$desc: no sample with $VIP4 on both LBs ($(wc -l <"$s4") samples)" "$(both_samples "$s4")" 0
 	t_eq "$desc: no sample with $VIP6 on both LBs ($(wc -l <"$s6") samples)" "$(both_samples "$s6")" 0
 	t_check "$desc: the samplers saw the VIPs on $from, then on $to" \
-		[ "$(old_samples "$s4")" -gt 0 ] && [ "$(new_samples "$s4")" -gt 0 ] && \
-		[ "$(old_samples "$s6")" -gt 0 ] && [ "$(new_samples "$s6")" -gt 0 ]
+		eval '[ "$(old_samples "$s4")" -gt 0 ] && [ "$(new_samples "$s4")" -gt 0 ] &&
+		[ "$(old_samples "$s6")" -gt 0 ] && [ "$(new_samples "$s6")" -gt 0 ]'
 }
 
 handover lb1 lb2 "SIGTERM of leader lb1" kill -TERM "${T_NODE_PID[lb1]}"
