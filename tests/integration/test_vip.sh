@@ -181,8 +181,10 @@ t_eq "the client's neighbour entry for $VIP4 is now lb2's MAC" "$(neigh_mac $VIP
 t_eq "the client's neighbour entry for $VIP6 is now lb2's MAC" "$(neigh_mac $VIP6)" "$MAC2"
 [ $rc4 -eq 0 ] || t4=$((t0 + 5000))
 [ $rc6 -eq 0 ] || t6=$((t0 + 5000))
-w4=$(cap_window "$cap" "$t0" "$t4")
-w6=$(cap_window "$cap" "$t0" "$t6")
+# t4 and t6 are the replies' times truncated to the ms: the window ends 1 ms later, so that
+# an announcement in the same millisecond as the first reply still counts as before it
+w4=$(cap_window "$cap" "$t0" "$((t4 + 1))")
+w6=$(cap_window "$cap" "$t0" "$((t6 + 1))")
 t_check "lb2 sent a gratuitous ARP for $VIP4 before the first reply from lb2" \
 	grep -qE "^[0-9.]+ $MAC2 > ff:ff:ff:ff:ff:ff, .* Request who-has $VIP4 tell $VIP4," <<<"$w4"
 t_eq "no ARP request for $VIP4 from the client between kill and that reply" \
