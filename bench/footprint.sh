@@ -144,27 +144,14 @@ EOF
 	t_wait 5000 test -S "$T_DIR/haproxy.sock" >/dev/null
 }
 
-backend_conf() { # SNO
-	cat <<EOF
-
-[backend $1]
-url = https://$1.bench.test/health
-connect-to = $(t_ip4 "$1"):443
-ca-file = $T_DIR/pki/ca.pem
-expect-json-status = UP
-interval = 2s
-timeout = 1s
-rise = 2
-fall = 3
-haproxy-server = $1
-EOF
-}
-
 run_backends() {
+	local s
 	kcw_conf 1s
+	for s in sno1 sno2; do
+		t_conf_backend "$T_DIR/kcw.conf" "$s" "https://$s.bench.test/health" "$(t_ip4 "$s"):443" \
+			"$T_DIR/pki/ca.pem" expect-json-status=UP interval=2s timeout=1s rise=2 fall=3 haproxy-server="$s"
+	done
 	{
-		backend_conf sno1
-		backend_conf sno2
 		printf '\n[backends]\nfailback = after 5m\nhaproxy-socket = %s\nhaproxy-backend = keycloakbackend\n' \
 			"$T_DIR/haproxy.sock"
 	} >>"$T_DIR/kcw.conf"

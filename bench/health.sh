@@ -104,9 +104,9 @@ for i in $(seq 1 "$n"); do
 	[ "$i" -gt $((n - silent)) ] && port=$((PORT + 1))
 	addr=127.1.$((i / 250)).$((i % 250 + 1)) # a host of its own, as real backends are
 	[ -n "$one_addr" ] && addr=127.0.0.1
-	printf '\n[backend %s]\nurl = https://%s.%s:%d/health\nconnect-to = %s:%d\nca-file = %s\ninterval = 1s\ntimeout = 800ms\n' \
-		"$name" "$name" "$DOM" "$PORT" "$addr" "$port" "$d/ca.pem"
-done >>"$conf"
+	t_conf_backend "$conf" "$name" "https://$name.$DOM:$PORT/health" "$addr:$port" "$d/ca.pem" \
+		interval=1s timeout=800ms
+done
 "$KCWATCHD" -t -c "$conf" >/dev/null || { echo "kcwatchd -t rejects the generated config" >&2; exit 1; }
 
 cpu_ns() { # PID...: CPU nanoseconds of all their threads

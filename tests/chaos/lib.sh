@@ -219,17 +219,9 @@ c_conf() {
 			local n port
 			for n in sno1 sno2; do
 				port=$([ $n = sno1 ] && echo 8443 || echo 8444)
-				cat <<-EOF
-
-					[backend $n]
-					url = https://keycloak-rhbk.apps.$n.local.mylab.io/health
-					connect-to = $(t_ip4 svc):$port
-					ca-file = $T_DIR/pki/ca.pem
-					interval = ${C_BE_INTERVAL:-250ms}
-					timeout = ${C_BE_TIMEOUT:-200ms}
-					rise = ${C_BE_RISE:-2}
-					fall = ${C_BE_FALL:-3}
-				EOF
+				t_conf_backend "$f" "$n" "https://keycloak-rhbk.apps.$n.local.mylab.io/health" \
+					"$(t_ip4 svc):$port" "$T_DIR/pki/ca.pem" interval="${C_BE_INTERVAL:-250ms}" \
+					timeout="${C_BE_TIMEOUT:-200ms}" rise="${C_BE_RISE:-2}" fall="${C_BE_FALL:-3}"
 			done
 			printf '\n[backends]\nfailback = after %s\n' "${C_BE_FAILBACK:-5s}"
 		fi

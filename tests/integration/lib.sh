@@ -130,6 +130,17 @@ t_conf_vip() {
 	} >>"$f"
 }
 
+# t_conf_backend FILE NAME URL CONNECT_TO CA_FILE [KEY=VALUE...]: appends a [backend NAME]
+# section to FILE: url, connect-to, ca-file, then the other keys (interval, timeout, rise,
+# fall, expect-json-status, haproxy-server...) as given.
+t_conf_backend() {
+	local f=$1 a
+	{
+		printf '\n[backend %s]\nurl = %s\nconnect-to = %s\nca-file = %s\n' "$2" "$3" "$4" "$5"
+		for a in "${@:6}"; do printf '%s = %s\n' "${a%%=*}" "${a#*=}"; done
+	} >>"$f"
+}
+
 # t_start NODE CONF [ARGS...]: kcwatchd for NODE inside its namespace.
 t_start() {
 	local node=$1 conf=$2 ns; shift 2

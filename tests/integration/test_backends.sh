@@ -127,56 +127,18 @@ t_eq "HAProxy lb1 before kcwatchd: nothing in maintenance" "$(hap_state lb1)" "s
 
 # --- the cluster configuration -----------------------------------------------------------------
 write_conf() { # FILE FAILBACK
-	t_conf_cluster "$1" port=7112
-	cat >>"$1" <<CONF
-
-[backend sno1]
-url = https://$N1/health
-connect-to = $(t_ip4 sno1):443
-ca-file = $CA
-interval = ${IV}ms
-timeout = 400ms
-rise = $RISE
-fall = $FALL
-haproxy-server = sno1
-
-[backend sno2]
-url = https://$N2/health
-connect-to = $(t_ip4 sno2):443
-ca-file = $CA
-interval = ${IV}ms
-timeout = 400ms
-rise = $RISE
-fall = $FALL
-haproxy-server = sno2
-
-# Never healthy: they prove the reasons, and come last so they never win.
-[backend badca]
-url = https://$N1/health
-connect-to = $(t_ip4 sno1):443
-ca-file = $T_DIR/pki/otherca.pem
-interval = ${IV}ms
-timeout = 400ms
-
-[backend badhost]
-url = https://$N1/health
-connect-to = $(t_ip4 sno2):443
-ca-file = $CA
-interval = ${IV}ms
-timeout = 400ms
-
-[backend silent]
-url = https://$N1/health
-connect-to = $(t_ip4 sno2):8443
-ca-file = $CA
-interval = ${IV}ms
-timeout = 400ms
-
-[backends]
-failback = $2
-haproxy-socket = $HAP_SOCK
-haproxy-backend = keycloakbackend
-CONF
+	local f=$1 timing=(interval="${IV}ms" timeout=400ms)
+	t_conf_cluster "$f" port=7112
+	t_conf_backend "$f" sno1 "https://$N1/health" "$(t_ip4 sno1):443" "$CA" "${timing[@]}" \
+		rise="$RISE" fall="$FALL" haproxy-server=sno1
+	t_conf_backend "$f" sno2 "https://$N2/health" "$(t_ip4 sno2):443" "$CA" "${timing[@]}" \
+		rise="$RISE" fall="$FALL" haproxy-server=sno2
+	# Never healthy: they prove the reasons, and come last so they never win.
+	t_conf_backend "$f" badca "https://$N1/health" "$(t_ip4 sno1):443" "$T_DIR/pki/otherca.pem" "${timing[@]}"
+	t_conf_backend "$f" badhost "https://$N1/health" "$(t_ip4 sno2):443" "$CA" "${timing[@]}"
+	t_conf_backend "$f" silent "https://$N1/health" "$(t_ip4 sno2):8443" "$CA" "${timing[@]}"
+	printf '\n[backends]\nfailback = %s\nhaproxy-socket = %s\nhaproxy-backend = keycloakbackend\n' \
+		"$2" "$HAP_SOCK" >>"$f"
 }
 conf=$T_DIR/kcwatch.conf
 conf_never=$T_DIR/kcwatch-never.conf

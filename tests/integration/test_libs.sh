@@ -14,14 +14,9 @@ plain=$T_DIR/plain.conf
 t_conf_cluster "$plain" port=7112
 with_backends=$T_DIR/backends.conf
 cp "$plain" "$with_backends"
+t_conf_backend "$with_backends" sno1 https://sno1.libs.test/health 10.77.0.251:443 \
+	"$T_DIR/pki/ca.pem" expect-json-status=UP haproxy-server=sno1
 cat >>"$with_backends" <<EOF
-
-[backend sno1]
-url = https://sno1.libs.test/health
-connect-to = 10.77.0.251:443
-ca-file = $T_DIR/pki/ca.pem
-expect-json-status = UP
-haproxy-server = sno1
 
 [backends]
 failback = never
