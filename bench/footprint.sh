@@ -29,23 +29,6 @@ VIP=10.77.0.100/24
 declare -A CPU_OF=()
 if [ "${PIN:-0}" = 1 ] && [ "$(nproc)" -ge 2 ]; then CPU_OF=([lb1]=0 [lb2]=1); fi
 
-cpu_ns() { # PID...: CPU nanoseconds of all threads of all PIDs
-	local total=0 p t
-	for p in "$@"; do
-		for t in /proc/"$p"/task/*/schedstat; do
-			[ -r "$t" ] && total=$((total + $(cut -d' ' -f1 "$t")))
-		done
-	done
-	echo "$total"
-}
-mem_kib() { # FIELD PID...: sum of Pss or Rss (kB) from smaps_rollup
-	local f=$1 total=0 p
-	shift
-	for p in "$@"; do
-		total=$((total + $(awk -v f="$f:" '$1 == f {print $2}' /proc/"$p"/smaps_rollup)))
-	done
-	echo "$total"
-}
 with_children() { echo "$1 $(pgrep -P "$1" 2>/dev/null | tr '\n' ' ')"; }
 pin() { # HOST PID...: every thread of PID on HOST's CPU
 	local c=${CPU_OF[$1]:-} p
@@ -59,14 +42,14 @@ window() {
 	local c0a c0b c1a c1b
 	sleep 3 # settle: election done, caches warm
 	# shellcheck disable=SC2086
-	{ c0a=$(cpu_ns $2); c0b=$(cpu_ns $4); }
+	{ c0a=$(t_cpu_ns $2); c0b=$(t_cpu_ns $4); }
 	sleep "$secs"
 	# shellcheck disable=SC2086
 	{
-		c1a=$(cpu_ns $2)
-		c1b=$(cpu_ns $4)
-		echo "$1|$(mem_kib Pss $2)|$(mem_kib Rss $2)|$((c1a - c0a))" >>"$results"
-		echo "$3|$(mem_kib Pss $4)|$(mem_kib Rss $4)|$((c1b - c0b))" >>"$results"
+		c1a=$(t_cpu_ns $2)
+		c1b=$(t_cpu_ns $4)
+		echo "$1|$(t_mem_kib Pss $2)|$(t_mem_kib Rss $2)|$((c1a - c0a))" >>"$results"
+		echo "$3|$(t_mem_kib Pss $4)|$(t_mem_kib Rss $4)|$((c1b - c0b))" >>"$results"
 	}
 }
 
@@ -75,10 +58,8 @@ kcw_conf() { # INTERVAL
 	t_conf_vip "$T_DIR/kcw.conf" keycloak "$VIP" garp-refresh=0
 }
 
-kcw_leader_on_lb1() {
-	t_wait 5000 bash -c "[ \"\$('$KCWATCHCTL' -s '$T_DIR/lb1.sock' status --json | jq -r .role)\" = leader ]" \
-		>/dev/null || echo "# kcwatchd: lb1 did not lead" >&2
-}
+lb1_is() { [ "$(t_field lb1 "$1")" = "$2" ]; } # JQ-FILTER VALUE
+kcw_leader_on_lb1() { t_wait 5000 lb1_is .role leader >/dev/null || echo "# kcwatchd: lb1 did not lead" >&2; }
 
 run_kcwatch() { # INTERVAL LABEL
 	kcw_conf "$1"
@@ -160,8 +141,7 @@ run_backends() {
 	pin lb1 "${T_NODE_PID[lb1]}"
 	pin lb2 "${T_NODE_PID[lb2]}"
 	kcw_leader_on_lb1
-	t_wait 10000 bash -c "[ \"\$('$KCWATCHCTL' -s '$T_DIR/lb1.sock' status --json | jq -r .active_backend)\" = sno1 ]" \
-		>/dev/null || echo "# kcwatchd: no active backend (see $T_DIR/lb1.log)" >&2
+	t_wait 10000 lb1_is .active_backend sno1 >/dev/null || echo "# kcwatchd: no active backend (see $T_DIR/lb1.log)" >&2
 	window "kcwatchd leader, 1 s, 2 backends" "${T_NODE_PID[lb1]}" \
 		"kcwatchd follower, 1 s, 2 backends" "${T_NODE_PID[lb2]}"
 	t_stop lb1

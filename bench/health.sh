@@ -109,13 +109,6 @@ for i in $(seq 1 "$n"); do
 done
 "$KCWATCHD" -t -c "$conf" >/dev/null || { echo "kcwatchd -t rejects the generated config" >&2; exit 1; }
 
-cpu_ns() { # PID...: CPU nanoseconds of all their threads
-	local total=0 t p
-	for p in "$@"; do
-		for t in /proc/"$p"/task/*/schedstat; do total=$((total + $(cut -d' ' -f1 "$t"))); done
-	done
-	echo "$total"
-}
 nginx_pids() { echo "$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"; }
 checks_json() { "$KCWATCHCTL" -s "$T_DIR/bench1.sock" status --json 2>/dev/null; }
 min_checks() { checks_json | jq '[.backends[].checks] | min'; }
@@ -128,7 +121,7 @@ t_start_ns=$(t_now_ns)
 # leader after the dead interval, then the first round (N TLS handshakes) and one more
 for _ in $(seq 200); do [ "$(min_checks)" -ge 2 ] 2>/dev/null && break; sleep 0.1; done
 [ "$(min_checks)" -ge 2 ] || { echo "kcwatchd did not get two rounds done" >&2; tail -20 "$T_DIR/bench1.log"; exit 1; }
-warm_cpu=$(cpu_ns "$pid")
+warm_cpu=$(t_cpu_ns "$pid")
 warm_ns=$(( $(t_now_ns) - t_start_ns ))
 ra0=$(t_now_ns)
 checks_json | jq -r '.backends[] | "\(.name) \(.checks)"' >"$T_DIR/checks0"
@@ -136,15 +129,15 @@ rb0=$(t_now_ns)
 tcp_opens() { ip netns exec "$(t_ns bench1)" awk '$1 == "Tcp:" && $6 ~ /^[0-9]+$/ { print $6 }' /proc/net/snmp; }
 o0=$(tcp_opens)
 l0=$(wc -l <"$T_DIR/bench1.log")
-c0=$(cpu_ns "$pid")
+c0=$(t_cpu_ns "$pid")
 # shellcheck disable=SC2046 # one word per PID
-g0=$(cpu_ns $(nginx_pids))
+g0=$(t_cpu_ns $(nginx_pids))
 s0=$(t_now_ns)
 read -r ut0 st0 < <(awk '{ print $14, $15 }' /proc/"$pid"/stat)
 sleep "$secs"
-c1=$(cpu_ns "$pid")
+c1=$(t_cpu_ns "$pid")
 # shellcheck disable=SC2046
-g1=$(cpu_ns $(nginx_pids))
+g1=$(t_cpu_ns $(nginx_pids))
 s1=$(t_now_ns)
 read -r ut1 st1 < <(awk '{ print $14, $15 }' /proc/"$pid"/stat)
 o1=$(tcp_opens)
@@ -152,8 +145,8 @@ ra1=$(t_now_ns)
 checks_json | jq -r '.backends[] | "\(.name) \(.checks) \(.state)"' >"$T_DIR/checks1"
 rb1=$(t_now_ns)
 tail -n +"$((l0 + 1))" "$T_DIR/bench1.log" >"$T_DIR/window.log"
-rss=$(awk '$1 == "Rss:" { print $2 }' /proc/"$pid"/smaps_rollup)
-pss=$(awk '$1 == "Pss:" { print $2 }' /proc/"$pid"/smaps_rollup)
+rss=$(t_mem_kib Rss "$pid")
+pss=$(t_mem_kib Pss "$pid")
 fds=$(ls /proc/"$pid"/fd | wc -l)
 hz=$(getconf CLK_TCK)
 

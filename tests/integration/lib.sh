@@ -578,6 +578,28 @@ t_named_stop() {
 	T_NAMED_PID=
 }
 
+# --- what a process costs, for the benchmarks ----------------------------------------------------
+# t_cpu_ns PID...: CPU nanoseconds of all threads of all PIDs, from /proc/PID/task/*/schedstat
+# (not rounded to clock ticks).
+t_cpu_ns() {
+	local total=0 p t
+	for p in "$@"; do
+		for t in /proc/"$p"/task/*/schedstat; do
+			[ -r "$t" ] && total=$((total + $(cut -d' ' -f1 "$t")))
+		done
+	done
+	echo "$total"
+}
+# t_mem_kib FIELD PID...: the sum of FIELD (Pss, Rss...) in kB over the PIDs' smaps_rollup.
+t_mem_kib() {
+	local f=$1 total=0 p
+	shift
+	for p in "$@"; do
+		total=$((total + $(awk -v f="$f:" '$1 == f {print $2}' /proc/"$p"/smaps_rollup)))
+	done
+	echo "$total"
+}
+
 # --- keepalived, the benchmarks' reference -------------------------------------------------------
 # t_keepalived_conf NODE PRIORITY PEER ADVERT_INT VIP/PREFIX: $T_DIR/ka-NODE.conf, a VRRPv3
 # instance on eth0 (virtual_router_id 77, state BACKUP, unicast from NODE's address to PEER's)
