@@ -270,6 +270,13 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 		e->cool_node = -1;
 		e->cool_until_ms = 0;
 	}
+	/*
+	 * Resigned, and a leader has taken over: say at once that this node is no longer
+	 * resigning. Until then the peers count it as not eligible, and a step-down of the
+	 * new leader would be refused for up to an interval.
+	 */
+	if (e->resign_sent && e->role != ROLE_LEADER && ev->role == ROLE_LEADER && !ev->resigning)
+		out->flags |= ACT_SEND_HEARTBEAT;
 	int was_role = pp->heard ? pp->role : ROLE_INIT;
 
 	pp->heard = true;
@@ -782,8 +789,10 @@ void election_step(struct election *e, const struct election_event *ev, uint64_t
 		break;
 	}
 	settle(e, now_ms, out);
-	if (out->flags & ACT_SEND_HEARTBEAT)
+	if (out->flags & ACT_SEND_HEARTBEAT) {
 		e->last_hb_ms = now_ms;
+		e->resign_sent = out->resign;
+	}
 	out->wakeup_ms = next_wakeup(e, now_ms);
 }
 

@@ -259,6 +259,7 @@ struct election {
 	uint64_t preempt_since_ms; /* 0 = no preemption pending */
 	uint64_t next_hb_ms;
 	uint64_t last_hb_ms;      /* when this node last sent a heartbeat */
+	bool resign_sent;         /* that heartbeat said resigning: peers do not count on it */
 	uint64_t last_reannounce_ms; /* at most one ACT_REANNOUNCE per interval */
 	uint64_t leader_changes;  /* times this node saw the leader change */
 	enum election_defence_kind defence;

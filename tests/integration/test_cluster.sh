@@ -103,6 +103,18 @@ term3=$(t_field lb1 .term)
 t_check "with a term above lb2's ($term3 > $term2)" [ "$term3" -gt "$term2" ]
 t_check "lb2 logged its step-down" grep -q "role leader -> follower" "$T_DIR/lb2.log"
 
+# --- step-down, and at once step-down again ----------------------------------------------------
+# The node that stepped down says it no longer resigns as soon as it hears the new leader, so a
+# second step-down right away has a node to hand over to (it waited up to an interval before).
+out=$(t_ctl lb1 step-down 2>&1); rc=$?
+t_check "step-down of lb1 is accepted (exit $rc: $out)" [ $rc -eq 0 ]
+ms=$(t_wait 2000 role_is lb2 leader); rc=$?
+t_check "lb2 leads after the step-down (${ms} ms)" [ $rc -eq 0 ]
+out=$(t_ctl lb2 step-down 2>&1); rc=$?
+t_check "step-down of lb2 right away is accepted too (exit $rc: $out)" [ $rc -eq 0 ]
+ms=$(t_wait 2000 one_leader_lb1); rc=$?
+t_check "lb1 leads again (${ms} ms)" [ $rc -eq 0 ]
+
 # --- SIGTERM: resign and instant handover ----------------------------------------------------
 t0=$(t_ms_of_day)
 kill -TERM "${T_NODE_PID[lb1]}"

@@ -69,8 +69,8 @@ for i in $(seq "$n_failovers"); do
 		kills=$((kills + 1))
 	else
 		how="step-down of $leader"
-		# The node that stepped down last time is not eligible until its next heartbeat
-		# (its last one said "resigning"), and under valgrind that one can be late: retry.
+		# The node that stepped down last time is not eligible until its peer has heard it
+		# again after its "resigning" heartbeat; under valgrind that can be late: retry.
 		t_wait 3000 t_ctl "$leader" step-down >/dev/null 2>&1 ||
 			t_log "failover $i: step-down of $leader refused for 3 s"
 	fi

@@ -796,6 +796,55 @@ static void test_step_down(void **state)
 	assert_int_equal(s.el[2].leader, 0);
 }
 
+/*
+ * Step-down, then at once step-down again: the node that resigned says it no longer
+ * resigns as soon as it hears the new leader, so the second hand-over is not refused.
+ */
+static void test_step_down_twice(void **state)
+{
+	const uint32_t prio[] = {150, 100};
+	struct election_event ev = {.type = EV_STEP_DOWN}, m;
+	struct election_actions r;
+	struct sim s;
+
+	(void)state;
+	sim_setup(&s, 2, prio, NULL, true, 0);
+	sim_start(&s, 0);
+	sim_start(&s, 1);
+	sim_run(&s, T0 + 3037);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	r = sim_step(&s, 0, &ev);
+	assert_int_equal(r.result, 0);
+	assert_true(r.resign);
+	m = sim_take_msg(&s);
+	s.now++;
+	assert_int_equal(sim_step(&s, 1, &m).flags, CLAIM_FLAGS);
+	assert_true(s.el[1].peers[0].resigning);
+	/* the new leader's claim reaches node 0: it answers at once, no longer resigning */
+	m = sim_take_msg(&s);
+	r = sim_step(&s, 0, &m);
+	assert_true(r.flags & ACT_SEND_HEARTBEAT);
+	assert_false(r.resign);
+	assert_false(s.el[0].resign_sent);
+	m = sim_take_msg(&s);
+	assert_false(m.resigning);
+	r = sim_step(&s, 1, &m);
+	assert_false(s.el[1].peers[0].resigning);
+	/* a second heartbeat of the leader is not answered out of turn */
+	s.now++;
+	m = hb_of(&s.el[1], false);
+	assert_int_equal(sim_step(&s, 0, &m).flags & ACT_SEND_HEARTBEAT, 0);
+	/* the second step-down, in the same interval: node 0 takes over again */
+	r = sim_step(&s, 1, &ev);
+	assert_int_equal(r.result, 0);
+	assert_true(r.resign);
+	m = sim_take_msg(&s);
+	s.now++;
+	assert_int_equal(sim_step(&s, 0, &m).flags & ACT_TAKE_VIPS, ACT_TAKE_VIPS);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.el[1].role, ROLE_FOLLOWER);
+}
+
 static void test_two_leaders_heal(void **state)
 {
 	/* node 0 (200) and node 1 (100) led on both sides of a partition */
@@ -2043,6 +2092,7 @@ int main(void)
 	    cmocka_unit_test(test_tie_higher_address_wins),
 	    cmocka_unit_test(test_resign_hands_over_at_once),
 	    cmocka_unit_test(test_step_down),
+	    cmocka_unit_test(test_step_down_twice),
 	    cmocka_unit_test(test_two_leaders_heal),
 	    cmocka_unit_test(test_partition_heals),
 	    cmocka_unit_test(test_follows_better_leader),
