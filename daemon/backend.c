@@ -276,7 +276,7 @@ static unsigned adopt_one(struct backend_entry *e, const struct hb_backend *hb, 
 
 	if (hb->up)
 		st = BACKEND_UP;
-	else if (!strcmp(hb->reason, BACKEND_REASON_UNKNOWN))
+	else if (hb->unknown)
 		st = BACKEND_UNKNOWN;
 	str_copy(e->reason, sizeof(e->reason), hb->reason);
 	e->latency_ms = hb->latency_ms;
@@ -329,10 +329,8 @@ void backend_export(const struct backend_view *v, struct hb_msg *m)
 
 		str_copy(hb->name, sizeof(hb->name), e->name);
 		hb->up = e->state == BACKEND_UP;
-		if (e->state == BACKEND_UNKNOWN)
-			str_copy(hb->reason, sizeof(hb->reason), BACKEND_REASON_UNKNOWN);
-		else
-			str_copy(hb->reason, sizeof(hb->reason), e->reason);
+		hb->unknown = e->state == BACKEND_UNKNOWN;
+		str_copy(hb->reason, sizeof(hb->reason), e->reason);
 		hb->latency_ms = e->latency_ms;
 	}
 }

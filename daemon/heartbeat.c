@@ -97,6 +97,7 @@ static void to_pb(const struct hb_msg *m, Kcwatch__Heartbeat *pb, Kcwatch__Backe
 		kcwatch__backend_state__init(&bs[i]);
 		bs[i].name = (char *)m->backends[i].name;
 		bs[i].up = m->backends[i].up;
+		bs[i].unknown = m->backends[i].unknown;
 		bs[i].reason = (char *)m->backends[i].reason;
 		bs[i].latency_ms = m->backends[i].latency_ms;
 		bp[i] = &bs[i];
@@ -158,6 +159,7 @@ static bool from_pb_backends(const Kcwatch__Heartbeat *pb, struct hb_msg *out)
 		if (!b || !str_copy(o->name, sizeof(o->name), b->name))
 			return false;
 		o->up = b->up;
+		o->unknown = b->unknown;
 		copy_trunc(o->reason, sizeof(o->reason), b->reason);
 		o->latency_ms = b->latency_ms;
 	}

@@ -23,6 +23,7 @@
 struct hb_backend {
 	char name[CFG_NAME_MAX];
 	bool up;
+	bool unknown;               /* not up, not yet down: reason is the last failure */
 	char reason[HB_REASON_MAX]; /* last check result, "" when up */
 	uint32_t latency_ms;
 };

@@ -717,9 +717,11 @@ static void export_then_adopt_round_trip(void **state)
 	assert_true(m->backends[0].up);
 	assert_string_equal(m->backends[0].reason, "");
 	assert_false(m->backends[1].up);
-	/* the heartbeat encodes unknown by this reason, failed checks or not */
-	assert_string_equal(f->v.b[1].reason, "HTTP 503 (expected 200), status DOWN");
-	assert_string_equal(m->backends[1].reason, BACKEND_REASON_UNKNOWN);
+	/* unknown travels as its own flag, with the failed check's reason */
+	assert_true(m->backends[1].unknown);
+	assert_string_equal(m->backends[1].reason, "HTTP 503 (expected 200), status DOWN");
+	assert_false(m->backends[0].unknown);
+	assert_false(m->backends[2].unknown);
 	assert_false(m->backends[2].up);
 	assert_string_equal(m->backends[2].reason, "HTTP 503 (expected 200), status DOWN");
 	assert_int_equal(m->backends[2].latency_ms, 30);
@@ -728,6 +730,7 @@ static void export_then_adopt_round_trip(void **state)
 	assert_string_equal(backend_active_name(w), "sno1");
 	assert_int_equal(w->b[0].state, BACKEND_UP);
 	assert_int_equal(w->b[1].state, BACKEND_UNKNOWN);
+	assert_string_equal(w->b[1].reason, "HTTP 503 (expected 200), status DOWN");
 	assert_int_equal(w->b[2].state, BACKEND_DOWN);
 	free(w);
 	free(m);

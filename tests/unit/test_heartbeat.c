@@ -178,6 +178,7 @@ static void fill_msg(struct hb_msg *m)
 	for (i = 0; i < m->n_backends; i++) {
 		snprintf(m->backends[i].name, sizeof(m->backends[i].name), "rhbk-%zu", i + 1);
 		m->backends[i].up = i == 1;
+		m->backends[i].unknown = i == 2;
 		strcpy(m->backends[i].reason, reasons[i]);
 		m->backends[i].latency_ms = (uint32_t)(10 * i + 5);
 	}
@@ -207,6 +208,7 @@ static void assert_msg_equal(const struct hb_msg *a, const struct hb_msg *b)
 	for (i = 0; i < a->n_backends; i++) {
 		assert_string_equal(a->backends[i].name, b->backends[i].name);
 		assert_int_equal(a->backends[i].up, b->backends[i].up);
+		assert_int_equal(a->backends[i].unknown, b->backends[i].unknown);
 		assert_string_equal(a->backends[i].reason, b->backends[i].reason);
 		assert_int_equal(a->backends[i].latency_ms, b->backends[i].latency_ms);
 	}
