@@ -298,7 +298,8 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 	}
 	/* a node counted dead is back (healed partition), or a node that led gave way to us:
 	 * its side of the network may still send to it */
-	if (e->role == ROLE_LEADER && (back || (was_role == ROLE_LEADER && ev->role != ROLE_LEADER)))
+	if (e->role == ROLE_LEADER &&
+	    (back || (was_role == ROLE_LEADER && ev->role != ROLE_LEADER)))
 		reannounce(e, now, out);
 }
 
