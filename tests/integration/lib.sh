@@ -21,6 +21,16 @@ declare -A T_NODE_PID
 t_now() { date +%s%3N; }
 t_log() { printf '# %s\n' "$*"; }
 
+# t_own PID: true while PID is a child of the test's shell. Every recorded PID is a "cmd &"
+# of that shell; once reaped, the number may be reused by any process, which is not ours.
+t_own() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	s=${s##*) } # after "pid (comm) ": state, ppid, ...
+	set -- $s
+	[ "${2:-}" = "$$" ]
+}
+
 t_cleanup() {
 	local p n
 	# A child forked for "cmd &" runs this trap too if signalled before it execs: only the
@@ -29,10 +39,10 @@ t_cleanup() {
 	# Scripts under "set -e" (the benchmarks) must not stop cleaning at the first process
 	# that has already exited: the shell is on its way out anyway.
 	set +e
-	for p in "${T_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${T_PIDS[@]}"; do t_own "$p" && kill -TERM "$p" 2>/dev/null; done
 	for p in "${T_PIDS[@]}"; do
 		for n in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		kill -KILL "$p" 2>/dev/null
+		t_own "$p" && kill -KILL "$p" 2>/dev/null
 	done
 	for n in "${T_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
 	if [ "$T_FAIL" -gt 0 ] && [ -z "${KCW_KEEP_LOGS:-}" ]; then
@@ -155,9 +165,10 @@ t_start() {
 t_stop() {
 	local node=$1 sig=${2:-TERM} pid=${T_NODE_PID[$1]:-} n
 	[ -n "$pid" ] || return 0
-	kill -"$sig" "$pid" 2>/dev/null
+	t_own "$pid" && kill -"$sig" "$pid" 2>/dev/null
 	for n in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	wait "$pid" 2>/dev/null
+	t_forget "$pid"
 	T_NODE_PID[$node]=
 }
 
