@@ -3,7 +3,8 @@ KCW_PACKAGES="build-essential autoconf automake libtool pkg-config
  libnl-3-dev libnl-route-3-dev libssl-dev libldns-dev libcurl4-openssl-dev
  libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libjson-c-dev
  bind9 bind9-dnsutils nginx-light haproxy iproute2 nftables tcpdump rpm openssl
- keepalived procps python3 jq bc curl util-linux clang libclang-rt-14-dev valgrind systemd"
+ keepalived procps python3 jq bc curl util-linux clang libclang-rt-14-dev valgrind systemd
+ systemd-container"
 
 deps_install() {
 	local missing=() p
