@@ -416,6 +416,15 @@ static void sim_run(struct sim *s, uint64_t until)
 	s->now = until;
 }
 
+/* Sets up n nodes (no preempt delay), starts them all at T0 and runs them up to until. */
+static void sim_boot(struct sim *s, size_t n, const uint32_t *prio, bool preempt, uint64_t until)
+{
+	sim_setup(s, n, prio, NULL, preempt, 0);
+	for (size_t i = 0; i < n; i++)
+		sim_start(s, i);
+	sim_run(s, until);
+}
+
 /* --------------------------------------------------------------------- tests */
 
 static void test_alone_claims_at_dead_interval(void **state)
@@ -456,10 +465,7 @@ static void test_two_start_together(void **state)
 		struct sim s;
 
 		(void)state;
-		sim_setup(&s, 2, prio, NULL, true, 0);
-		sim_start(&s, 0);
-		sim_start(&s, 1);
-		sim_run(&s, T0 + D - 1);
+		sim_boot(&s, 2, prio, true, T0 + D - 1);
 		assert_int_equal(s.el[0].role, ROLE_INIT);
 		assert_int_equal(s.el[1].role, ROLE_INIT);
 		assert_int_equal(s.el[0].leader, -1);
@@ -659,10 +665,7 @@ static void test_tie_higher_address_wins(void **state)
 	struct sim s;
 
 	(void)state;
-	sim_setup(&s, 2, prio, NULL, true, 0);
-	sim_start(&s, 0);
-	sim_start(&s, 1);
-	sim_run(&s, T0 + 5000);
+	sim_boot(&s, 2, prio, true, T0 + 5000);
 	assert_int_equal(s.el[1].role, ROLE_LEADER);
 	assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
 
@@ -690,10 +693,7 @@ static void steady_three(struct sim *s)
 {
 	const uint32_t prio[] = {150, 100, 50};
 
-	sim_setup(s, 3, prio, NULL, true, 0);
-	for (size_t i = 0; i < 3; i++)
-		sim_start(s, i);
-	sim_run(s, T0 + 3037);
+	sim_boot(s, 3, prio, true, T0 + 3037);
 	assert_int_equal(s->el[0].role, ROLE_LEADER);
 	assert_int_equal(s->el[1].leader, 0);
 	assert_int_equal(s->el[2].leader, 0);
@@ -808,10 +808,7 @@ static void test_step_down_twice(void **state)
 	struct sim s;
 
 	(void)state;
-	sim_setup(&s, 2, prio, NULL, true, 0);
-	sim_start(&s, 0);
-	sim_start(&s, 1);
-	sim_run(&s, T0 + 3037);
+	sim_boot(&s, 2, prio, true, T0 + 3037);
 	assert_int_equal(s.el[0].role, ROLE_LEADER);
 	r = sim_step(&s, 0, &ev);
 	assert_int_equal(r.result, 0);
