@@ -30,6 +30,13 @@ t_own() {
 	set -- $s
 	[ "${2:-}" = "$$" ]
 }
+# t_kill SIGNAL PID...: signals each PID that is still the test's own (t_own); always 0.
+t_kill() {
+	local sig=$1 p
+	shift
+	for p in "$@"; do t_own "$p" && kill -"$sig" "$p" 2>/dev/null; done
+	return 0
+}
 
 t_cleanup() {
 	local p n
@@ -39,10 +46,10 @@ t_cleanup() {
 	# Scripts under "set -e" (the benchmarks) must not stop cleaning at the first process
 	# that has already exited: the shell is on its way out anyway.
 	set +e
-	for p in "${T_PIDS[@]}"; do t_own "$p" && kill -TERM "$p" 2>/dev/null; done
+	t_kill TERM "${T_PIDS[@]}"
 	for p in "${T_PIDS[@]}"; do
 		for n in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-		t_own "$p" && kill -KILL "$p" 2>/dev/null
+		t_kill KILL "$p"
 	done
 	for n in "${T_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
 	if [ "$T_FAIL" -gt 0 ] && [ -z "${KCW_KEEP_LOGS:-}" ]; then
@@ -165,7 +172,7 @@ t_start() {
 t_stop() {
 	local node=$1 sig=${2:-TERM} pid=${T_NODE_PID[$1]:-} n
 	[ -n "$pid" ] || return 0
-	t_own "$pid" && kill -"$sig" "$pid" 2>/dev/null
+	t_kill "$sig" "$pid"
 	for n in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	wait "$pid" 2>/dev/null
 	t_forget "$pid"
@@ -499,7 +506,7 @@ t_sampler() {
 }
 # t_sampler_stop: stops the sampler (SIGTERM; it finishes its sample) and waits for it.
 t_sampler_stop() {
-	kill -TERM "$T_SAMPLER_PID" 2>/dev/null
+	t_kill TERM "$T_SAMPLER_PID"
 	wait "$T_SAMPLER_PID" 2>/dev/null
 	t_forget "$T_SAMPLER_PID"
 }
@@ -581,9 +588,9 @@ t_named_start() {
 t_named_stop() {
 	local n
 	[ -n "${T_NAMED_PID:-}" ] || return 0
-	kill -TERM "$T_NAMED_PID" 2>/dev/null || true # (the "|| true"s: callers may use set -e)
+	t_kill TERM "$T_NAMED_PID" # (t_kill returns 0 and the "|| true": callers may use set -e)
 	for n in $(seq 50); do kill -0 "$T_NAMED_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$T_NAMED_PID" 2>/dev/null || true
+	t_kill KILL "$T_NAMED_PID"
 	wait "$T_NAMED_PID" 2>/dev/null || true
 	t_forget "$T_NAMED_PID"
 	T_NAMED_PID=
