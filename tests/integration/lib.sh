@@ -11,7 +11,7 @@ KCWATCHCTL=$KCW_BUILD/ctl/kcwatchctl
 HBFORGE=$KCW_BUILD/tests/integration/hbforge
 
 T_ID="kt$$"
-T_DIR=$(mktemp -d "/tmp/kcw-test.XXXXXX")
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kcw-test.XXXXXX") # tests/run.sh points TMPDIR at its scratch dir
 T_PIDS=()
 T_NS=()
 T_PASS=0
