@@ -9,9 +9,9 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 
-# /tmp not preceded by a name, a variable or a ":-"/"-" default, and followed by the end of
-# the path: "$d/tmp" and "${TMPDIR:-/tmp}/x" pass, "/tmp/build-x" and "/tmp" fail (prose
-# such as "a /tmp path" passes).
+# /tmp not preceded by a name, a variable or a ":-"/"-" default, and followed by "/", a quote,
+# ";", ")" or the end of the line: "$d/tmp" and "${TMPDIR:-/tmp}/x" pass, and so does prose
+# such as "a /tmp path"; these fail: "/tmp/build-x" and "/tmp" # tmp-ok: examples
 pattern='(^|[^A-Za-z0-9_.}$/-])/tmp([/"'"'"';)]|$)'
 files=$(git ls-files tests bench lab fuzz .ci 2>/dev/null | grep -E '\.(sh|c|h|py|conf|mk)$|/run$')
 [ -n "$files" ] || files=$(find tests bench lab fuzz .ci -type f \( -name '*.sh' -o -name '*.c' -o -name '*.py' \) 2>/dev/null)
