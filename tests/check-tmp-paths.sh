@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/check-tmp-paths.sh: fails when a test, bench, lab or fuzz file names a fixed path under /tmp.
 # Build products come only from the build directory that tests/run.sh, lab/demo.sh or a bench
 # script made or was given, and scratch files from $TMPDIR (tests/run.sh gives every test its
