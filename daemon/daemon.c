@@ -263,6 +263,12 @@ static void on_signal(void *arg, int fd, uint32_t events)
 		case SIGHUP:
 			reload_on_signal(d);
 			break;
+		case SIGUSR1:
+			daemon_ops_log_status(d);
+			break;
+		case SIGUSR2:
+			daemon_ops_log_metrics(d);
+			break;
 		default:
 			break;
 		}
@@ -277,6 +283,8 @@ static int open_signals(struct kcwd *d, char *err, size_t errlen)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1); /* status to the log, as keepalived's data dump */
+	sigaddset(&set, SIGUSR2); /* metrics to the log */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "active.h"
 #include "daemon.h"
@@ -17,6 +18,7 @@
 #include "notify.h"
 #include "peer.h"
 #include "role.h"
+#include "status.h"
 #include "vipset.h"
 
 struct daemon_ops {
@@ -34,7 +36,28 @@ struct daemon_ops {
 	char check_names[CFG_MAX_BACKENDS][CFG_NAME_MAX]; /* ... and name, for reloads */
 	char backend[CFG_NAME_MAX]; /* the active backend the last hook reported */
 	uint64_t reloads_ok, reloads_failed;
+	bool reload_failed_last;
+	uint64_t start_unix_ms;	      /* wall clock at the daemon's start */
+	uint64_t last_reload_unix_ms; /* the last reload attempt, or the start */
 };
+
+static uint64_t unix_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A loop_now_ms() instant in the past as wall-clock ms; 0 stays 0 (never). */
+static uint64_t mono_to_unix_ms(uint64_t mono_ms)
+{
+	uint64_t now = loop_now_ms(), unix_now = unix_now_ms();
+
+	if (!mono_ms)
+		return 0;
+	return now >= mono_ms && unix_now > now - mono_ms ? unix_now - (now - mono_ms) : unix_now;
+}
 
 static const char *leader_name(const struct kcwd *d)
 {
@@ -131,6 +154,8 @@ int daemon_ops_open(struct kcwd *d, char *err, size_t errlen)
 	}
 	d->ops = o;
 	o->d = d;
+	o->start_unix_ms = mono_to_unix_ms(d->started_ms ? d->started_ms : loop_now_ms());
+	o->last_reload_unix_ms = o->start_unix_ms;
 	o->notify = notify_new(true);
 	if (!o->notify)
 		log_warn("%s: sd_notify unusable (%s): running without it", __func__,
@@ -264,6 +289,8 @@ void daemon_ops_reloaded(struct kcwd *d, bool ok)
 
 	if (!o)
 		return;
+	o->reload_failed_last = !ok;
+	o->last_reload_unix_ms = unix_now_ms();
 	if (ok) {
 		o->reloads_ok++;
 		hooks_set_config(o->hooks, d->cfg);
@@ -297,6 +324,43 @@ static void fill_backends(const struct kcwd *d, struct kcw_metrics *m)
 	m->backend_outage = v->outage;
 }
 
+static void fill_election(const struct kcwd *d, struct kcw_metrics *m, uint64_t now)
+{
+	struct election_defence_state ds;
+
+	m->role = d->el.role;
+	m->term = d->el.term;
+	m->maintenance = d->el.maintenance;
+	m->fenced = d->el.fenced;
+	election_defence(&d->el, now, &ds);
+	m->defence_satisfied = ds.satisfied;
+	m->leader_changes = d->el.leader_changes;
+	for (size_t i = 0; i < d->cfg->n_nodes && m->n_peers < CFG_MAX_NODES; i++) {
+		struct metrics_peer *p = &m->peers[m->n_peers];
+		const struct election_peer *ep = &d->el.peers[i];
+
+		if (i == d->self)
+			continue;
+		m->n_peers++;
+		snprintf(p->name, sizeof(p->name), "%s", d->cfg->nodes[i].name);
+		p->up = election_peer_alive(&d->el, i, now);
+		p->heard = ep->heard;
+		p->seen_ago_ms =
+		    ep->heard && now >= ep->last_heard_ms ? now - ep->last_heard_ms : 0;
+		m->peers_alive += p->up;
+	}
+}
+
+static void fill_vips(const struct kcwd *d, struct kcw_metrics *m)
+{
+	for (size_t i = 0; d->vips && i < vipset_count(d->vips) && i < CFG_MAX_VIPS; i++) {
+		snprintf(m->vips[i].name, CFG_NAME_MAX, "%s", vipset_vip(d->vips, i)->name);
+		m->vips[i].held = vipset_held(d->vips, i);
+		m->n_vips++;
+	}
+	m->vip_announcements = d->vips ? vipset_announcements(d->vips) : 0;
+}
+
 void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 {
 	const struct peer_stats *ps = peer_stats(d->peers);
@@ -306,29 +370,25 @@ void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 	memset(m, 0, sizeof(*m));
 	snprintf(m->node, sizeof(m->node), "%s", d->cfg->nodes[d->self].name);
 	snprintf(m->cluster, sizeof(m->cluster), "%s", d->cfg->cluster_name);
-	m->uptime_ms = now - d->started_ms;
-	m->role = d->el.role;
-	m->term = d->el.term;
-	m->maintenance = d->el.maintenance;
-	m->leader_changes = d->el.leader_changes;
-	m->peers = d->cfg->n_nodes - 1;
-	for (size_t i = 0; i < d->cfg->n_nodes; i++)
-		m->peers_alive += i != d->self && election_peer_alive(&d->el, i, now);
+	fill_election(d, m, now);
 	m->hb_sent = ps->tx;
 	m->hb_received = ps->rx;
 	m->hb_send_errors = ps->tx_errors;
 	memcpy(m->hb_dropped, ps->drops, sizeof(m->hb_dropped));
-	m->vips = d->cfg->n_vips;
-	for (size_t i = 0; d->vips && i < vipset_count(d->vips); i++)
-		m->vips_held += vipset_held(d->vips, i);
-	m->vip_announcements = d->vips ? vipset_announcements(d->vips) : 0;
+	fill_vips(d, m);
 	fill_backends(d, m);
+	m->has_haproxy = d->active && d->cfg->backends_opt.haproxy_socket[0];
+	m->haproxy_up = m->has_haproxy && !active_haproxy_down(d->active);
 	naming_get_counters(d->naming, &dc);
 	memcpy(m->dns_updates, dc.updates, sizeof(m->dns_updates));
+	m->dns_last_success_unix_ms = mono_to_unix_ms(naming_last_success_ms(d->naming));
 	if (d->ops) {
+		m->start_unix_ms = d->ops->start_unix_ms;
 		hooks_get_stats(d->ops->hooks, &m->hooks);
 		m->reloads_ok = d->ops->reloads_ok;
 		m->reloads_failed = d->ops->reloads_failed;
+		m->reload_failed_last = d->ops->reload_failed_last;
+		m->last_reload_unix_ms = d->ops->last_reload_unix_ms;
 	}
 }
 
@@ -350,4 +410,31 @@ struct json_object *daemon_ops_metrics_json(const struct kcwd *d)
 				       json_object_new_string("cannot render the metrics"));
 	free(text);
 	return o;
+}
+
+void daemon_ops_log_status(const struct kcwd *d)
+{
+	struct json_object *st = status_json(d);
+
+	log_text(LOG_LVL_NOTICE, "status: ",
+		 json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(st);
+}
+
+void daemon_ops_log_metrics(const struct kcwd *d)
+{
+	struct kcw_metrics *m = calloc(1, sizeof(*m));
+	char *text = NULL;
+
+	if (m) {
+		daemon_ops_fill(d, m);
+		text = metrics_render(m, NULL);
+		free(m);
+	}
+	if (text)
+		log_text(LOG_LVL_NOTICE, "metrics: ", text);
+	else
+		log_err("SIGUSR2: cannot render the metrics");
+	free(text);
 }

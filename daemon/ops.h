@@ -46,6 +46,11 @@ void daemon_ops_reloading(struct kcwd *d);
  * paths and [metrics] listener and the backend list, READY=1 with the status again. */
 void daemon_ops_reloaded(struct kcwd *d, bool ok);
 
+/* SIGUSR1: the status object (as "status" answers it) as one notice line "status: {...}". */
+void daemon_ops_log_status(const struct kcwd *d);
+/* SIGUSR2: the metrics exposition, each line a notice "metrics: LINE". */
+void daemon_ops_log_metrics(const struct kcwd *d);
+
 /* The metrics snapshot of the daemon now. */
 void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m);
 /* The control command "metrics": {"text": "<exposition>"} or {"error": ...}. */
