@@ -167,9 +167,9 @@ static int split(char *line, char **argv)
 	return argc;
 }
 
-struct json_object *command_handle(void *arg, const char *request, const struct ucred *cred)
+static struct json_object *handle(struct kcwd *d, const char *request, const struct ucred *cred,
+				  bool read_only)
 {
-	struct kcwd *d = arg;
 	char line[CONTROL_REQUEST_MAX];
 	char *argv[CMD_MAX_ARGS];
 	int argc;
@@ -183,6 +183,10 @@ struct json_object *command_handle(void *arg, const char *request, const struct 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;
+		if (commands[i].privileged && read_only)
+			return reply_error("'%s' is not served on the status socket, which only "
+					   "reads: use the control socket (root or group %s)",
+					   argv[0], DAEMON_ADMIN_GROUP);
 		if (commands[i].privileged && !caller_privileged(d, cred)) {
 			log_warn("refused '%s' from uid %u (pid %d): not root nor in group %s",
 				 argv[0], (unsigned)cred->uid, (int)cred->pid, DAEMON_ADMIN_GROUP);
@@ -192,4 +196,14 @@ struct json_object *command_handle(void *arg, const char *request, const struct 
 		return commands[i].run(d, argc, argv);
 	}
 	return reply_error("unknown command '%.64s'", argv[0]);
+}
+
+struct json_object *command_handle(void *arg, const char *request, const struct ucred *cred)
+{
+	return handle(arg, request, cred, false);
+}
+
+struct json_object *command_handle_status(void *arg, const char *request, const struct ucred *cred)
+{
+	return handle(arg, request, cred, true);
 }

@@ -68,6 +68,8 @@ static const struct ini_key cluster_keys[] = {
 	 .min = 0, .max = 3600000},
 	{.name = "control-socket", .type = INI_T_ABSPATH,
 	 .off = offsetof(struct kcw_config, control_socket), .size = SUN_PATH_SIZE},
+	{.name = "status-socket", .type = INI_T_ABSPATH,
+	 .off = offsetof(struct kcw_config, status_socket), .size = SUN_PATH_SIZE},
 	{.name = "witness", .type = INI_T_FN, INI_FIELD(struct kcw_config, witness),
 	 .fn = config_key_name},
 	{.name = "tie-breaker", .type = INI_T_FN, .fn = cluster_tie_breaker},

@@ -27,6 +27,8 @@ struct client {
 struct control {
 	struct loop *loop;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *label; /* "control socket" or "status socket", for messages */
+	mode_t mode;
 	int fd;
 	control_handler handler;
 	void *arg;
@@ -176,7 +178,7 @@ static bool make_room(struct control *ctl)
 /* Out of descriptors: stop accepting for a moment instead of spinning on a readable listener. */
 static void pause_accept(struct control *ctl, int err)
 {
-	log_warn("control socket: accept: %s; pausing new connections for 100 ms", strerror(err));
+	log_warn("%s: accept: %s; pausing new connections for 100 ms", ctl->label, strerror(err));
 	loop_mod_fd(ctl->loop, ctl->fd, 0);
 	loop_timer_arm(ctl->resume, 100);
 }
@@ -197,7 +199,8 @@ static void on_accept(void *arg, int lfd, uint32_t events)
 		struct client *c;
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
 				pause_accept(ctl, errno);
 			return;
 		}
@@ -240,7 +243,7 @@ static void on_sweep(void *arg)
 }
 
 /* A socket file nobody answers on is left over from a crash: replace it. */
-static int take_path(const char *path, char *err, size_t errlen)
+static int take_path(const char *label, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -249,7 +252,7 @@ static int take_path(const char *path, char *err, size_t errlen)
 	if (lstat(path, &st) < 0)
 		return 0;
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "control socket %s exists and is not a socket", path);
+		snprintf(err, errlen, "%s %s exists and is not a socket", label, path);
 		return -EEXIST;
 	}
 	strcpy(sun.sun_path, path);
@@ -258,7 +261,7 @@ static int take_path(const char *path, char *err, size_t errlen)
 	if (fd >= 0)
 		close(fd);
 	if (rc == 0) {
-		snprintf(err, errlen, "control socket %s is in use by a running kcwatchd", path);
+		snprintf(err, errlen, "%s %s is in use by a running kcwatchd", label, path);
 		return -EADDRINUSE;
 	}
 	unlink(path);
@@ -273,9 +276,9 @@ static int bind_listen(struct control *ctl, char *err, size_t errlen)
 	strcpy(sun.sun_path, ctl->path);
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->fd < 0 || bind(ctl->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(ctl->path, 0660) < 0 || listen(ctl->fd, 128) < 0) {
+	    chmod(ctl->path, ctl->mode) < 0 || listen(ctl->fd, 128) < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "control socket %s: %s", ctl->path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", ctl->label, ctl->path, strerror(errno));
 		if (ctl->fd >= 0)
 			close(ctl->fd);
 		return rc;
@@ -286,10 +289,16 @@ static int bind_listen(struct control *ctl, char *err, size_t errlen)
 struct control *control_open(struct loop *l, const char *path, control_handler h, void *arg,
 			     char *err, size_t errlen)
 {
+	return control_open_mode(l, path, 0660, "control socket", h, arg, err, errlen);
+}
+
+struct control *control_open_mode(struct loop *l, const char *path, mode_t mode, const char *label,
+				  control_handler h, void *arg, char *err, size_t errlen)
+{
 	struct control *ctl;
 
 	if (strlen(path) >= sizeof(ctl->path)) {
-		snprintf(err, errlen, "control socket path too long: %s", path);
+		snprintf(err, errlen, "%s path too long: %s", label, path);
 		return NULL;
 	}
 	ctl = calloc(1, sizeof(*ctl));
@@ -299,14 +308,16 @@ struct control *control_open(struct loop *l, const char *path, control_handler h
 	ctl->loop = l;
 	ctl->handler = h;
 	ctl->arg = arg;
-	if (take_path(path, err, errlen) < 0 || bind_listen(ctl, err, errlen) < 0) {
+	ctl->label = label;
+	ctl->mode = mode;
+	if (take_path(label, path, err, errlen) < 0 || bind_listen(ctl, err, errlen) < 0) {
 		free(ctl);
 		return NULL;
 	}
 	ctl->sweep = loop_timer_new(l, on_sweep, ctl);
 	ctl->resume = loop_timer_new(l, on_resume, ctl);
 	if (!ctl->sweep || !ctl->resume || loop_add_fd(l, ctl->fd, EPOLLIN, on_accept, ctl) < 0) {
-		snprintf(err, errlen, "control socket %s: cannot watch it", path);
+		snprintf(err, errlen, "%s %s: cannot watch it", label, path);
 		loop_timer_free(ctl->sweep);
 		loop_timer_free(ctl->resume);
 		close(ctl->fd);

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include "loop.h"
 
@@ -12,7 +13,7 @@ struct control;
 
 #define CONTROL_REQUEST_MAX 1024
 #define CONTROL_MAX_CLIENTS 512
-#define CONTROL_IDLE_MS     5000
+#define CONTROL_IDLE_MS	    5000
 
 /*
  * Protocol (doc/control-protocol.md): the client sends one line of text
@@ -26,6 +27,10 @@ typedef struct json_object *(*control_handler)(void *arg, const char *request,
 /* Binds path (mode 0660), replacing a stale socket but not a live one. */
 struct control *control_open(struct loop *l, const char *path, control_handler h, void *arg,
 			     char *err, size_t errlen);
+/* The same with the socket file's mode (0666 for the status socket) and the name used in
+ * messages ("control socket", "status socket"). */
+struct control *control_open_mode(struct loop *l, const char *path, mode_t mode, const char *label,
+				  control_handler h, void *arg, char *err, size_t errlen);
 /* Closes all clients and the socket, and unlinks path. */
 void control_close(struct control *c);
 size_t control_clients(const struct control *c);
