@@ -25,7 +25,8 @@ struct daemon_ops {
 	struct kcwd *d;
 	struct notify *notify;
 	struct loop_timer *watchdog;
-	uint64_t watchdog_ms; /* ping period: half of WATCHDOG_USEC */
+	struct loop_timer *lonely; /* the firewall hint, once, OPS_LONELY_INTERVALS after start */
+	uint64_t watchdog_ms;	   /* ping period: half of WATCHDOG_USEC */
 	bool ready;
 	struct hooks *hooks;
 	struct metrics_http *http;
@@ -40,6 +41,9 @@ struct daemon_ops {
 	uint64_t start_unix_ms;	      /* wall clock at the daemon's start */
 	uint64_t last_reload_unix_ms; /* the last reload attempt, or the start */
 };
+
+/* Intervals after start without a datagram from any peer before the firewall hint. */
+#define OPS_LONELY_INTERVALS 10
 
 static uint64_t unix_now_ms(void)
 {
@@ -101,6 +105,34 @@ static int open_watchdog(struct daemon_ops *o)
 	log_info("systemd watchdog: %llu ms, pinging every %llu ms",
 		 (unsigned long long)(usec / 1000), (unsigned long long)o->watchdog_ms);
 	return loop_timer_arm(o->watchdog, o->watchdog_ms);
+}
+
+/*
+ * Nothing at all arrived on the heartbeat port (not even a datagram that was dropped) while
+ * the own heartbeats leave: the classic closed firewall (firewalld's default zone drops UDP).
+ */
+static void on_lonely(void *arg)
+{
+	struct daemon_ops *o = arg;
+	const struct peer_stats *ps = peer_stats(o->d->peers);
+	uint64_t heard = ps->rx;
+
+	for (int i = 0; i < HB_DROP__COUNT; i++)
+		heard += ps->drops[i];
+	if (!heard && ps->tx > ps->tx_errors)
+		log_warn(
+		    "no heartbeat from any peer: is UDP %u open in the firewall on every node?",
+		    (unsigned)o->d->cfg->port);
+}
+
+static int open_lonely(struct daemon_ops *o)
+{
+	if (o->d->cfg->n_nodes < 2)
+		return 0;
+	o->lonely = loop_timer_new(o->d->loop, on_lonely, o);
+	if (!o->lonely)
+		return -errno;
+	return loop_timer_arm(o->lonely, (uint64_t)o->d->cfg->interval_ms * OPS_LONELY_INTERVALS);
 }
 
 static void fill_for_http(void *arg, struct kcw_metrics *m)
@@ -170,6 +202,11 @@ int daemon_ops_open(struct kcwd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "watchdog timer: %s", strerror(-rc));
 		return rc;
 	}
+	rc = open_lonely(o);
+	if (rc < 0) {
+		snprintf(err, errlen, "timer: %s", strerror(-rc));
+		return rc;
+	}
 	remember_backends(o);
 	snprintf(o->backend, sizeof(o->backend), "%s", active_name(d));
 	return open_http(o, err, errlen);
@@ -185,6 +222,8 @@ void daemon_ops_close(struct kcwd *d)
 	metrics_http_close(o->http);
 	if (o->watchdog)
 		loop_timer_free(o->watchdog);
+	if (o->lonely)
+		loop_timer_free(o->lonely);
 	notify_free(o->notify);
 	free(o);
 	d->ops = NULL;

@@ -118,4 +118,95 @@ t_check "human status: the defence is not satisfied" \
 	grep -qF "defence   tie-breaker 10.77.0.99, NOT satisfied" <<<"$(t_ctl lb1 status)"
 t_stop lb1
 
+# --- SIGUSR1 and SIGUSR2: status and metrics to the log, the daemon keeps running ------------------
+t_start lb1 "$conf"
+t_wait 3000 role_is lb1 leader >/dev/null
+pid=${T_NODE_PID[lb1]}
+before=$(wc -l <"$T_DIR/lb1.log")
+kill -USR1 "$pid"
+got_status() { tail -n +"$((before + 1))" "$T_DIR/lb1.log" | grep -q " notice: status: {"; }
+t_wait 2000 got_status >/dev/null
+line=$(tail -n +"$((before + 1))" "$T_DIR/lb1.log" | grep " notice: status: {" | head -1)
+logged=${line#* notice: status: }
+t_check "SIGUSR1: kcwatchd still runs" kill -0 "$pid"
+t_eq "SIGUSR1: one notice 'status: {...}' with the status JSON (node, role, term, vips)" \
+	"$(jq -c '[.node, .role, .term, .vips[0].held]' <<<"$logged" 2>/dev/null)" \
+	"$(t_json lb1 | jq -c '[.node, .role, .term, .vips[0].held]')"
+t_eq "the same fields as kcwatchctl status --json" \
+	"$(jq -c 'keys' <<<"$logged" 2>/dev/null)" "$(t_json lb1 | jq -c 'keys')"
+before=$(wc -l <"$T_DIR/lb1.log")
+kill -USR2 "$pid"
+got_metrics() { tail -n +"$((before + 1))" "$T_DIR/lb1.log" | grep -q " notice: metrics: # TYPE kcwatch_config_reload_last_reload_timestamp_seconds "; }
+t_wait 2000 got_metrics >/dev/null
+t_check "SIGUSR2: kcwatchd still runs" kill -0 "$pid"
+tail -n +"$((before + 1))" "$T_DIR/lb1.log" | sed -n 's/^.* notice: metrics: //p' >"$T_DIR/usr2.prom"
+t_check "SIGUSR2: the metrics, one notice 'metrics: LINE' per line (kcwatch_is_leader 1)" \
+	grep -qx "kcwatch_is_leader 1" "$T_DIR/usr2.prom"
+out=$(promtool check metrics <"$T_DIR/usr2.prom" 2>&1); rc=$?
+t_eq "promtool check metrics on the logged metrics: nothing to report" "$rc:$out" "0:"
+t_check "the log lines are plain off the journal (time, pid, level; no <N>)" \
+	eval '! grep -q "^<[0-9]>" "$T_DIR/lb1.log" && grep -qE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} kcwatchd\[$pid\] notice: " "$T_DIR/lb1.log"'
+
+# --- promtool on the live metrics of a leader with VIPs, backends' absence, peers ------------------
+t_start lb2 "$conf"
+t_wait 3000 role_is lb2 follower >/dev/null
+for n in lb1 lb2; do
+	out=$(t_ctl "$n" metrics | promtool check metrics 2>&1); rc=$?
+	t_eq "promtool check metrics on $n's kcwatchctl metrics: nothing to report" "$rc:$out" "0:"
+done
+text=$(t_ctl lb2 metrics)
+for l in 'kcwatch_is_leader 0' 'kcwatch_peer_up{node="lb1"} 1' 'kcwatch_vip_held{vip="keycloak"} 0' \
+	'kcwatch_fenced 0' 'kcwatch_defence_satisfied 1' 'kcwatch_config_reload_success 1'; do
+	t_check "lb2 exports $l" grep -qxF "$l" <<<"$text"
+done
+t_check "lb2 exports kcwatch_peer_last_seen_seconds{node=\"lb1\"} below a second" \
+	grep -qE '^kcwatch_peer_last_seen_seconds\{node="lb1"\} 0\.[0-9]{3}$' <<<"$text"
+t_check "process_start_time_seconds is the start, in Unix time" \
+	eval 'awk -v now="$(date +%s)" "/^process_start_time_seconds / { exit !(\$2 > now - 60 && \$2 <= now + 1) }" <<<"$text"'
+t_eq "lb2 (started while lb1 ran) never logged the firewall hint" \
+	"$(grep -c "no heartbeat from any peer" "$T_DIR/lb2.log")" 0
+t_stop lb2
+t_stop lb1
+
+# --- the journal prefix: only when stderr is JOURNAL_STREAM's stream ----------------------------
+: >"$T_DIR/lbj.log"
+JOURNAL_STREAM=$(stat -c %d:%i "$T_DIR/lbj.log") ip netns exec "$(t_ns lb1)" "$KCWATCHD" -c "$conf" \
+	-n lb1 -s "$T_DIR/lbj.sock" >>"$T_DIR/lbj.log" 2>&1 &
+T_PIDS+=($!)
+jpid=$!
+t_wait 3000 grep -q "^<5>node lb1 " "$T_DIR/lbj.log" >/dev/null
+t_check "stderr is JOURNAL_STREAM's file: '<5>' priority prefixes, no time" \
+	eval 'grep -q "^<5>node lb1 (priority 150)" "$T_DIR/lbj.log" && ! grep -q "kcwatchd\[" "$T_DIR/lbj.log"'
+t_kill TERM "$jpid"
+wait "$jpid" 2>/dev/null
+t_forget "$jpid"
+: >"$T_DIR/lbk.log"
+JOURNAL_STREAM=1:2 ip netns exec "$(t_ns lb1)" "$KCWATCHD" -c "$conf" -n lb1 -s "$T_DIR/lbk.sock" \
+	>>"$T_DIR/lbk.log" 2>&1 &
+T_PIDS+=($!)
+jpid=$!
+t_wait 3000 grep -q "notice: node lb1 " "$T_DIR/lbk.log" >/dev/null
+t_check "JOURNAL_STREAM inherited but stderr is another file: plain lines" \
+	eval 'grep -q "kcwatchd\[$jpid\] notice: node lb1 (priority 150)" "$T_DIR/lbk.log" && ! grep -q "^<" "$T_DIR/lbk.log"'
+t_kill TERM "$jpid"
+wait "$jpid" 2>/dev/null
+t_forget "$jpid"
+
+# --- a node alone: the firewall hint, once ---------------------------------------------------------
+# lb1 with a peer that never answers (nothing has its address; lb2's namespace is empty now)
+T_IP4_ghost=10.77.0.99
+lconf="$T_DIR/lone.conf"
+t_conf_cluster "$lconf" port=7199 interval=100ms lb1:150 ghost:100
+mv "$T_DIR/lb1.log" "$T_DIR/lb1-before.log"
+t_start lb1 "$lconf"
+hint="warning: no heartbeat from any peer: is UDP 7199 open in the firewall on every node?"
+ms=$(t_wait 3000 grep -qF "$hint" "$T_DIR/lb1.log"); rc=$?
+t_check "a node that hears nothing for 10 intervals logs the firewall hint (${ms} ms)" [ $rc -eq 0 ]
+t_check "not before 10 intervals (1 s) after its start" \
+	eval '[ $(( $(t_log_ms lb1 "no heartbeat from any peer") - $(t_log_ms lb1 "notice: node lb1 ") )) -ge 990 ]'
+sleep 2 # 20 more intervals
+t_eq "exactly once, naming the configured port" "$(grep -cF "$hint" "$T_DIR/lb1.log")" 1
+t_check "its sends succeed meanwhile" eval '[ "$(t_field lb1 .heartbeat.sent)" -gt 20 ] && [ "$(t_field lb1 .heartbeat.send_errors)" -eq 0 ]'
+t_stop lb1
+
 t_done
