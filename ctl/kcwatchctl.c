@@ -16,8 +16,9 @@
 #include "render.h"
 #include "sockpath.h"
 
-#define REPLY_MAX  (1024 * 1024)
-#define TIMEOUT_MS 5000
+#define REPLY_MAX	(1024 * 1024)
+#define TIMEOUT_MS	5000
+#define HOOK_TIMEOUT_MS 40000 /* hook test: the daemon's 30 s hook timeout, the kill, margin */
 
 /* Exit codes (documented in kcwatchctl(8)). */
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
@@ -81,7 +82,7 @@ static int connect_any(const struct sockets *sk, bool read_only, char *why, size
 	return fd;
 }
 
-static char *read_reply(int fd, char *why, size_t whylen)
+static char *read_reply(int fd, int timeout_ms, char *why, size_t whylen)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = malloc(cap);
@@ -91,8 +92,8 @@ static char *read_reply(int fd, char *why, size_t whylen)
 	while (buf) {
 		ssize_t n;
 
-		if (poll(&pfd, 1, TIMEOUT_MS) <= 0) {
-			snprintf(why, whylen, "no answer from kcwatchd within %d ms", TIMEOUT_MS);
+		if (poll(&pfd, 1, timeout_ms) <= 0) {
+			snprintf(why, whylen, "no answer from kcwatchd within %d ms", timeout_ms);
 			break;
 		}
 		n = read(fd, buf + len, cap - len - 1);
@@ -135,7 +136,8 @@ static struct json_object *ask(const struct sockets *sk, bool read_only, const c
 		snprintf(why, len, "cannot send to kcwatchd: %s", strerror(errno));
 		text = NULL;
 	} else {
-		text = read_reply(fd, why, len);
+		text = read_reply(fd, strncmp(request, "hook ", 5) ? TIMEOUT_MS : HOOK_TIMEOUT_MS,
+				  why, len);
 	}
 	close(fd);
 	reply = text ? json_tokener_parse(text) : NULL;
@@ -178,6 +180,8 @@ static const struct ctl_cmd cmds[] = {
      "on the leader: make NAME the active backend now (root or kcwatch)"},
     {"reload", "", 0, false, false, NULL, NULL,
      "read the config file again; an invalid file changes nothing (root or kcwatch)"},
+    {"hook", "test EVENT", 2, true, false, NULL, print_hook_test,
+     "run EVENT's hook now with sample values: its exit status and output (root or kcwatch)"},
     {"metrics", "", 0, false, true, "metrics", show_metrics, "counters in Prometheus text format"},
     {"version", "", 0, false, true, NULL, NULL, "kcwatchctl's and kcwatchd's versions"},
 };
@@ -230,19 +234,24 @@ static int report(const struct ctl_cmd *c, struct json_object *reply, bool json)
 {
 	const char *err = jget_str(reply, "error", NULL);
 	struct json_object *shown;
+	int rc = EXIT_OK;
 
 	if (err) {
 		fprintf(stderr, "kcwatchctl: %s\n", err);
 		json_object_put(reply);
 		return EXIT_REFUSED;
 	}
+	if (!strcmp(c->name, "hook"))
+		rc = jget(reply, "exit_status") && jget_int(reply, "exit_status") == 0
+			 ? EXIT_OK
+			 : EXIT_REFUSED;
 	if (!json) {
 		if (c->show)
 			c->show(reply);
 		else
 			printf("%s\n", jget_str(reply, "message", "ok"));
 		json_object_put(reply);
-		return EXIT_OK;
+		return rc;
 	}
 	shown = json_view(c, reply);
 	printf("%s\n", json_object_to_json_string_ext(shown, JSON_C_TO_STRING_PRETTY |
@@ -252,7 +261,7 @@ static int report(const struct ctl_cmd *c, struct json_object *reply, bool json)
 		json_object_put(shown);
 	else
 		json_object_put(reply);
-	return EXIT_OK;
+	return rc;
 }
 
 static int version(const struct sockets *sk)

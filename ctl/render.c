@@ -293,3 +293,25 @@ void print_dns(struct json_object *st)
 	printf("fence holder %s\n", jget_str(dns, "fence_holder", "none"));
 	printf("fenced       %s\n", json_object_get_boolean(jget(st, "fenced")) ? "yes" : "no");
 }
+
+void print_hook_test(struct json_object *r)
+{
+	struct json_object *v = jget(r, "values"), *st = jget(r, "exit_status");
+	const char *out = jget_str(r, "output", "");
+	size_t n = strlen(out);
+
+	printf("ran %s %s %s %s %lld %s %s %s\n", jget_str(r, "program", "?"),
+	       jget_str(v, "event", "?"), jget_str(v, "node", ""), jget_str(v, "role", ""),
+	       (long long)jget_int(v, "term"), jget_str(v, "leader", ""),
+	       jget_str(v, "backend", ""), jget_str(v, "previous", ""));
+	if (st)
+		printf("exit status %lld after %lld ms%s\n", (long long)json_object_get_int64(st),
+		       (long long)jget_int(r, "duration_ms"),
+		       jbool(r, "timed_out") ? " (timed out)" : "");
+	else
+		printf("killed by signal %lld after %lld ms%s\n", (long long)jget_int(r, "signal"),
+		       (long long)jget_int(r, "duration_ms"),
+		       jbool(r, "timed_out") ? " (timed out)" : "");
+	printf("output%s:\n%s%s", jbool(r, "output_truncated") ? " (cut)" : "", out,
+	       n && out[n - 1] != '\n' ? "\n" : "");
+}

@@ -109,6 +109,18 @@ static struct json_object *cmd_reload(struct kcwd *d, int argc, char **argv)
 	return reply_ok(msg);
 }
 
+static struct json_object *cmd_hook(struct kcwd *d, int argc, char **argv)
+{
+	char err[PATH_MAX + 128] = "";
+
+	if (argc != 3 || strcmp(argv[1], "test") != 0)
+		return reply_error("usage: hook test leader|follower|fault|backend-change");
+	log_notice("operator: hook test %s", argv[2]);
+	if (daemon_ops_hook_test(d, argv[2], err, sizeof(err)) == NULL && err[0])
+		return reply_error("%s", err);
+	return NULL; /* the reply comes when the hook has ended */
+}
+
 static struct json_object *cmd_metrics(struct kcwd *d, int argc, char **argv)
 {
 	return daemon_ops_metrics_json(d);
@@ -119,6 +131,7 @@ static const struct command commands[] = {
     {"status", false, cmd_status},  {"step-down", true, cmd_step_down},
     {"backend", true, cmd_backend}, {"maintenance", true, cmd_maintenance},
     {"reload", true, cmd_reload},   {"metrics", false, cmd_metrics},
+    {"hook", true, cmd_hook},
 };
 
 /* "Groups:" of /proc/PID/status lists the supplementary groups without asking NSS. */

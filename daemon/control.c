@@ -16,7 +16,10 @@
 struct client {
 	struct control *ctl;
 	int fd;
+	uint64_t id; /* for control_complete() */
 	uint64_t since_ms;
+	uint64_t deadline_ms; /* closed by the sweep from then on */
+	bool deferred;	      /* the handler answers later (control_defer) */
 	size_t in_len;
 	char in[CONTROL_REQUEST_MAX];
 	char *out; /* reply being written, NULL while reading */
@@ -36,6 +39,8 @@ struct control {
 	struct loop_timer *resume; /* re-enables accepting after a pause */
 	struct client *clients;
 	size_t n_clients;
+	uint64_t next_id;
+	struct client *current; /* the client whose request the handler runs now */
 };
 
 static void client_close(struct client *c)
@@ -106,10 +111,16 @@ static void client_request(struct client *c, char *line)
 	line[strcspn(line, "\r\n")] = '\0';
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		reply = error_reply("cannot identify the client (SO_PEERCRED failed)");
-	else
+	else {
+		c->ctl->current = c;
 		reply = c->ctl->handler(c->ctl->arg, line, &cred);
+		c->ctl->current = NULL;
+	}
+	if (!reply && c->deferred)
+		return; /* control_complete() answers */
 	if (!reply)
 		reply = error_reply("internal error");
+	c->deferred = false;
 	client_reply(c, reply);
 }
 
@@ -139,12 +150,24 @@ static void client_readable(struct client *c)
 	}
 }
 
+/* Waiting for a deferred reply: more input is ignored, a hang-up ends the wait. */
+static void client_waiting(struct client *c)
+{
+	char buf[256];
+	ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		client_close(c);
+}
+
 static void client_event(void *arg, int fd, uint32_t events)
 {
 	struct client *c = arg;
 
 	if (c->out)
 		client_flush(c);
+	else if (c->deferred)
+		client_waiting(c);
 	else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		client_readable(c);
 }
@@ -167,7 +190,7 @@ static bool make_room(struct control *ctl)
 	struct client *oldest = NULL;
 
 	for (struct client *c = ctl->clients; c; c = c->next)
-		if (!c->out)
+		if (!c->out && !c->deferred)
 			oldest = c; /* the list is newest first */
 	if (!oldest)
 		return false;
@@ -216,7 +239,9 @@ static void on_accept(void *arg, int lfd, uint32_t events)
 		}
 		c->ctl = ctl;
 		c->fd = fd;
+		c->id = ++ctl->next_id;
 		c->since_ms = loop_now_ms();
+		c->deadline_ms = c->since_ms + CONTROL_IDLE_MS;
 		if (!ctl->clients)
 			loop_timer_arm(ctl->sweep, 1000);
 		c->next = ctl->clients;
@@ -234,7 +259,7 @@ static void on_sweep(void *arg)
 
 	for (; c; c = next) {
 		next = c->next;
-		if (now - c->since_ms >= CONTROL_IDLE_MS)
+		if (now >= c->deadline_ms)
 			client_close(c);
 	}
 	/* No clients, no timer: an idle daemon should not wake up for nothing. */
@@ -345,4 +370,29 @@ void control_close(struct control *c)
 size_t control_clients(const struct control *c)
 {
 	return c->n_clients;
+}
+
+uint64_t control_defer(struct control *ctl, uint32_t timeout_ms)
+{
+	struct client *c = ctl ? ctl->current : NULL;
+
+	if (!c)
+		return 0;
+	c->deferred = true;
+	c->deadline_ms = loop_now_ms() + timeout_ms;
+	return c->id;
+}
+
+void control_complete(struct control *ctl, uint64_t id, struct json_object *reply)
+{
+	struct client *c = ctl ? ctl->clients : NULL;
+
+	while (c && c->id != id)
+		c = c->next;
+	if (!c || !c->deferred || c->out) {
+		json_object_put(reply); /* the client left or was timed out */
+		return;
+	}
+	c->deferred = false;
+	client_reply(c, reply);
 }

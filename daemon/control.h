@@ -3,6 +3,7 @@
 #define KCW_CONTROL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -34,5 +35,14 @@ struct control *control_open_mode(struct loop *l, const char *path, mode_t mode,
 /* Closes all clients and the socket, and unlinks path. */
 void control_close(struct control *c);
 size_t control_clients(const struct control *c);
+
+/*
+ * For a request that takes time (kcwatchctl hook test): called by the handler while it
+ * runs, it keeps the client open for up to timeout_ms and returns an id (0 outside a
+ * handler); the handler then returns NULL. control_complete() sends the reply later (and
+ * frees it, also when the client has gone in the meantime).
+ */
+uint64_t control_defer(struct control *ctl, uint32_t timeout_ms);
+void control_complete(struct control *ctl, uint64_t id, struct json_object *reply);
 
 #endif

@@ -11,7 +11,9 @@
 #include "active.h"
 #include "daemon.h"
 #include "dns.h"
+#include "control.h"
 #include "hooks.h"
+#include "hooktest.h"
 #include "log.h"
 #include "metrics.h"
 #include "naming.h"
@@ -29,6 +31,8 @@ struct daemon_ops {
 	uint64_t watchdog_ms;	   /* ping period: half of WATCHDOG_USEC */
 	bool ready;
 	struct hooks *hooks;
+	struct hooktest *test; /* kcwatchctl hook test, one at a time */
+	uint64_t test_client;  /* its control client (control_defer) */
 	struct metrics_http *http;
 	bool http_on; /* listening on http_addr:http_port */
 	struct kcw_addr http_addr;
@@ -218,6 +222,7 @@ void daemon_ops_close(struct kcwd *d)
 
 	if (!o)
 		return;
+	hooktest_free(o->test);
 	hooks_free(o->hooks);
 	metrics_http_close(o->http);
 	if (o->watchdog)
@@ -476,4 +481,74 @@ void daemon_ops_log_metrics(const struct kcwd *d)
 	else
 		log_err("SIGUSR2: cannot render the metrics");
 	free(text);
+}
+
+static void on_test_done(void *arg, struct json_object *result)
+{
+	struct daemon_ops *o = arg;
+
+	control_complete(o->d->ctl, o->test_client, result);
+	hooktest_free(o->test);
+	o->test = NULL;
+}
+
+/* Plausible values for a test of ev: the node's own, as the event would report them. */
+static void sample_info(const struct kcwd *d, enum hook_event ev, struct hook_info *in)
+{
+	const struct kcw_config *c = d->cfg;
+	const char *other = c->n_nodes > 1 ? c->nodes[d->self == 0 ? 1 : 0].name : "";
+	const char *active = active_name(d);
+
+	fill_info(d, in, "");
+	in->term = d->el.term ? d->el.term : 1;
+	if (!*active && c->n_backends)
+		active = c->backends[0].name;
+	in->backend = active;
+	switch (ev) {
+	case HOOK_LEADER:
+		in->role = "leader";
+		in->leader = in->node;
+		in->previous = "follower";
+		break;
+	case HOOK_FOLLOWER:
+		in->role = "follower";
+		in->leader =
+		    *leader_name(d) && d->el.leader != (int)d->self ? leader_name(d) : other;
+		in->previous = "leader";
+		break;
+	case HOOK_FAULT:
+		in->role = "fault";
+		in->leader = "";
+		in->previous = "leader";
+		break;
+	default: /* backend-change: from another backend to the active one */
+		for (size_t i = 0; i < c->n_backends && !*in->previous; i++)
+			if (strcmp(c->backends[i].name, active) != 0)
+				in->previous = c->backends[i].name;
+		break;
+	}
+}
+
+struct json_object *daemon_ops_hook_test(struct kcwd *d, const char *event, char *err,
+					 size_t errlen)
+{
+	struct daemon_ops *o = d->ops;
+	int ev = hooks_event_from_name(event);
+	struct hook_info in;
+
+	if (ev < 0) {
+		snprintf(err, errlen, "usage: hook test leader|follower|fault|backend-change");
+		return NULL;
+	}
+	if (!o || o->test) {
+		snprintf(err, errlen, "a hook test is already running: try again when it ends");
+		return NULL;
+	}
+	sample_info(d, (enum hook_event)ev, &in);
+	o->test = hooktest_start(d->loop, o->hooks, (enum hook_event)ev, &in, on_test_done, o, err,
+				 errlen);
+	if (!o->test)
+		return NULL;
+	o->test_client = control_defer(d->ctl, HOOKS_TIMEOUT_MS + 2 * HOOKS_KILL_GRACE_MS + 1000);
+	return NULL;
 }

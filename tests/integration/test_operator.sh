@@ -192,6 +192,67 @@ t_kill TERM "$jpid"
 wait "$jpid" 2>/dev/null
 t_forget "$jpid"
 
+# --- kcwatchctl hook test ---------------------------------------------------------------------------
+cat >"$T_DIR/hook-leader.sh" <<'HOOK'
+#!/bin/sh
+echo "args: $*"
+echo "env: $KCWATCH_EVENT $KCWATCH_NODE $KCWATCH_ROLE uid=$(id -u)"
+echo "to stderr" >&2
+exit 3
+HOOK
+cat >"$T_DIR/hook-slow.sh" <<'HOOK'
+#!/bin/sh
+sleep 1.5
+echo "slow done: $*"
+HOOK
+chmod 0755 "$T_DIR"/hook-*.sh
+hconf="$T_DIR/hooks.conf"
+t_conf_cluster "$hconf" interval=100ms
+printf '\n[hooks]\non-leader = %s\non-backend-change = %s\n' "$T_DIR/hook-leader.sh" \
+	"$T_DIR/hook-slow.sh" >>"$hconf"
+t_start lb1 "$hconf"
+t_wait 3000 role_is lb1 leader >/dev/null
+term=$(t_field lb1 .term)
+out=$(t_ctl lb1 hook test leader 2>&1); rc=$?
+t_eq "hook test leader: the hook's exit status 3 makes kcwatchctl exit 1" "$rc" 1
+t_check "it prints the command line with sample values ($(head -1 <<<"$out"))" \
+	grep -qxF "ran $T_DIR/hook-leader.sh leader lb1 leader $term lb1  follower" <<<"$out"
+t_check "its exit status" grep -qE "^exit status 3 after [0-9]+ ms$" <<<"$out"
+t_check "and its output, stdout and stderr" eval 'grep -qxF "args: leader lb1 leader $term lb1  follower" <<<"$out" && grep -qxF "to stderr" <<<"$out"'
+t_check "run by the daemon, with the hook environment" \
+	grep -qxF "env: leader lb1 leader uid=0" <<<"$out"
+out=$(t_ctl lb1 hook test leader --json 2>/dev/null)
+t_eq "hook test --json: exit_status and output" \
+	"$(jq -c '[.exit_status, .signal, .timed_out, (.output | test("to stderr"))]' <<<"$out")" \
+	"[3,null,false,true]"
+out=$(t_ctl lb1 hook test fault 2>&1); rc=$?
+t_eq "hook test for an event without a program: exit 1" "$rc" 1
+t_check "saying which key is not set ($out)" \
+	grep -qF "no program for event fault: [hooks] on-fault is not set" <<<"$out"
+out=$(t_ctl lb1 hook test sideways 2>&1); rc=$?
+t_check "an unknown event is refused with the list ($out)" \
+	eval '[ $rc -eq 1 ] && grep -qF "usage: hook test leader|follower|fault|backend-change" <<<"$out"'
+t_ctl lb1 hook test backend-change >"$T_DIR/slow.out" 2>&1 &
+slow=$!
+sleep 0.3
+start=$(t_now)
+r=$(t_role lb1)
+t_check "while a hook test runs (1.5 s), the daemon answers at once and still leads" \
+	eval '[ "$r" = leader ] && [ $(( $(t_now) - start )) -lt 500 ]'
+out=$(t_ctl lb1 hook test leader 2>&1); rc=$?
+t_check "a second hook test meanwhile is refused ($out)" \
+	eval '[ $rc -eq 1 ] && grep -qF "a hook test is already running" <<<"$out"'
+wait "$slow"; rc=$?
+t_eq "the slow hook test ends with exit 0" "$rc" 0
+t_check "its output is there (no backends: empty BACKEND and PREVIOUS)" \
+	grep -qxF "slow done: backend-change lb1 leader $term lb1  " "$T_DIR/slow.out"
+chmod 0711 "$T_DIR"
+out=$(nobody "$KCWATCHCTL" -s "$T_DIR/lb1.status.sock" hook test leader 2>&1); rc=$?
+t_check "hook test is not served on the status socket ($out)" \
+	eval '[ $rc -eq 1 ] && grep -qF "not served on the status socket" <<<"$out"'
+chmod 0700 "$T_DIR"
+t_stop lb1
+
 # --- a node alone: the firewall hint, once ---------------------------------------------------------
 # lb1 with a peer that never answers (nothing has its address; lb2's namespace is empty now)
 T_IP4_ghost=10.77.0.99
