@@ -163,6 +163,18 @@ t_check "lb2 exports kcwatch_peer_last_seen_seconds{node=\"lb1\"} below a second
 	grep -qE '^kcwatch_peer_last_seen_seconds\{node="lb1"\} 0\.[0-9]{3}$' <<<"$text"
 t_check "process_start_time_seconds is the start, in Unix time" \
 	eval 'awk -v now="$(date +%s)" "/^process_start_time_seconds / { exit !(\$2 > now - 60 && \$2 <= now + 1) }" <<<"$text"'
+# the Grafana dashboard: valid JSON, and every metric its queries use is one the daemon exports
+dash="$KCW_TOP/doc/grafana-kcwatch.json"
+t_check "doc/grafana-kcwatch.json is valid JSON with panels" \
+	eval '[ "$(jq "[.panels[] | select(.type != \"row\")] | length" "$dash" 2>/dev/null)" -ge 8 ]'
+exported=$(awk '$1 == "#" && $2 == "TYPE" { print $3; if ($4 == "histogram") { print $3 "_bucket"; print $3 "_sum"; print $3 "_count" } }' <<<"$text" | sort -u)
+used=$(jq -r '.. | .expr? // empty' "$dash" | grep -oE '\b(kcwatch_[a-z_]+|process_start_time_seconds)\b' | sort -u)
+t_check "the dashboard's queries use metrics ($(wc -l <<<"$used") names)" [ -n "$used" ]
+t_eq "every metric the dashboard queries is exported" "$(comm -23 <(echo "$used") <(echo "$exported") | tr '\n' ' ')" ""
+for m in kcwatch_is_leader kcwatch_leader_transitions_total kcwatch_backend_up \
+	kcwatch_backend_check_duration_seconds_bucket kcwatch_dns_last_success_timestamp_seconds; do
+	t_check "the dashboard shows $m" grep -qx "$m" <<<"$used"
+done
 t_eq "lb2 (started while lb1 ran) never logged the firewall hint" \
 	"$(grep -c "no heartbeat from any peer" "$T_DIR/lb2.log")" 0
 t_stop lb2
