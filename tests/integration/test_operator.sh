@@ -258,6 +258,9 @@ wait "$slow"; rc=$?
 t_eq "the slow hook test ends with exit 0" "$rc" 0
 t_check "its output is there (no backends: empty BACKEND and PREVIOUS)" \
 	grep -qxF "slow done: backend-change lb1 leader $term lb1  " "$T_DIR/slow.out"
+man8="$KCW_TOP/doc/kcwatchd.8"
+t_check "kcwatchd(8) has the section 'Hooks and privileges' with a polkit and a sudoers example" \
+	eval 'grep -qx ".SS \"Hooks and privileges\"" "$man8" && grep -q "org.freedesktop.systemd1.manage\\\\-units" "$man8" && grep -q "^kcwatch ALL=(root) NOPASSWD: /usr/bin/systemctl restart haproxy.service" "$man8"'
 chmod 0711 "$T_DIR"
 out=$(nobody "$KCWATCHCTL" -s "$T_DIR/lb1.status.sock" hook test leader 2>&1); rc=$?
 t_check "hook test is not served on the status socket ($out)" \
