@@ -110,8 +110,14 @@ static bool finish_if_exited(struct hooktest *t)
 		status = -1;
 	t->pid = 0;
 	drain(t);
-	log_notice("hook test: %s %s finished (status %d) in %llu ms", t->program, t->event, status,
-		   (unsigned long long)(loop_now_ms() - t->started_ms));
+	if (status >= 0 && WIFEXITED(status))
+		log_notice("hook test: %s %s ended with exit status %d after %llu ms", t->program,
+			   t->event, WEXITSTATUS(status),
+			   (unsigned long long)(loop_now_ms() - t->started_ms));
+	else
+		log_notice("hook test: %s %s was killed by signal %d after %llu ms", t->program,
+			   t->event, status >= 0 ? WTERMSIG(status) : -1,
+			   (unsigned long long)(loop_now_ms() - t->started_ms));
 	loop_timer_disarm(t->timer);
 	t->cb(t->arg, result_json(t, status));
 	return true;
