@@ -191,7 +191,7 @@ static void usage(FILE *f)
 	fprintf(f, "Usage: kcwatchctl [-s SOCKET] [-S SOCKET] COMMAND [ARGS] [--json]\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-12s %-9s %s%s\n", cmds[i].name, cmds[i].args, cmds[i].help,
+		fprintf(f, "  %-12s %-10s %s%s\n", cmds[i].name, cmds[i].args, cmds[i].help,
 			cmds[i].json_ok ? " [--json]" : "");
 	fprintf(f, "\nOptions:\n"
 		   "  -s SOCKET    control socket (default " SOCKPATH_CONTROL_DEFAULT ")\n"
