@@ -11,6 +11,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "sockpath.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/kcwatch/kcwatch.conf"
 
@@ -18,19 +19,21 @@ struct options {
 	const char *config;
 	const char *node;
 	const char *socket;
+	const char *status_socket;
 	int check_only;
 	int debug;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: kcwatchd [-c FILE] [-n NODE] [-s SOCKET] [-d]\n"
+	fprintf(f, "Usage: kcwatchd [-c FILE] [-n NODE] [-s SOCKET] [-S SOCKET] [-d]\n"
 		   "       kcwatchd -t [-c FILE] [-n NODE]\n"
 		   "Keeps one leader among the load-balancer nodes of a kcwatch cluster.\n\n"
 		   "  -c FILE    configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -n NODE    this node's [node] name (default: the node whose address\n"
 		   "             is on a local interface)\n"
 		   "  -s SOCKET  control socket path (overrides [cluster] control-socket)\n"
+		   "  -S SOCKET  status socket path (overrides [cluster] status-socket)\n"
 		   "  -t         check the configuration and exit (0 = valid, 1 = invalid)\n"
 		   "  -d         log debug messages\n"
 		   "  -V         print the version and exit\n"
@@ -43,11 +46,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	while ((c = getopt(argc, argv, "c:n:s:tdVh")) != -1) {
+	while ((c = getopt(argc, argv, "c:n:s:S:tdVh")) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'n': o->node = optarg; break;
 		case 's': o->socket = optarg; break;
+		case 'S': o->status_socket = optarg; break;
 		case 't': o->check_only = 1; break;
 		case 'd': o->debug = 1; break;
 		case 'V': printf("kcwatchd %s\n", PACKAGE_VERSION); exit(0);
@@ -141,12 +145,26 @@ static int check_config(const struct options *o, struct kcw_config *cfg)
 	return 0;
 }
 
+/* -S, else [cluster] status-socket, else next to the control socket in use. */
+static int status_path(const struct options *o, const struct kcw_config *cfg, char *out, size_t len,
+		       char *err, size_t errlen)
+{
+	if (o->status_socket || cfg->status_socket[0]) {
+		snprintf(out, len, "%s", o->status_socket ? o->status_socket : cfg->status_socket);
+		return 0;
+	}
+	if (sockpath_status_for(o->socket ? o->socket : cfg->control_socket, out, len) == 0)
+		return 0;
+	snprintf(err, errlen, "status socket path too long: use -S SOCKET");
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct kcw_config *cfg = NULL;
 	struct kcwd *d;
-	char err[CFG_ERR_MAX];
+	char err[CFG_ERR_MAX], status[PATH_MAX];
 	int self, rc;
 
 	if (parse_args(argc, argv, &o) < 0)
@@ -166,8 +184,9 @@ int main(int argc, char **argv)
 	}
 	raise_fd_limit();
 	d = calloc(1, sizeof(*d));
-	if (!d || daemon_start(d, cfg, (size_t)self, o.socket ? o.socket : cfg->control_socket,
-			       err, sizeof(err)) < 0) {
+	if (!d || status_path(&o, cfg, status, sizeof(status), err, sizeof(err)) < 0 ||
+	    daemon_start(d, cfg, (size_t)self, o.socket ? o.socket : cfg->control_socket, status,
+			 err, sizeof(err)) < 0) {
 		log_err("cannot start: %s", d ? err : "out of memory");
 		if (d)
 			daemon_stop(d);

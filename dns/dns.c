@@ -777,6 +777,10 @@ void dns_status_json(const struct dns_updater *d, struct json_object *root)
 	json_object_object_add(o, "fence_term",
 			       d->fence_seen ? json_object_new_int64((int64_t)d->fence.cur.term)
 					     : NULL);
+	json_object_object_add(o, "fence_holder",
+			       d->fence_seen && d->fence.cur.node[0]
+				   ? json_object_new_string(d->fence.cur.node)
+				   : NULL);
 	json_object_object_add(o, "fenced", json_object_new_boolean(d->fence.stale));
 	for (unsigned i = 0; i < DNS_RESULTS; i++)
 		json_object_object_add(u, dns_result_name(i),
@@ -798,6 +802,11 @@ const char *dns_result_name(unsigned idx)
 const char *dns_last_result(const struct dns_updater *d)
 {
 	return d->last_result;
+}
+
+uint64_t dns_last_success_ms(const struct dns_updater *d)
+{
+	return d->updated ? d->last_update_ms : 0;
 }
 
 bool dns_fenced(const struct dns_updater *d)

@@ -70,5 +70,7 @@ const char *dns_result_name(unsigned idx);
 const char *dns_last_result(const struct dns_updater *d);
 /* True while this node is fenced (stale, waiting for the fence to go quiet). */
 bool dns_fenced(const struct dns_updater *d);
+/* loop_now_ms() of the last successful update, 0 before the first. */
+uint64_t dns_last_success_ms(const struct dns_updater *d);
 
 #endif

@@ -256,6 +256,9 @@ got="$(t_field lb1 .active_backend)/$(t_field lb2 .active_backend) $(hap_state l
 read_ms=$(( $(t_ms_of_day) - t_up ))
 t_check "during the hold (read by ${read_ms} ms of ${HOLD}): still sno2 on both LBs and both HAProxys ($got)" \
 	[ "$got" = "sno2/sno2 $HAP_SNO2 / $HAP_SNO2" -a "$read_ms" -lt "$HOLD" ]
+human=$(t_ctl lb1 status)
+t_check "during the hold, lb1's kcwatchctl status shows the time left and HAProxy reachable" \
+	eval 'grep -qE "^failback  after 5 s, hold: [1-5] s left before failback to sno1\$" <<<"$human" && grep -qx "haproxy   reachable" <<<"$human"'
 wait_all 4000 both_active sno1; rc=$?
 t_check "after the hold: sno1 active on both LBs" [ $rc -eq 0 ]
 # The daemons' own time stamps: the first change of the active backend after sno1 came up is
