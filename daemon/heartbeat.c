@@ -173,7 +173,7 @@ static bool from_pb(const Kcwatch__Heartbeat *pb, struct hb_msg *out)
 	int role = (int)pb->role;
 	size_t dlen = pb->config_digest.len;
 
-	if (!role_valid(role) || (dlen != 0 && dlen != HB_DIGEST_LEN) ||
+	if (!role_valid(role) || pb->term > HB_TERM_MAX || (dlen != 0 && dlen != HB_DIGEST_LEN) ||
 	    (dlen && !pb->config_digest.data))
 		return false;
 	if (!str_copy(out->cluster, sizeof(out->cluster), pb->cluster) ||

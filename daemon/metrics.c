@@ -188,6 +188,12 @@ static void render_others(FILE *f, const struct kcw_metrics *m)
 	for (unsigned i = 0; i < DNS_RESULTS; i++)
 		sample1(f, "kcwatch_dns_updates_total", "result", dns_result_name(i),
 			m->dns_updates[i]);
+	family(f, "kcwatch_dns_fence_rejected_total", "counter",
+	       "DNS fence reads that found a record rejected: invalid text or a term above 2^53, "
+	       "or an implausible term (more than 1000000 above the own).");
+	sample1(f, "kcwatch_dns_fence_rejected_total", "reason", "invalid", m->dns_fence_invalid);
+	sample1(f, "kcwatch_dns_fence_rejected_total", "reason", "implausible",
+		m->dns_fence_implausible);
 	family(f, "kcwatch_hook_runs_total", "counter", "Hook programs run, by result.");
 	for (size_t i = 0; i < sizeof(hook_results) / sizeof(hook_results[0]); i++)
 		sample1(f, "kcwatch_hook_runs_total", "result", hook_results[i], hook_counts[i]);

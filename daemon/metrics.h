@@ -74,6 +74,8 @@ struct kcw_metrics {
 	bool backend_outage;
 	/* DNS */
 	uint64_t dns_updates[DNS_RESULTS]; /* label result = dns_result_name(i) */
+	uint64_t dns_fence_invalid;	   /* fence reads with a record that does not parse */
+	uint64_t dns_fence_implausible;	   /* fence reads with a term > own + 1,000,000 */
 	/* hooks and reloads */
 	struct hooks_stats hooks;
 	uint64_t reloads_ok;

@@ -325,6 +325,8 @@ void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 	fill_backends(d, m);
 	naming_get_counters(d->naming, &dc);
 	memcpy(m->dns_updates, dc.updates, sizeof(m->dns_updates));
+	m->dns_fence_invalid = dc.invalid;
+	m->dns_fence_implausible = dc.implausible;
 	if (d->ops) {
 		hooks_get_stats(d->ops->hooks, &m->hooks);
 		m->reloads_ok = d->ops->reloads_ok;
