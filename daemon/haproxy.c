@@ -136,8 +136,12 @@ int haproxy_parse_state(char *text, struct haproxy_report *r)
 		if (!table && !strcmp(line, "1")) {
 			table = true;
 		} else if (!table) {
+			char msg[HAPROXY_ERR_MAX];
+
+			str_escape(msg, sizeof(msg), line,
+				   strlen(line)); /* HAProxy's text, inert */
 			str_append(r->error, sizeof(r->error), "%sHAProxy: %s",
-				   r->error[0] ? "; " : "", line);
+				   r->error[0] ? "; " : "", msg);
 		} else if (line[0] == '#') {
 			header_columns(line, &cols);
 			header = true;

@@ -717,6 +717,35 @@ static void test_reason_truncated(void **state)
 	assert_int_equal(strlen(out.backends[0].reason), HB_REASON_MAX - 2);
 }
 
+/* Peer text is inert: a reason or name relayed in a heartbeat never carries a control
+ * character or a newline to a log line, a status field or a terminal. */
+static void test_peer_text_inert(void **state)
+{
+	Kcwatch__BackendState b = KCWATCH__BACKEND_STATE__INIT;
+	Kcwatch__BackendState *bp[] = {&b};
+	Kcwatch__Heartbeat pb;
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+
+	(void)state;
+	base_pb(&pb);
+	pb.n_backends = 1;
+	pb.backends = bp;
+	pb.leader = "lb\n<0>x";
+	pb.active_backend = "sno\x1b[2J";
+	b.name = "sno\x1b[2J";
+	b.reason = "JSON status DOWN\n<0>forged (expected UP)\r";
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_string_equal(out.leader, "lb\\n<0>x");
+	assert_string_equal(out.active_backend, "sno\\x1b[2J");
+	assert_string_equal(out.backends[0].name, "sno\\x1b[2J");
+	assert_string_equal(out.backends[0].reason,
+			    "JSON status DOWN\\n<0>forged (expected UP)\\r");
+	pb.node = "lb-a\x07";
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_string_equal(out.node, "lb-a\\x07");
+}
+
 /* --- encoder errors -------------------------------------------------------- */
 
 static void test_encode_buffer_too_small(void **state)
@@ -861,6 +890,7 @@ int main(void)
 	    cmocka_unit_test(test_term_bound),
 	    cmocka_unit_test(test_digest_length),
 	    cmocka_unit_test(test_reason_truncated),
+	    cmocka_unit_test(test_peer_text_inert),
 	    cmocka_unit_test(test_encode_buffer_too_small),
 	    cmocka_unit_test(test_encode_invalid),
 	    cmocka_unit_test(test_drop_names),
