@@ -126,6 +126,9 @@ static void render_vips(FILE *f, const struct kcw_metrics *m)
 	family(f, "kcwatch_vip_announcements_total", "counter",
 	       "Gratuitous ARPs and unsolicited neighbour advertisements sent.");
 	sample(f, "kcwatch_vip_announcements_total", m->vip_announcements);
+	family(f, "kcwatch_vip_release_failures_total", "counter",
+	       "Failed VIP deletes (netlink errors), each retried with backoff.");
+	sample(f, "kcwatch_vip_release_failures_total", m->vip_release_failures);
 }
 
 static void render_histogram(FILE *f, const char *backend, const struct metrics_histogram *h)

@@ -67,6 +67,7 @@ struct kcw_metrics {
 	size_t vips; /* configured */
 	size_t vips_held;
 	uint64_t vip_announcements;
+	uint64_t vip_release_failures; /* failed VIP deletes, retried with backoff */
 	/* backends, file order */
 	struct metrics_backend backends[CFG_MAX_BACKENDS];
 	size_t n_backends;

@@ -322,6 +322,7 @@ void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 	for (size_t i = 0; d->vips && i < vipset_count(d->vips); i++)
 		m->vips_held += vipset_held(d->vips, i);
 	m->vip_announcements = d->vips ? vipset_announcements(d->vips) : 0;
+	m->vip_release_failures = d->vips ? vipset_release_failures(d->vips) : 0;
 	fill_backends(d, m);
 	naming_get_counters(d->naming, &dc);
 	memcpy(m->dns_updates, dc.updates, sizeof(m->dns_updates));
