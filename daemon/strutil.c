@@ -81,7 +81,7 @@ bool str_escape(char *dst, size_t len, const char *src, size_t n)
  * or after i, so no byte is overwritten before it has been read. */
 bool str_escape_inplace(char *s, size_t len)
 {
-	size_t n = strnlen(s, len), kept = 0, out = 0;
+	size_t n = strnlen(s, len), kept = 0, out = 0, end;
 	bool fits = true;
 
 	for (; kept < n; kept++) {
@@ -93,7 +93,12 @@ bool str_escape_inplace(char *s, size_t len)
 		}
 		out += k;
 	}
-	s[out] = '\0';
+	/* no raw byte stays behind the new end (a cut escape leaves the output shorter) */
+	end = n < len ? n + 1 : len;
+	if (end > out)
+		memset(s + out, 0, end - out);
+	else
+		s[out] = '\0';
 	while (kept > 0) {
 		unsigned char c = (unsigned char)s[--kept];
 

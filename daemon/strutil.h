@@ -21,7 +21,8 @@ bool str_copy(char *dst, size_t len, const char *src);
  * Idempotent: its own output comes back unchanged. Returns false when it had to truncate.
  */
 bool str_escape(char *dst, size_t len, const char *src, size_t n);
-/* The same in place on the NUL-terminated s held in a buffer of size len (> 0). */
+/* The same in place on the NUL-terminated s held in a buffer of size len (> 0); the bytes
+ * of s behind the escaped text are zeroed. */
 bool str_escape_inplace(char *s, size_t len);
 /* Strips leading and trailing white space in place; returns the first kept character. */
 char *str_trim(char *s);

@@ -110,13 +110,29 @@ static void escape_in_place(void **state)
 	assert_string_equal(plain, "lb1");
 }
 
+/* A cut escape leaves the text shorter than the raw one: nothing raw stays behind its end. */
+static void escape_in_place_zeroes_tail(void **state)
+{
+	char buf[8] = "abcd\x01\x02";
+	const char want[8] = "abcd";
+
+	assert_false(str_escape_inplace(buf, sizeof(buf)));
+	assert_memory_equal(buf, want, sizeof(buf));
+	/* a full buffer without a NUL: stays inside it */
+	char full[4] = {'\x01', 'a', 'b', 'c'};
+	const char want_full[4] = {0};
+
+	assert_false(str_escape_inplace(full, sizeof(full)));
+	assert_memory_equal(full, want_full, sizeof(full));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(copy_fits),	 cmocka_unit_test(copy_truncates),
 	    cmocka_unit_test(append_and_trim),	 cmocka_unit_test(escape_controls),
 	    cmocka_unit_test(escape_idempotent), cmocka_unit_test(escape_truncates_whole_escapes),
-	    cmocka_unit_test(escape_in_place),
+	    cmocka_unit_test(escape_in_place),	 cmocka_unit_test(escape_in_place_zeroes_tail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
