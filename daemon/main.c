@@ -12,6 +12,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "sockpath.h"
+#include "release.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/kcwatch/kcwatch.conf"
 
@@ -22,12 +23,14 @@ struct options {
 	const char *status_socket;
 	int check_only;
 	int debug;
+	int release_vips; /* --release-vips: remove the configured VIPs and exit */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: kcwatchd [-c FILE] [-n NODE] [-s SOCKET] [-S SOCKET] [-d]\n"
 		   "       kcwatchd -t [-c FILE] [-n NODE]\n"
+		   "       kcwatchd --release-vips [-c FILE]\n"
 		   "Keeps one leader among the load-balancer nodes of a kcwatch cluster.\n\n"
 		   "  -c FILE    configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -n NODE    this node's [node] name (default: the node whose address\n"
@@ -36,6 +39,8 @@ static void usage(FILE *f)
 		   "  -S SOCKET  status socket path (overrides [cluster] status-socket)\n"
 		   "  -t         check the configuration and exit (0 = valid, 1 = invalid)\n"
 		   "  -d         log debug messages\n"
+		   "  --release-vips  remove this host's configured VIPs from their\n"
+		   "             interfaces and exit, without the daemon (ExecStopPost=)\n"
 		   "  -V         print the version and exit\n"
 		   "  -h         this help\n");
 }
@@ -46,8 +51,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	while ((c = getopt(argc, argv, "c:n:s:S:tdVh")) != -1) {
+	static const struct option longopts[] = {
+	    {"release-vips", no_argument, NULL, 'R'},
+	    {NULL, 0, NULL, 0},
+	};
+
+	while ((c = getopt_long(argc, argv, "c:n:s:S:tdVh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'R': o->release_vips = 1; break;
 		case 'c': o->config = optarg; break;
 		case 'n': o->node = optarg; break;
 		case 's': o->socket = optarg; break;
@@ -170,6 +181,8 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	log_init(o.debug);
+	if (o.release_vips)
+		return release_vips_main(o.config);
 	if (config_load(o.config, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kcwatchd: %s\n", err);
 		return 1;

@@ -161,6 +161,9 @@ static void render_vips(FILE *f, const struct kcw_metrics *m)
 	family(f, "kcwatch_vip_announcements_total", "counter",
 	       "Gratuitous ARPs and unsolicited neighbour advertisements sent.");
 	sample(f, "kcwatch_vip_announcements_total", m->vip_announcements);
+	family(f, "kcwatch_vip_release_failures_total", "counter",
+	       "Failed VIP deletes (netlink errors), each retried with backoff.");
+	sample(f, "kcwatch_vip_release_failures_total", m->vip_release_failures);
 }
 
 static void render_histogram(FILE *f, const char *backend, const struct metrics_histogram *h)
@@ -231,6 +234,12 @@ static void render_others(FILE *f, const struct kcw_metrics *m)
 	family(f, "kcwatch_dns_last_success_timestamp_seconds", "gauge",
 	       "Unix time of the last successful DNS update; 0 before the first.");
 	sample_ms(f, "kcwatch_dns_last_success_timestamp_seconds", m->dns_last_success_unix_ms);
+	family(f, "kcwatch_dns_fence_rejected_total", "counter",
+	       "DNS fence reads that found a record rejected: invalid text or a term above 2^53, "
+	       "or an implausible term (more than 1000000 above the own).");
+	sample1(f, "kcwatch_dns_fence_rejected_total", "reason", "invalid", m->dns_fence_invalid);
+	sample1(f, "kcwatch_dns_fence_rejected_total", "reason", "implausible",
+		m->dns_fence_implausible);
 	family(f, "kcwatch_hook_runs_total", "counter", "Hook programs run, by result.");
 	for (size_t i = 0; i < sizeof(hook_results) / sizeof(hook_results[0]); i++)
 		sample1(f, "kcwatch_hook_runs_total", "result", hook_results[i], hook_counts[i]);

@@ -89,6 +89,7 @@ struct kcw_metrics {
 	struct metrics_vip vips[CFG_MAX_VIPS];
 	size_t n_vips;
 	uint64_t vip_announcements;
+	uint64_t vip_release_failures; /* failed VIP deletes, retried with backoff */
 	/* backends, file order */
 	struct metrics_backend backends[CFG_MAX_BACKENDS];
 	size_t n_backends;
@@ -99,6 +100,8 @@ struct kcw_metrics {
 	/* DNS */
 	uint64_t dns_updates[DNS_RESULTS]; /* label result = dns_result_name(i) */
 	uint64_t dns_last_success_unix_ms;
+	uint64_t dns_fence_invalid;	   /* fence reads with a record that does not parse */
+	uint64_t dns_fence_implausible;	   /* fence reads with a term > own + 1,000,000 */
 	/* hooks and reloads */
 	struct hooks_stats hooks;
 	uint64_t reloads_ok;

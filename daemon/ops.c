@@ -420,12 +420,15 @@ void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 	m->hb_send_errors = ps->tx_errors;
 	memcpy(m->hb_dropped, ps->drops, sizeof(m->hb_dropped));
 	fill_vips(d, m);
+	m->vip_release_failures = d->vips ? vipset_release_failures(d->vips) : 0;
 	fill_backends(d, m);
 	m->has_haproxy = d->active && d->cfg->backends_opt.haproxy_socket[0];
 	m->haproxy_up = m->has_haproxy && !active_haproxy_down(d->active);
 	naming_get_counters(d->naming, &dc);
 	memcpy(m->dns_updates, dc.updates, sizeof(m->dns_updates));
 	m->dns_last_success_unix_ms = mono_to_unix_ms(naming_last_success_ms(d->naming));
+	m->dns_fence_invalid = dc.invalid;
+	m->dns_fence_implausible = dc.implausible;
 	if (d->ops) {
 		m->start_unix_ms = d->ops->start_unix_ms;
 		hooks_get_stats(d->ops->hooks, &m->hooks);

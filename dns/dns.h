@@ -61,6 +61,8 @@ struct dns_counters {
 	uint64_t reads;		       /* fence reads answered */
 	uint64_t queries;	       /* reconcile queries answered */
 	uint64_t stale;		       /* times this node found itself stale */
+	uint64_t invalid;	       /* fence reads with a record that does not parse */
+	uint64_t implausible;	       /* fence reads with a term > own + 1,000,000 */
 };
 
 void dns_get_counters(const struct dns_updater *d, struct dns_counters *out);
