@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "tmpdir.h"
 
 static void test_stream_match(void **state)
 {
@@ -37,14 +38,13 @@ static void test_stream_match(void **state)
 /* Runs log_init() and one message with stderr on a file; returns the file's first line. */
 static void logged_line(const char *journal_stream, char *out, size_t len, bool use_file_ids)
 {
-	const char *tmp = getenv("TMPDIR");
 	char path[512];
 	int fd, saved = dup(STDERR_FILENO);
 	struct stat st;
 	char v[64];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/kcw-test-log.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(path, sizeof(path), "%s/kcw-test-log.XXXXXX", test_tmpdir());
 	fd = mkstemp(path);
 	assert_true(fd >= 0 && saved >= 0);
 	assert_int_equal(fstat(fd, &st), 0);
