@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *jget_str(struct json_object *o, const char *key, const char *dflt)
 {
@@ -95,6 +96,33 @@ void print_backends(struct json_object *st)
 	}
 }
 
+/*
+ * During a key rotation the nodes sign with different keys for a while: fine while every
+ * node still verifies both, a split as soon as one drops the old key. Says so.
+ */
+static void warn_key_ids(struct json_object *st)
+{
+	struct json_object *peers = jget(st, "peers");
+	const char *own = jget_str(st, "key_id", NULL);
+	size_t n = peers ? json_object_array_length(peers) : 0;
+	bool differ = false;
+
+	for (size_t i = 0; own && i < n; i++) {
+		const char *k = jget_str(json_object_array_get_idx(peers, i), "key_id", NULL);
+
+		differ = differ || (k && strcmp(k, own) != 0);
+	}
+	if (!differ)
+		return;
+	printf("\nwarning: nodes sign with different keys (this node %s", own);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(peers, i);
+
+		printf(", %s %s", jget_str(p, "node", "?"), jget_str(p, "key_id", "unknown"));
+	}
+	printf("): finish the key rotation on every node (kcwatchd(8))\n");
+}
+
 void print_status(struct json_object *st)
 {
 	printf("node      %s (%s)\n", jget_str(st, "node", "?"), jget_str(st, "address", "?"));
@@ -106,7 +134,11 @@ void print_status(struct json_object *st)
 	printf("cluster   %s\n", jget_str(st, "cluster", "?"));
 	if (jget(st, "backends"))
 		printf("active    %s\n", jget_str(st, "active_backend", "none"));
+	if (json_object_get_boolean(jget(st, "maintenance")))
+		printf(
+		    "maintenance on (kept across restarts until 'kcwatchctl maintenance off')\n");
 	print_peers(st);
+	warn_key_ids(st);
 	print_vips(st);
 	print_backends(st);
 }

@@ -93,8 +93,14 @@ struct kcw_config {
 	uint32_t interval_ms;         /* default 1000 */
 	unsigned dead_after;          /* default 3 */
 	char key_file[PATH_MAX];
-	uint8_t key[CFG_KEY_MAX];     /* decoded secret, >= 32 bytes */
+	uint8_t key[CFG_KEY_MAX];     /* decoded secret, >= 32 bytes; signs and verifies */
 	size_t key_len;
+	uint8_t key2[CFG_KEY_MAX];    /* second line of the key file: verifies only */
+	size_t key2_len;              /* 0 = one key */
+	uint32_t key_id, key2_id;     /* hmac_key_id() of each */
+	char key_read[PATH_MAX];      /* the file the keys came from (credential or key_file) */
+	bool key_from_credential;     /* key_read is in $CREDENTIALS_DIRECTORY */
+	char state_dir[PATH_MAX];     /* default /var/lib/kcwatch: <state-dir>/<node>.state */
 	bool preempt;                 /* default yes */
 	uint32_t preempt_delay_ms;    /* default 0 */
 	char control_socket[PATH_MAX]; /* default /run/kcwatch/kcwatchd.sock */

@@ -18,23 +18,57 @@ struct options {
 	const char *config;
 	const char *node;
 	const char *socket;
+	const char *state_dir;
+	uint64_t incarnation; /* --incarnation N: for tests only */
 	int check_only;
 	int debug;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: kcwatchd [-c FILE] [-n NODE] [-s SOCKET] [-d]\n"
+	fprintf(f, "Usage: kcwatchd [-c FILE] [-n NODE] [-s SOCKET] [--state-dir DIR] [-d]\n"
 		   "       kcwatchd -t [-c FILE] [-n NODE]\n"
 		   "Keeps one leader among the load-balancer nodes of a kcwatch cluster.\n\n"
 		   "  -c FILE    configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -n NODE    this node's [node] name (default: the node whose address\n"
 		   "             is on a local interface)\n"
 		   "  -s SOCKET  control socket path (overrides [cluster] control-socket)\n"
+		   "  --state-dir DIR  directory of the node's state file (overrides\n"
+		   "             [cluster] state-dir)\n"
 		   "  -t         check the configuration and exit (0 = valid, 1 = invalid)\n"
 		   "  -d         log debug messages\n"
 		   "  -V         print the version and exit\n"
 		   "  -h         this help\n");
+}
+
+enum { OPT_STATE_DIR = 256, OPT_INCARNATION };
+
+static const struct option long_opts[] = {
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    /* not in the help: makes the incarnation go backwards in tests */
+    {"incarnation", required_argument, NULL, OPT_INCARNATION},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_long(int c, struct options *o)
+{
+	char *end;
+
+	if (c == OPT_STATE_DIR) {
+		if (optarg[0] != '/') {
+			fprintf(stderr, "kcwatchd: --state-dir needs an absolute path\n");
+			return -1;
+		}
+		o->state_dir = optarg;
+		return 0;
+	}
+	errno = 0;
+	o->incarnation = strtoull(optarg, &end, 10);
+	if (errno || *end || !o->incarnation) {
+		fprintf(stderr, "kcwatchd: --incarnation needs a number above 0\n");
+		return -1;
+	}
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
@@ -43,8 +77,13 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	while ((c = getopt(argc, argv, "c:n:s:tdVh")) != -1) {
+	while ((c = getopt_long(argc, argv, "c:n:s:tdVh", long_opts, NULL)) != -1) {
 		switch (c) {
+		case OPT_STATE_DIR:
+		case OPT_INCARNATION:
+			if (parse_long(c, o) < 0)
+				return -1;
+			break;
 		case 'c': o->config = optarg; break;
 		case 'n': o->node = optarg; break;
 		case 's': o->socket = optarg; break;
@@ -167,7 +206,7 @@ int main(int argc, char **argv)
 	raise_fd_limit();
 	d = calloc(1, sizeof(*d));
 	if (!d || daemon_start(d, cfg, (size_t)self, o.socket ? o.socket : cfg->control_socket,
-			       err, sizeof(err)) < 0) {
+			       o.state_dir, o.incarnation, err, sizeof(err)) < 0) {
 		log_err("cannot start: %s", d ? err : "out of memory");
 		if (d)
 			daemon_stop(d);
