@@ -119,6 +119,7 @@ struct kcw_config {
 	struct cfg_backends backends_opt;
 	/* [dns] */
 	struct cfg_dns dns;
+	int tsig_key_line;            /* line of tsig-key-file, for config_check_tsig_key() */
 	/* [hooks]: absolute paths of programs run on events; empty = none */
 	char hook_on_leader[PATH_MAX];
 	char hook_on_follower[PATH_MAX];
@@ -139,6 +140,13 @@ struct kcw_config {
  */
 int config_load(const char *path, struct kcw_config **out, char *err, size_t errlen);
 void config_free(struct kcw_config *cfg);
+
+/*
+ * Reads the [dns] TSIG key file as dns_new() will (from $CREDENTIALS_DIRECTORY when there,
+ * with the key file rules): 0, or a negative errno with err = "FILE:LINE: tsig-key-file
+ * reason". 0 without [dns]. For kcwatchd -t and the start.
+ */
+int config_check_tsig_key(const struct kcw_config *cfg, char *err, size_t errlen);
 
 /* Index of the node called name, or -1. */
 int config_node_index(const struct kcw_config *cfg, const char *name);

@@ -195,6 +195,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kcwatchd: %s\n", err);
 		return 1;
 	}
+	/* the TSIG key file as the start reads it: FILE:LINE in both cases */
+	if (config_check_tsig_key(cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kcwatchd: %s\n", err);
+		config_free(cfg);
+		return 1;
+	}
 	if (o.check_only)
 		return check_config(&o, cfg);
 	self = pick_node(cfg, o.node, err, sizeof(err));

@@ -18,6 +18,7 @@
 #include "fence.h"
 #include "log.h"
 #include "loop.h"
+#include "keyfile.h"
 #include "tsigkey.h"
 #include "update.h"
 
@@ -699,7 +700,11 @@ static int load_key(struct dns_updater *d, const char *config_dir, char *err, si
 		f = path;
 	}
 	d->has_key = true;
-	return tsigkey_load(f, &d->key, err, len);
+	if (keyfile_credential(f, path, sizeof(path)))
+		log_notice("TSIG key from %s (systemd credential)", path);
+	else
+		log_info("TSIG key from %s", path);
+	return tsigkey_load(path, &d->key, err, len);
 }
 
 struct dns_updater *dns_new(struct loop *l, const struct cfg_dns *cfg, const char *config_dir,
