@@ -52,7 +52,7 @@ static int parse_line(char *line, struct nodestate *st, unsigned *seen)
 
 int nodestate_parse(const char *text, struct nodestate *st, char *why, size_t whylen)
 {
-	char buf[NODESTATE_TEXT_MAX + 1], *save = NULL;
+	char buf[NODESTATE_TEXT_MAX + 1], *l, *nl;
 	unsigned seen = 0;
 	int lineno = 0;
 
@@ -62,10 +62,12 @@ int nodestate_parse(const char *text, struct nodestate *st, char *why, size_t wh
 	}
 	memset(st, 0, sizeof(*st));
 	strcpy(buf, text);
-	/* strtok_r skips empty lines; count them anyway for the message */
-	for (char *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+	for (l = buf; *l; l = nl ? nl + 1 : l + strlen(l)) {
+		nl = strchr(l, '\n');
+		if (nl)
+			*nl = '\0';
 		lineno++;
-		if (l[0] == '#')
+		if (l[0] == '#' || l[0] == '\0')
 			continue;
 		if (parse_line(l, st, &seen) < 0) {
 			snprintf(why, whylen,

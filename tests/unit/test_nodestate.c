@@ -120,9 +120,9 @@ static void test_corrupt_file(void **state)
 	struct nodestate st;
 	char why[600], p[600];
 
-	put(fx, "lb1.state", "incarnation=12\nmaintenance=maybe\n");
+	put(fx, "lb1.state", "incarnation=12\n\nmaintenance=maybe\n");
 	assert_int_equal(nodestate_load(fx->dir, "lb1", &st, why, sizeof(why)), -EINVAL);
-	assert_non_null(strstr(why, "lb1.state: corrupt (line 2"));
+	assert_non_null(strstr(why, "lb1.state: corrupt (line 3: "));
 	/* truncated, as a torn write of an older version would leave it */
 	put(fx, "lb1.state", "incarn");
 	assert_int_equal(nodestate_load(fx->dir, "lb1", &st, why, sizeof(why)), -EINVAL);
