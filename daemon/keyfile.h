@@ -27,7 +27,7 @@ int keyfile_open(const char *path, char *why, size_t whylen);
 /*
  * Where a secret file is read from: $CREDENTIALS_DIRECTORY/<basename of configured> when
  * that variable is set and such a file exists there (systemd LoadCredential=; true), else
- * the configured path (false). out gets the path.
+ * the configured path (false). out gets the path; it must not overlap configured.
  */
 bool keyfile_credential(const char *configured, char *out, size_t len);
 
