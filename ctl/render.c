@@ -162,6 +162,33 @@ static void print_fence(struct json_object *st)
 		       jbool(st, "fenced") ? " (FENCED: this node may not lead)" : "");
 }
 
+/*
+ * During a key rotation the nodes sign with different keys for a while: fine while every
+ * node still verifies both, a split as soon as one drops the old key. Says so.
+ */
+static void warn_key_ids(struct json_object *st)
+{
+	struct json_object *peers = jget(st, "peers");
+	const char *own = jget_str(st, "key_id", NULL);
+	size_t n = peers ? json_object_array_length(peers) : 0;
+	bool differ = false;
+
+	for (size_t i = 0; own && i < n; i++) {
+		const char *k = jget_str(json_object_array_get_idx(peers, i), "key_id", NULL);
+
+		differ = differ || (k && strcmp(k, own) != 0);
+	}
+	if (!differ)
+		return;
+	printf("\nwarning: nodes sign with different keys (this node %s", own);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(peers, i);
+
+		printf(", %s %s", jget_str(p, "node", "?"), jget_str(p, "key_id", "unknown"));
+	}
+	printf("): finish the key rotation on every node (kcwatchd(8))\n");
+}
+
 void print_status(struct json_object *st)
 {
 	char buf[256];
@@ -189,6 +216,7 @@ void print_status(struct json_object *st)
 		printf("failback  %s\n", buf);
 	}
 	print_peers(st);
+	warn_key_ids(st);
 	print_vips(st);
 	print_backends(st);
 }

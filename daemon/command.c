@@ -87,6 +87,7 @@ static struct json_object *cmd_backend(struct kcwd *d, int argc, char **argv)
 static struct json_object *cmd_maintenance(struct kcwd *d, int argc, char **argv)
 {
 	struct election_event ev = {.type = EV_MAINTENANCE};
+	char why[PATH_MAX + 128], msg[PATH_MAX + 256];
 
 	if (argc != 2 || (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0))
 		return reply_error("usage: maintenance on|off");
@@ -95,9 +96,16 @@ static struct json_object *cmd_maintenance(struct kcwd *d, int argc, char **argv
 		return reply_ok(ev.on ? "already in maintenance" : "not in maintenance");
 	log_notice("operator: maintenance %s", argv[1]);
 	daemon_election_event(d, &ev);
-	daemon_ops_status(d); /* STATUS= shows it, also when the role stays */
-	return reply_ok(ev.on ? "maintenance on: this node does not lead until 'maintenance off'"
-			      : "maintenance off: this node may lead again");
+	daemon_ops_status(d);	      /* STATUS= shows it, also when the role stays */
+	d->state.maintenance = ev.on; /* kept across restarts in the state file */
+	snprintf(msg, sizeof(msg), "%s",
+		 ev.on ? "maintenance on: this node does not lead until 'maintenance off', also "
+			 "after a restart"
+		       : "maintenance off: this node may lead again");
+	if (daemon_state_save(d, why, sizeof(why)) < 0)
+		snprintf(msg + strlen(msg), sizeof(msg) - strlen(msg),
+			 " (not kept across a restart: %s)", why);
+	return reply_ok(msg);
 }
 
 static struct json_object *cmd_reload(struct kcwd *d, int argc, char **argv)

@@ -10,8 +10,10 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "hmac.h"
 #include "ini.h"
 #include "keyfile.h"
+#include "nodestate.h"
 
 #define DEFAULT_CONTROL_SOCKET "/run/kcwatch/kcwatchd.sock"
 #define KEY_MIN		       32 /* decoded bytes of the shared secret */
@@ -76,6 +78,7 @@ static const struct ini_key cluster_keys[] = {
 	{.name = "witness", .type = INI_T_FN, INI_FIELD(struct kcw_config, witness),
 	 .fn = config_key_name},
 	{.name = "tie-breaker", .type = INI_T_FN, .fn = cluster_tie_breaker},
+	{.name = "state-dir", .type = INI_T_ABSPATH, INI_FIELD(struct kcw_config, state_dir)},
 	{.name = NULL},
 };
 /* clang-format on */
@@ -329,12 +332,16 @@ static int load_key(const struct ini_ctx *c, const struct ini_file *f, struct kc
 
 	if (ini_find_section(f, "cluster", NULL, &cl) < 0 || !(e = ini_find_key(&cl, "key-file")))
 		return ini_error(c, 0, "missing key 'key-file' in [cluster]");
-	rc = keyfile_load(cfg->key_file, cfg->key, KEY_MIN, CFG_KEY_MAX, &cfg->key_len, why,
-			  sizeof(why));
+	cfg->key_from_credential =
+	    keyfile_credential(cfg->key_file, cfg->key_read, sizeof(cfg->key_read));
+	rc = keyfile_load(cfg->key_read, cfg->key, cfg->key2, KEY_MIN, CFG_KEY_MAX, &cfg->key_len,
+			  &cfg->key2_len, why, sizeof(why));
 	if (rc < 0) {
 		ini_error(c, e->line, "key-file %s", why);
 		return rc;
 	}
+	cfg->key_id = hmac_key_id(cfg->key, cfg->key_len);
+	cfg->key2_id = cfg->key2_len ? hmac_key_id(cfg->key2, cfg->key2_len) : 0;
 	return 0;
 }
 
@@ -396,6 +403,7 @@ static void set_defaults(struct kcw_config *cfg)
 	cfg->preempt = true;
 	cfg->preempt_delay_ms = 0;
 	strcpy(cfg->control_socket, DEFAULT_CONTROL_SOCKET);
+	strcpy(cfg->state_dir, NODESTATE_DEFAULT_DIR);
 	config_svc_defaults(cfg);
 }
 
@@ -451,6 +459,7 @@ void config_free(struct kcw_config *cfg)
 	if (!cfg)
 		return;
 	OPENSSL_cleanse(cfg->key, sizeof(cfg->key));
+	OPENSSL_cleanse(cfg->key2, sizeof(cfg->key2));
 	free(cfg);
 }
 

@@ -93,8 +93,14 @@ struct kcw_config {
 	uint32_t interval_ms;         /* default 1000 */
 	unsigned dead_after;          /* default 3 */
 	char key_file[PATH_MAX];
-	uint8_t key[CFG_KEY_MAX];     /* decoded secret, >= 32 bytes */
+	uint8_t key[CFG_KEY_MAX];     /* decoded secret, >= 32 bytes; signs and verifies */
 	size_t key_len;
+	uint8_t key2[CFG_KEY_MAX];    /* second line of the key file: verifies only */
+	size_t key2_len;              /* 0 = one key */
+	uint32_t key_id, key2_id;     /* hmac_key_id() of each */
+	char key_read[PATH_MAX];      /* the file the keys came from (credential or key_file) */
+	bool key_from_credential;     /* key_read is in $CREDENTIALS_DIRECTORY */
+	char state_dir[PATH_MAX];     /* default /var/lib/kcwatch: <state-dir>/<node>.state */
 	bool preempt;                 /* default yes */
 	uint32_t preempt_delay_ms;    /* default 0 */
 	char control_socket[PATH_MAX]; /* default /run/kcwatch/kcwatchd.sock */
@@ -114,6 +120,7 @@ struct kcw_config {
 	struct cfg_backends backends_opt;
 	/* [dns] */
 	struct cfg_dns dns;
+	int tsig_key_line;            /* line of tsig-key-file, for config_check_tsig_key() */
 	/* [hooks]: absolute paths of programs run on events; empty = none */
 	char hook_on_leader[PATH_MAX];
 	char hook_on_follower[PATH_MAX];
@@ -134,6 +141,13 @@ struct kcw_config {
  */
 int config_load(const char *path, struct kcw_config **out, char *err, size_t errlen);
 void config_free(struct kcw_config *cfg);
+
+/*
+ * Reads the [dns] TSIG key file as dns_new() will (from $CREDENTIALS_DIRECTORY when there,
+ * with the key file rules): 0, or a negative errno with err = "FILE:LINE: tsig-key-file
+ * reason". 0 without [dns]. For kcwatchd -t and the start.
+ */
+int config_check_tsig_key(const struct kcw_config *cfg, char *err, size_t errlen);
 
 /* Index of the node called name, or -1. */
 int config_node_index(const struct kcw_config *cfg, const char *name);

@@ -9,6 +9,8 @@
 #include <sys/un.h>
 
 #include "ini.h"
+#include "keyfile.h"
+#include "tsigkey.h"
 
 #define SUN_PATH_SIZE sizeof(((struct sockaddr_un *)0)->sun_path)
 
@@ -413,7 +415,25 @@ int config_parse_dns(const struct ini_ctx *c, const struct ini_section *s)
 		return ini_error(c, ini_find_key(s, "name")->line,
 				 "name: '%s' is not inside zone '%s'", d->name, d->zone);
 	d->enabled = true;
+	cfg->tsig_key_line = ini_find_key(s, "tsig-key-file")->line;
 	return 0;
+}
+
+int config_check_tsig_key(const struct kcw_config *cfg, char *err, size_t errlen)
+{
+	char path[PATH_MAX], why[CFG_ERR_MAX];
+	struct tsig_key k;
+	int rc;
+
+	if (!cfg->dns.enabled || !cfg->dns.tsig_key_file[0])
+		return 0;
+	keyfile_credential(cfg->dns.tsig_key_file, path, sizeof(path));
+	rc = tsigkey_load(path, &k, why, sizeof(why));
+	tsigkey_clear(&k);
+	if (rc < 0)
+		snprintf(err, errlen, "%.200s:%d: tsig-key-file %s", cfg->path, cfg->tsig_key_line,
+			 why);
+	return rc;
 }
 
 /* --- [hooks] and [metrics] ---------------------------------------------------- */

@@ -61,6 +61,7 @@ static void build_heartbeat(struct kcwd *d, bool resigning)
 	if (backs >= 0)
 		str_copy(m->leader, sizeof(m->leader), d->cfg->nodes[backs].name);
 	m->interval_ms = d->cfg->interval_ms;
+	m->key_id = d->cfg->key_id;
 	for (size_t i = 0; d->vips && i < vipset_count(d->vips); i++)
 		m->vips_held += vipset_held(d->vips, i);
 	active_export(d->active, m);
@@ -172,6 +173,7 @@ static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m)
 	s->priority = m->priority;
 	s->vips_held = m->vips_held;
 	s->incarnation = m->incarnation;
+	s->key_id = m->key_id;
 	/*
 	 * Take a leader's backend view before the election sees the heartbeat: the same step
 	 * may make this node leader (preemption), and a new leader must start from the
@@ -315,7 +317,7 @@ static void election_setup(struct kcwd *d)
 	election_init(&d->el, &p, loop_now_ms());
 }
 
-static uint64_t new_incarnation(void)
+static uint64_t wallclock_incarnation(void)
 {
 	uint16_t r = 0;
 	struct timespec ts;
@@ -326,6 +328,55 @@ static uint64_t new_incarnation(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return replay_make_incarnation(
 	    (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u, r);
+}
+
+int daemon_state_save(struct kcwd *d, char *why, size_t whylen)
+{
+	int rc = nodestate_save(d->state_dir, d->cfg->nodes[d->self].name, &d->state, why, whylen);
+
+	if (rc < 0)
+		log_warn("cannot write the state file: %s", why);
+	return rc;
+}
+
+/*
+ * The incarnation of this start, from the state file's counter (the wall clock only when
+ * there is no usable file), written back before the first heartbeat leaves.
+ */
+static void load_state(struct kcwd *d, uint64_t forced)
+{
+	const char *node = d->cfg->nodes[d->self].name;
+	struct nodestate prev = {0};
+	char why[PATH_MAX + 128];
+	int rc = nodestate_load(d->state_dir, node, &prev, why, sizeof(why));
+
+	if (rc == -ENOENT)
+		log_warn("no state file %s/%s.state yet: incarnation from the wall clock",
+			 d->state_dir, node);
+	else if (rc < 0)
+		log_warn("state file unusable (%s): incarnation from the wall clock, maintenance "
+			 "off",
+			 why);
+	d->state.maintenance = rc == 0 && prev.maintenance;
+	d->state.incarnation =
+	    forced ? forced : nodestate_next_incarnation(&prev, rc == 0, wallclock_incarnation());
+	d->incarnation = d->state.incarnation;
+	if (daemon_state_save(d, why, sizeof(why)) < 0)
+		log_warn("the next start cannot count on the state file: keep %s writable",
+			 d->state_dir);
+	log_info("incarnation %llu%s", (unsigned long long)d->incarnation,
+		 forced ? " (--incarnation)" : "");
+}
+
+static void restore_maintenance(struct kcwd *d)
+{
+	struct election_event ev = {.type = EV_MAINTENANCE, .on = true};
+
+	if (!d->state.maintenance)
+		return;
+	log_notice("in maintenance (kept in the state file): this node does not lead until "
+		   "'kcwatchctl maintenance off'");
+	daemon_election_event(d, &ev);
 }
 
 static void on_tiebreaker(void *arg, bool reachable)
@@ -369,7 +420,7 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create the event loop: %s", strerror(errno));
 		return -errno;
 	}
-	d->hmac = hmac_new(d->cfg->key, d->cfg->key_len);
+	d->hmac = hmac_new_pair(d->cfg->key, d->cfg->key_len, d->cfg->key2, d->cfg->key2_len);
 	if (!d->hmac) {
 		snprintf(err, errlen, "cannot set up HMAC-SHA256 (OpenSSL)");
 		return -EIO;
@@ -428,7 +479,8 @@ static void find_admin_group(struct kcwd *d)
 }
 
 int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char *ctl_path,
-		 const char *status_path, char *err, size_t errlen)
+		 const char *status_path, const char *state_dir, uint64_t incarnation, char *err,
+		 size_t errlen)
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
@@ -436,12 +488,17 @@ int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char
 	d->sigfd = -1;
 	snprintf(d->ctl_path, sizeof(d->ctl_path), "%s", ctl_path);
 	snprintf(d->status_path, sizeof(d->status_path), "%s", status_path);
-	d->incarnation = new_incarnation();
+	snprintf(d->state_dir, sizeof(d->state_dir), "%s", state_dir ? state_dir : cfg->state_dir);
+	log_notice("cluster key from %s%s%s", cfg->key_read,
+		   cfg->key_from_credential ? " (systemd credential)" : "",
+		   cfg->key2_len ? ", with a second key that verifies only (rotation)" : "");
+	load_state(d, incarnation);
 	find_admin_group(d);
 	d->started_ms = loop_now_ms();
 	if (open_parts(d, err, errlen) < 0)
 		return -1;
 	election_setup(d);
+	restore_maintenance(d);
 	priority_changed(d);
 	log_notice(
 	    "node %s (priority %d) in cluster %s with %zu nodes, interval %u ms, dead after %u",

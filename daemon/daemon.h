@@ -12,6 +12,7 @@
 #include "heartbeat.h"
 #include "hmac.h"
 #include "loop.h"
+#include "nodestate.h"
 
 /* What the last heartbeat of each peer said beyond what the election keeps. */
 struct peer_seen {
@@ -19,6 +20,7 @@ struct peer_seen {
 	uint32_t priority;
 	uint32_t vips_held;
 	uint64_t incarnation;
+	uint32_t key_id; /* which key it signs with (hmac_key_id), 0 = not sent */
 };
 
 /* Members of this group may use the mutating control commands, like root. */
@@ -45,6 +47,8 @@ struct kcwd {
 	int sigfd;
 	uint64_t incarnation;
 	uint64_t seq;
+	char state_dir[PATH_MAX]; /* --state-dir, else [cluster] state-dir */
+	struct nodestate state;   /* what <state_dir>/<node>.state holds */
 	uint64_t started_ms;
 	bool vip_fault;      /* a VIP interface is down */
 	bool stopping;
@@ -54,10 +58,17 @@ struct kcwd {
 	struct hb_msg hb;    /* scratch for building heartbeats */
 };
 
-/* Takes ownership of cfg. On failure err says why (already fit for the user). ctl_path is
- * the control socket, status_path the status socket. */
+/*
+ * Takes ownership of cfg. ctl_path is the control socket, status_path the status socket.
+ * state_dir overrides [cluster] state-dir when not NULL;
+ * incarnation, when not 0, replaces the one from the state file (a debug aid for tests).
+ * On failure err says why (already fit for the user).
+ */
 int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char *ctl_path,
-		 const char *status_path, char *err, size_t errlen);
+		 const char *status_path, const char *state_dir, uint64_t incarnation, char *err,
+		 size_t errlen);
+/* Writes d->state to the node's state file; logs and returns -errno on failure. */
+int daemon_state_save(struct kcwd *d, char *why, size_t whylen);
 /*
  * Reads the config file again. Invalid: nothing changes and msg holds
  * "FILE:LINE: reason". Valid: the difference is applied and msg says what

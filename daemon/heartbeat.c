@@ -91,6 +91,7 @@ static void to_pb(const struct hb_msg *m, Kcwatch__Heartbeat *pb, Kcwatch__Backe
 	pb->leader = (char *)m->leader;
 	pb->interval_ms = m->interval_ms;
 	pb->vips_held = m->vips_held;
+	pb->key_id = m->key_id;
 	pb->active_backend = (char *)m->active_backend;
 	pb->backend_switches = m->backend_switches;
 	for (i = 0; i < m->n_backends; i++) {
@@ -201,6 +202,7 @@ static bool from_pb(const Kcwatch__Heartbeat *pb, struct hb_msg *out)
 		memcpy(out->config_digest, pb->config_digest.data, HB_DIGEST_LEN);
 	out->interval_ms = pb->interval_ms;
 	out->vips_held = pb->vips_held;
+	out->key_id = pb->key_id;
 	out->backend_switches = pb->backend_switches;
 	return from_pb_backends(pb, out);
 }

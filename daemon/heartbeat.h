@@ -46,6 +46,7 @@ struct hb_msg {
 	char leader[CFG_NAME_MAX]; /* who the sender believes leads; "" = nobody */
 	uint32_t interval_ms;
 	uint32_t vips_held;
+	uint32_t key_id; /* hmac_key_id() of the signing key, 0 = not sent */
 	/* the backend view; authoritative from a leader */
 	char active_backend[CFG_NAME_MAX]; /* "" = none chosen yet */
 	uint64_t backend_switches;

@@ -3,6 +3,8 @@
 #include "strutil.h"
 
 #include <ctype.h>
+#include <pwd.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,33 +15,43 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#define KEYFILE_DAEMON_USER "kcwatch" /* the unit's User= */
 #define KEYFILE_TEXT_MAX 1024 /* bytes read at most: far more than any sane key */
 
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-static int open_checked(const char *path, char *why, size_t whylen)
+/*
+ * The user "kcwatch" the unit runs the daemon as, from /etc/passwd (no NSS modules in the
+ * daemon): kcwatchd -t run by root accepts what the daemon itself accepts.
+ */
+static bool is_daemon_user(uid_t uid)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	struct passwd *pw;
+	bool found = false;
+
+	while (f && !found && (pw = fgetpwent(f)) != NULL)
+		found = pw->pw_uid == uid && strcmp(pw->pw_name, KEYFILE_DAEMON_USER) == 0;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+int keyfile_check_fd(int fd, const char *path, char *why, size_t whylen)
 {
 	struct stat st;
-	int fd, e;
 	unsigned mode;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		e = errno;
-		snprintf(why, whylen, "%s: %s", path, strerror(e));
-		return -e;
-	}
 	if (fstat(fd, &st) < 0) {
-		e = errno;
+		int e = errno;
+
 		snprintf(why, whylen, "%s: %s", path, strerror(e));
-		close(fd);
 		return -e;
 	}
 	mode = (unsigned)st.st_mode & 07777;
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(why, whylen, "%s is not a regular file", path);
-		close(fd);
 		return -EINVAL;
 	}
 	if (mode & 007) {
@@ -48,10 +60,56 @@ static int open_checked(const char *path, char *why, size_t whylen)
 			 : (mode & 002) ? "writable"
 					: "accessible",
 			 mode);
-		close(fd);
 		return -EACCES;
 	}
+	if (mode & 020) {
+		snprintf(why, whylen, "%s is writable by its group (mode %04o); chmod 0600 or 0640",
+			 path, mode);
+		return -EACCES;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid() && !is_daemon_user(st.st_uid)) {
+		snprintf(why, whylen,
+			 "%s is owned by uid %u, not by root or the daemon's user; chown root",
+			 path, (unsigned)st.st_uid);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int keyfile_open(const char *path, char *why, size_t whylen)
+{
+	int fd, e;
+
+	/* O_NONBLOCK: a FIFO put in place of the key must not block the open */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		e = errno;
+		snprintf(why, whylen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	e = keyfile_check_fd(fd, path, why, whylen);
+	if (e < 0) {
+		close(fd);
+		return e;
+	}
 	return fd;
+}
+
+bool keyfile_credential(const char *configured, char *out, size_t len)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	const char *base = strrchr(configured, '/');
+	struct stat st;
+	int n;
+
+	base = base ? base + 1 : configured;
+	if (dir && dir[0] == '/' && base[0]) {
+		n = snprintf(out, len, "%s/%s", dir, base);
+		if (n > 0 && (size_t)n < len && lstat(out, &st) == 0)
+			return true;
+	}
+	snprintf(out, len, "%s", configured);
+	return false;
 }
 
 /* Reads the whole file into buf (NUL-terminated, at most len - 1 bytes). */
@@ -74,7 +132,8 @@ static int read_all(int fd, const char *path, char *buf, size_t len, char *why, 
 			break;
 		used += (size_t)n;
 		if (used == len - 1) {
-			snprintf(why, whylen, "%s is too large for a key file (one line of base64)",
+			snprintf(why, whylen,
+				 "%s is too large for a key file (one or two lines of base64)",
 				 path);
 			return -EFBIG;
 		}
@@ -137,19 +196,67 @@ static int decode(const char *path, char *s, uint8_t *key, size_t min, size_t ma
 	return rc;
 }
 
-int keyfile_load(const char *path, uint8_t *key, size_t min, size_t max, size_t *len, char *why,
-		 size_t whylen)
+/* Splits text into lines: the non-blank ones, trimmed, in lines[]. -E2BIG above max. */
+static int split_lines(char *text, char **lines, size_t max, size_t *n)
+{
+	char *save = NULL;
+
+	*n = 0;
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		l = str_trim(l);
+		if (!*l)
+			continue;
+		if (*n == max)
+			return -E2BIG;
+		lines[(*n)++] = l;
+	}
+	return 0;
+}
+
+static int decode_lines(const char *path, char *text, uint8_t *key, uint8_t *key2, size_t min,
+			size_t max, size_t *len, size_t *len2, char *why, size_t whylen)
+{
+	char *lines[2], label[4200];
+	size_t n = 0;
+	int rc;
+
+	rc = split_lines(text, lines, key2 ? 2 : 1, &n);
+	if (rc < 0) {
+		snprintf(why, whylen, "%s holds more than %d keys (one line of base64 each)", path,
+			 key2 ? 2 : 1);
+		return -EINVAL;
+	}
+	if (n == 0) {
+		snprintf(why, whylen, "%s is empty", path);
+		return -EINVAL;
+	}
+	rc = decode(path, lines[0], key, min, max, len, why, whylen);
+	if (rc == 0 && n == 2) {
+		snprintf(label, sizeof(label), "%s line 2", path);
+		rc = decode(label, lines[1], key2, min, max, len2, why, whylen);
+	}
+	if (rc == 0 && n == 2 && *len == *len2 && !CRYPTO_memcmp(key, key2, *len)) {
+		snprintf(why, whylen, "%s holds the same key twice", path);
+		rc = -EINVAL;
+	}
+	if (rc == 0 && key2 && n == 1)
+		*len2 = 0;
+	return rc;
+}
+
+int keyfile_load(const char *path, uint8_t *key, uint8_t *key2, size_t min, size_t max, size_t *len,
+		 size_t *len2, char *why, size_t whylen)
 {
 	char text[KEYFILE_TEXT_MAX + 3]; /* room for padding added by check_b64 */
 	int fd, rc;
 
-	fd = open_checked(path, why, whylen);
+	fd = keyfile_open(path, why, whylen);
 	if (fd < 0)
 		return fd;
 	rc = read_all(fd, path, text, KEYFILE_TEXT_MAX + 1, why, whylen);
 	close(fd);
 	if (!rc)
-		rc = decode(path, str_trim(text), key, min, max, len, why, whylen);
+		rc = decode_lines(path, text, key, key2, min, max, len, len2, why, whylen);
 	OPENSSL_cleanse(text, sizeof(text));
 	return rc;
 }

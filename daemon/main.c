@@ -21,6 +21,8 @@ struct options {
 	const char *node;
 	const char *socket;
 	const char *status_socket;
+	const char *state_dir;
+	uint64_t incarnation; /* --incarnation N: for tests only */
 	int check_only;
 	int debug;
 	int release_vips; /* --release-vips: remove the configured VIPs and exit */
@@ -28,7 +30,7 @@ struct options {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: kcwatchd [-c FILE] [-n NODE] [-s SOCKET] [-S SOCKET] [-d]\n"
+	fprintf(f, "Usage: kcwatchd [-c FILE] [-n NODE] [-s SOCKET] [-S SOCKET] [--state-dir DIR] [-d]\n"
 		   "       kcwatchd -t [-c FILE] [-n NODE]\n"
 		   "       kcwatchd --release-vips [-c FILE]\n"
 		   "Keeps one leader among the load-balancer nodes of a kcwatch cluster.\n\n"
@@ -37,6 +39,8 @@ static void usage(FILE *f)
 		   "             is on a local interface)\n"
 		   "  -s SOCKET  control socket path (overrides [cluster] control-socket)\n"
 		   "  -S SOCKET  status socket path (overrides [cluster] status-socket)\n"
+		   "  --state-dir DIR  directory of the node's state file (overrides\n"
+		   "             [cluster] state-dir)\n"
 		   "  -t         check the configuration and exit (0 = valid, 1 = invalid)\n"
 		   "  -d         log debug messages\n"
 		   "  --release-vips  remove this host's configured VIPs from their\n"
@@ -45,20 +49,51 @@ static void usage(FILE *f)
 		   "  -h         this help\n");
 }
 
+enum { OPT_STATE_DIR = 256, OPT_INCARNATION };
+
+static const struct option long_opts[] = {
+    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+    {"release-vips", no_argument, NULL, 'R'},
+    /* not in the help: makes the incarnation go backwards in tests */
+    {"incarnation", required_argument, NULL, OPT_INCARNATION},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_long(int c, struct options *o)
+{
+	char *end;
+
+	if (c == OPT_STATE_DIR) {
+		if (optarg[0] != '/') {
+			fprintf(stderr, "kcwatchd: --state-dir needs an absolute path\n");
+			return -1;
+		}
+		o->state_dir = optarg;
+		return 0;
+	}
+	errno = 0;
+	o->incarnation = strtoull(optarg, &end, 10);
+	if (errno || *end || !o->incarnation) {
+		fprintf(stderr, "kcwatchd: --incarnation needs a number above 0\n");
+		return -1;
+	}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	static const struct option longopts[] = {
-	    {"release-vips", no_argument, NULL, 'R'},
-	    {NULL, 0, NULL, 0},
-	};
-
-	while ((c = getopt_long(argc, argv, "c:n:s:S:tdVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:n:s:S:tdVh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'R': o->release_vips = 1; break;
+		case OPT_STATE_DIR:
+		case OPT_INCARNATION:
+			if (parse_long(c, o) < 0)
+				return -1;
+			break;
 		case 'c': o->config = optarg; break;
 		case 'n': o->node = optarg; break;
 		case 's': o->socket = optarg; break;
@@ -187,6 +222,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kcwatchd: %s\n", err);
 		return 1;
 	}
+	/* the TSIG key file as the start reads it: FILE:LINE in both cases */
+	if (config_check_tsig_key(cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "kcwatchd: %s\n", err);
+		config_free(cfg);
+		return 1;
+	}
 	if (o.check_only)
 		return check_config(&o, cfg);
 	self = pick_node(cfg, o.node, err, sizeof(err));
@@ -199,7 +240,7 @@ int main(int argc, char **argv)
 	d = calloc(1, sizeof(*d));
 	if (!d || status_path(&o, cfg, status, sizeof(status), err, sizeof(err)) < 0 ||
 	    daemon_start(d, cfg, (size_t)self, o.socket ? o.socket : cfg->control_socket, status,
-			 err, sizeof(err)) < 0) {
+			 o.state_dir, o.incarnation, err, sizeof(err)) < 0) {
 		log_err("cannot start: %s", d ? err : "out of memory");
 		if (d)
 			daemon_stop(d);

@@ -60,6 +60,43 @@ static void check_digest(struct peers *p, size_t idx, const struct hb_msg *m)
 	p->nodes[idx].digest_differs = differs;
 }
 
+/* Replay drops are warnings, at most one per node every 10 s, with both incarnations. */
+static void replay_dropped(struct peers *p, size_t idx, const struct hb_msg *m)
+{
+	struct peer_node *n = &p->nodes[idx];
+	uint64_t now = loop_now_ms();
+
+	n->replay_drops++;
+	if (n->replay_warn_ms && now - n->replay_warn_ms < 10000)
+		return;
+	n->replay_warn_ms = now;
+	log_warn("dropped heartbeat from node %s as a replay: incarnation %llu seq %llu, last "
+		 "accepted incarnation %llu seq %llu (%llu replay drops from it so far)",
+		 p->cfg->nodes[idx].name, (unsigned long long)m->incarnation,
+		 (unsigned long long)m->seq, (unsigned long long)n->replay.incarnation,
+		 (unsigned long long)n->replay.seq, (unsigned long long)n->replay_drops);
+}
+
+/* Replay state is forgotten after a dead interval of silence: a restart is heard again. */
+static bool replay_ok(struct peers *p, size_t idx, const struct hb_msg *m)
+{
+	struct replay_state *st = &p->nodes[idx].replay;
+	uint64_t forget = (uint64_t)p->cfg->interval_ms * p->cfg->dead_after;
+	uint64_t before = st->incarnation, now = loop_now_ms(), silent = now - st->last_ms;
+	bool went_back;
+
+	if (replay_admit(st, m->incarnation, m->seq, now, forget, &went_back) != REPLAY_OK) {
+		replay_dropped(p, idx, m);
+		return false;
+	}
+	if (went_back)
+		log_warn("node %s is back with a lower incarnation (%llu, was %llu) after %llu ms "
+			 "without a heartbeat: accepted (state file lost or clock stepped back?)",
+			 p->cfg->nodes[idx].name, (unsigned long long)m->incarnation,
+			 (unsigned long long)before, (unsigned long long)silent);
+	return true;
+}
+
 static enum hb_drop admit(struct peers *p, const struct hb_msg *m, const struct kcw_addr *src,
 			  int *idx_out)
 {
@@ -72,7 +109,7 @@ static enum hb_drop admit(struct peers *p, const struct hb_msg *m, const struct 
 		return HB_DROP_SELF;
 	if (!addr_eq(&p->cfg->nodes[idx].addr, src))
 		return HB_DROP_SOURCE;
-	if (replay_check(&p->nodes[idx].replay, m->incarnation, m->seq) != REPLAY_OK)
+	if (!replay_ok(p, (size_t)idx, m))
 		return HB_DROP_REPLAY;
 	return HB_DROP__COUNT; /* admitted */
 }

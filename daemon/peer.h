@@ -19,6 +19,8 @@ struct peer_node {
 	uint64_t tx_errors;
 	int last_tx_errno;
 	bool digest_differs;  /* its config digest is not ours (warned once per change) */
+	uint64_t replay_drops;
+	uint64_t replay_warn_ms; /* last warning about a replay drop (rate limit) */
 };
 
 struct peer_stats {

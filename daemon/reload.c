@@ -43,6 +43,8 @@ static const char *needs_restart(const struct kcw_config *o, const struct kcw_co
 		return "[cluster] control-socket";
 	if (strcmp(o->status_socket, n->status_socket) != 0)
 		return "[cluster] status-socket";
+	if (strcmp(o->state_dir, n->state_dir) != 0)
+		return "[cluster] state-dir";
 	if (strcmp(o->witness, n->witness) != 0 || o->has_tie_breaker != n->has_tie_breaker ||
 	    (o->has_tie_breaker && !addr_eq(&o->tie_breaker, &n->tie_breaker)))
 		return "[cluster] witness or tie-breaker";
@@ -75,7 +77,7 @@ static int stage(struct kcwd *d, struct staged *s, char *err, size_t errlen)
 {
 	const struct kcw_config *o = d->cfg, *n = s->cfg;
 
-	s->hmac = hmac_new(n->key, n->key_len);
+	s->hmac = hmac_new_pair(n->key, n->key_len, n->key2, n->key2_len);
 	if (!s->hmac) {
 		snprintf(err, errlen, "cannot set up HMAC-SHA256 with the new key");
 		return -EIO;
@@ -206,7 +208,8 @@ static void commit(struct kcwd *d, struct staged *s)
 	int role = d->el.role;
 
 	switch_modules(d, s);
-	if (memcmp(old->key, s->cfg->key, sizeof(old->key)) != 0)
+	if (memcmp(old->key, s->cfg->key, sizeof(old->key)) != 0 ||
+	    memcmp(old->key2, s->cfg->key2, sizeof(old->key2)) != 0)
 		note(s, "key");
 	if (old->interval_ms != s->cfg->interval_ms || old->dead_after != s->cfg->dead_after ||
 	    old->preempt != s->cfg->preempt || old->preempt_delay_ms != s->cfg->preempt_delay_ms)

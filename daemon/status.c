@@ -25,6 +25,17 @@ static void add_int(struct json_object *o, const char *key, int64_t v)
 	json_object_object_add(o, key, json_object_new_int64(v));
 }
 
+/* A key id as 8 hex digits; null when unknown (not heard, or an older peer). */
+static struct json_object *key_id_json(uint32_t id)
+{
+	char buf[16];
+
+	if (!id)
+		return NULL;
+	snprintf(buf, sizeof(buf), "%08x", (unsigned)id);
+	return json_object_new_string(buf);
+}
+
 static struct json_object *peer_json(const struct kcwd *d, size_t i, uint64_t now)
 {
 	const struct cfg_node *n = &d->cfg->nodes[i];
@@ -52,6 +63,7 @@ static struct json_object *peer_json(const struct kcwd *d, size_t i, uint64_t no
 	add_int(o, "send_errors", (int64_t)pn->tx_errors);
 	json_object_object_add(o, "config_matches",
 			       json_object_new_boolean(ep->heard && !pn->digest_differs));
+	json_object_object_add(o, "key_id", key_id_json(d->seen[i].key_id));
 	return o;
 }
 
@@ -185,6 +197,9 @@ struct json_object *status_json(const struct kcwd *d)
 	failback_hold_json(d, o, now);
 	naming_status_json(d->naming, o);
 	json_object_object_add(o, "fenced", json_object_new_boolean(d->el.fenced));
+	json_object_object_add(o, "maintenance", json_object_new_boolean(d->el.maintenance));
+	json_object_object_add(o, "key_id", key_id_json(d->cfg->key_id));
+	json_object_object_add(o, "key_id_verify_only", key_id_json(d->cfg->key2_id));
 	json_object_object_add(o, "heartbeat", heartbeat_json(d));
 	json_object_object_add(o, "defence", defence_json(d, now));
 	return o;

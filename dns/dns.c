@@ -18,6 +18,7 @@
 #include "fence.h"
 #include "log.h"
 #include "loop.h"
+#include "keyfile.h"
 #include "tsigkey.h"
 #include "update.h"
 
@@ -724,7 +725,7 @@ static int setup_names(struct dns_updater *d, const struct cfg_dns *cfg, char *e
 static int load_key(struct dns_updater *d, const char *config_dir, char *err, size_t len)
 {
 	const char *f = d->cfg.tsig_key_file;
-	char path[PATH_MAX];
+	char path[PATH_MAX], read_from[PATH_MAX];
 
 	if (!f[0]) {
 		log_notice("%s: no tsig-key-file: DNS messages are not signed", __func__);
@@ -738,7 +739,11 @@ static int load_key(struct dns_updater *d, const char *config_dir, char *err, si
 		f = path;
 	}
 	d->has_key = true;
-	return tsigkey_load(f, &d->key, err, len);
+	if (keyfile_credential(f, read_from, sizeof(read_from)))
+		log_notice("TSIG key from %s (systemd credential)", read_from);
+	else
+		log_info("TSIG key from %s", read_from);
+	return tsigkey_load(read_from, &d->key, err, len);
 }
 
 struct dns_updater *dns_new(struct loop *l, const struct cfg_dns *cfg, const char *config_dir,

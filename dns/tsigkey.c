@@ -1,5 +1,6 @@
 /* tsigkey.c: reads the TSIG key clause of a BIND key file (as written by tsig-keygen). */
 #include "tsigkey.h"
+#include "keyfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -340,12 +341,11 @@ int tsigkey_load(const char *path, struct tsig_key *out, char *err, size_t errle
 
 	if (!buf)
 		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* the cluster key's rules: regular file (opened O_NONBLOCK), private, owned right */
+	fd = keyfile_open(path, err, errlen);
 	if (fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 		free(buf);
-		return ret;
+		return fd;
 	}
 	while (len <= KEYFILE_MAX && (n = read(fd, buf + len, KEYFILE_MAX + 1 - len)) != 0) {
 		if (n < 0 && errno != EINTR) {

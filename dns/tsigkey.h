@@ -27,7 +27,11 @@ struct tsig_key {
 int tsigkey_parse(const char *text, size_t len, const char *fname, struct tsig_key *out, char *err,
 		  size_t errlen);
 
-/* Reads and parses path (at most 64 KiB). 0 or negative errno, err as above. */
+/*
+ * Reads and parses path (at most 64 KiB), checked first as keyfile_check_fd() says (a
+ * regular file, nothing for others, not group-writable, owned by root or the daemon's
+ * user). 0 or negative errno, err as above or naming the rule that failed.
+ */
 int tsigkey_load(const char *path, struct tsig_key *out, char *err, size_t errlen);
 
 /* Wipes the key from memory. */

@@ -263,7 +263,7 @@ feature_text() {
 
 start_kcwatchd() { # NODE
 	proc_start "$1-kcwatchd" "$1" "$LAB_DIR/$1:$LAB_DIR/lb" \
-		"$BIN/daemon/kcwatchd" -c "$LAB_DIR/kcwatch/kcwatch.conf"
+		"$BIN/daemon/kcwatchd" -c "$LAB_DIR/kcwatch/kcwatch.conf" --state-dir "$LAB_DIR/$1"
 }
 
 dq_has() { [ -n "$(dq "$@")" ]; }

@@ -158,11 +158,13 @@ t_conf_backend() {
 	} >>"$f"
 }
 
-# t_start NODE CONF [ARGS...]: kcwatchd for NODE inside its namespace.
+# t_start NODE CONF [ARGS...]: kcwatchd for NODE inside its namespace. Its state file is in
+# $T_DIR/state (never the host's /var/lib/kcwatch); an ARG --state-dir DIR overrides that.
 t_start() {
 	local node=$1 conf=$2 ns; shift 2
 	ns=$(t_ns "$node") # before the fork: the child should exec at once
-	ip netns exec "$ns" "$KCWATCHD" -c "$conf" -n "$node" \
+	mkdir -p "$T_DIR/state"
+	ip netns exec "$ns" "$KCWATCHD" -c "$conf" -n "$node" --state-dir "$T_DIR/state" \
 		-s "$T_DIR/$node.sock" -d "$@" >>"$T_DIR/$node.log" 2>&1 &
 	T_NODE_PID[$node]=$!
 	T_PIDS+=($!)

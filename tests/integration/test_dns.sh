@@ -72,6 +72,8 @@ setup_named() {
 	tsig-keygen -a hmac-sha256 kcwatch-key >"$dir/key.conf"
 	tsig-keygen -a hmac-sha256 kcwatch-key >"$dir/wrong-secret.conf" # same name, other secret
 	tsig-keygen -a hmac-sha256 other-key >"$dir/unknown-name.conf"
+	# key files are not readable by others (kcwatch.conf(5), KEY FILE)
+	chmod 0600 "$dir/key.conf" "$dir/wrong-secret.conf" "$dir/unknown-name.conf"
 	cat >"$dir/$zone.db" <<-EOF
 		\$ORIGIN $zone.
 		\$TTL 300

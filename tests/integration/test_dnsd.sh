@@ -41,6 +41,7 @@ api.sno2     CNAME   sno2
 api-int.sno2 CNAME   sno2
 keycloak     IN A    192.0.2.1"
 tsig-keygen -a hmac-sha256 kcwatch-key >"$T_DIR/wrong.key" # same key name, another secret
+chmod 0600 "$T_DIR/wrong.key" # key files are not readable by others (kcwatch.conf(5))
 
 served_is() { [ "$(t_dig "$1" "$2")" = "$3" ]; } # NAME TYPE WANT
 fence_text() { t_dig "$fence" TXT | tr -d '"'; }

@@ -222,11 +222,17 @@ forge -k "$key" -t "$term1" -i "$inc" -s 100 -x 1
 sleep 0.3
 t_eq "a valid heartbeat of lb3 is accepted" \
 	"$(t_field lb1 '.peers[] | select(.node == "lb3") | .received')" 1
+# A node silent for dead-after x interval (600 ms) is forgotten, and then any incarnation is
+# taken (a restart whose incarnation went backwards must be heard again). So each replay
+# below follows a fresh heartbeat of lb3 within that time: lb3 is alive, its state is kept.
+fresh=100
+alive_then() { fresh=$((fresh + 1)); forge -k "$key" -t "$term1" -i "$inc" -s "$fresh" -x 1 && "$@"; }
 expect_drop "replayed (the same datagram 5 times)" replay 5 \
-	forge -k "$key" -t "$term1" -i "$inc" -s 100 -x 5 -R
+	alive_then forge -k "$key" -t "$term1" -i "$inc" -s 100 -x 5 -R
 expect_drop "reordered (sequence below the last one)" replay 3 \
-	forge -k "$key" -t "$term1" -i "$inc" -s 50 -x 3
-expect_drop "older incarnation" replay 2 forge -k "$key" -t "$term1" -i $((inc - 1)) -s 500 -x 2
+	alive_then forge -k "$key" -t "$term1" -i "$inc" -s 50 -x 3
+expect_drop "older incarnation" replay 2 \
+	alive_then forge -k "$key" -t "$term1" -i $((inc - 1)) -s 500 -x 2
 expect_drop "unknown protocol version" version 2 \
 	forge -k "$key" -t "$term1" -i "$inc" -s 200 -x 2 -V 9
 expect_drop "signed with the right key, but no protobuf inside" decode 2 \
@@ -266,10 +272,10 @@ expect_drop "short garbage after the magic" short 5 raw short
 expect_drop "garbage without the magic" magic 5 raw garbage
 expect_drop "an HTTP request" magic 1 raw http
 expect_drop "oversized (8193, 9004 and 60004 bytes)" oversize 3 raw oversize
-# the captured datagram whole, after lb3 sent a newer one: a replay
-forge -k "$key" -t "$term1" -i "$inc" -s 2000 -x 1
+# the captured datagram whole, right after lb3 sent a newer one: a replay
+newer_then() { forge -k "$key" -t "$term1" -i "$inc" -s 2000 -x 1 && "$@"; }
 expect_drop "the captured datagram after newer ones" replay 1 \
-	t_exec lb3 "$PY" "$hp" sendfile "$lb3" "$lb1" 7112 "$T_DIR/valid.dgram" 100000
+	newer_then t_exec lb3 "$PY" "$hp" sendfile "$lb3" "$lb1" 7112 "$T_DIR/valid.dgram" 100000
 # a flood of forged heartbeats must not starve the real ones
 t0=$(t_now)
 forge -K -r 2 -t 999999 -p 254 -i "$inc" -x 20000
@@ -400,6 +406,61 @@ chmod 0600 "$key"
 [ $rc -eq 0 ] || rc3=0 # still running after 3 s: it started
 t_check "kcwatchd refuses to start with it (exit $rc3, ${ms} ms)" [ $rc3 -ne 0 ]
 t_check "and says why" grep -q "readable by others" "$T_DIR/lb3.log"
+
+# --- key file rules (issue 14.4): group-writable, owner, FIFO for the cluster key ---------------
+kt() { out=$(timeout 5 "$KCWATCHD" -t -c "$1" 2>&1); rc=$?; } # CONF: -t, bounded
+chmod 0660 "$key"
+kt "$conf"
+t_eq "a group-writable cluster key is refused (exit 1)" "$rc" 1
+t_check "naming the rule ($out)" grep -q "key-file $key is writable by its group (mode 0660); chmod 0600 or 0640" <<<"$out"
+chmod 0600 "$key"
+chown 65534 "$key"
+kt "$conf"
+t_eq "a cluster key owned by another user is refused (exit 1)" "$rc" 1
+t_check "naming the rule ($out)" grep -q "key-file $key is owned by uid 65534, not by root or the daemon's user; chown root" <<<"$out"
+chown 0 "$key"
+mkfifo -m 0600 "$T_DIR/fifo.key"
+sed "s|^key-file = .*|key-file = $T_DIR/fifo.key|" "$conf" >"$T_DIR/fifo.conf"
+kt "$T_DIR/fifo.conf"
+t_eq "a FIFO as the cluster key is refused at once, without blocking (exit 1)" "$rc" 1
+t_check "naming the rule ($out)" grep -q "key-file $T_DIR/fifo.key is not a regular file" <<<"$out"
+
+# --- the TSIG key file follows the same rules (FILE:LINE of tsig-key-file) ----------------------
+tsig="$T_DIR/tsig.key"
+tsig-keygen -a hmac-sha256 kcwatch-key >"$tsig"
+chmod 0600 "$tsig"
+dconf="$T_DIR/dns.conf"
+cp "$conf" "$dconf"
+printf '\n[dns]\nserver = %s\nzone = local.mylab.io\nname = keycloak.local.mylab.io\ntarget = self\ntsig-key-file = %s\n' \
+	"$lb3" "$tsig" >>"$dconf"
+tl=$(grep -n '^tsig-key-file' "$dconf" | cut -d: -f1)
+kt "$dconf"
+t_eq "a TSIG key file 0600 owned by root is accepted ($out)" "$rc" 0
+tsig_refused() { # DESC EXPECTED-REASON
+	kt "$dconf"
+	t_eq "TSIG key: $1 is refused by -t (exit 1)" "$rc" 1
+	t_check "with $dconf:$tl and the rule ($out)" grep -qF "$dconf:$tl: tsig-key-file $tsig$2" <<<"$out"
+}
+chmod 0644 "$tsig"
+tsig_refused "readable by others" " is readable by others (mode 0644); chmod 0600 or 0640"
+chmod 0620 "$tsig"
+tsig_refused "group-writable" " is writable by its group (mode 0620); chmod 0600 or 0640"
+chmod 0600 "$tsig"
+chown 65534 "$tsig"
+tsig_refused "owned by another user" " is owned by uid 65534, not by root or the daemon's user; chown root"
+chown 0 "$tsig"
+mv "$tsig" "$T_DIR/tsig.real"
+mkfifo -m 0600 "$tsig"
+tsig_refused "a FIFO" " is not a regular file"
+# the start refuses it the same way, and at once (a FIFO must not block the start)
+ms=$(t_wait 5000 bash -c "! timeout 5 '$KCWATCHD' -c '$dconf' -n lb3 -s '$T_DIR/lb3t.sock' >'$T_DIR/lb3t.log' 2>&1"); rc=$?
+t_check "kcwatchd does not start with a FIFO as TSIG key (${ms} ms)" [ $rc -eq 0 ]
+t_check "and says why with FILE:LINE" grep -qF "$dconf:$tl: tsig-key-file $tsig is not a regular file" "$T_DIR/lb3t.log"
+rm -f "$tsig"
+ln -s /dev/null "$tsig"
+tsig_refused "a device (through a symlink)" " is not a regular file"
+rm -f "$tsig"
+mv "$T_DIR/tsig.real" "$tsig"
 
 # --- secrets --------------------------------------------------------------------------------------
 says_not() { [ -n "$1" ] && ! grep -qE -- "$2" <<<"$1"; } # TEXT ERE: a message without ERE

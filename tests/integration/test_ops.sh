@@ -52,6 +52,22 @@ t_check "systemd-sysusers creates user and group kcwatch from the packaged file"
 	grep -qE '^kcwatch:x:[0-9]+:[0-9]+:.*:/sbin/nologin$' "$root/etc/passwd"
 t_check "the packaged kcwatch.conf is the example configuration" \
 	cmp -s "$root/etc/kcwatch/kcwatch.conf" "$KCW_TOP/doc/kcwatch.conf.example"
+# %post's cluster key block, run against the unpacked tree instead of /etc
+post_key() { # ARG ($1 of the scriptlet: 1 = first install, 2 = upgrade)
+	sed -n '/^postinstall scriptlet/,/^[a-z]* scriptlet/p' <<<"$scripts" |
+		sed -n '/^if \[ "\$1" -eq 1 \] && \[ ! -e \/etc\/kcwatch\/cluster.key/,/^fi$/p' |
+		sed "s|/etc/kcwatch|$root/etc/kcwatch|g" | sh -s -- "$1"
+}
+post_key 1
+t_eq "%post creates /etc/kcwatch/cluster.key on first install: root:root 0600" \
+	"$(stat -c '%U:%G %a' "$root/etc/kcwatch/cluster.key" 2>&1)" "root:root 600"
+t_eq "with 32 random bytes in base64" "$(base64 -d <"$root/etc/kcwatch/cluster.key" | wc -c)" 32
+k1=$(cat "$root/etc/kcwatch/cluster.key")
+post_key 1
+t_eq "%post keeps a key that is there" "$(cat "$root/etc/kcwatch/cluster.key")" "$k1"
+rm "$root/etc/kcwatch/cluster.key"
+post_key 2
+t_check "%post creates no key on an upgrade" [ ! -e "$root/etc/kcwatch/cluster.key" ]
 
 # --- make install --------------------------------------------------------------------------------
 inst="$T_DIR/inst"

@@ -81,7 +81,8 @@ EOF
 put() { # SRC DST MODE: a root:kcwatch file in the container
 	cx sh -c "mkdir -p /etc/kcwatch && cat >'$2' && chgrp kcwatch '$2' && chmod '$3' '$2'" <"$1"
 }
-put "$T_DIR/cluster.key" /etc/kcwatch/cluster.key 0640
+# root:root 0600, unreadable for the kcwatch user: the unit's LoadCredential= hands it over
+cx sh -c 'mkdir -p /etc/kcwatch && umask 077 && cat >/etc/kcwatch/cluster.key' <"$T_DIR/cluster.key"
 jl() { cx journalctl -u kcwatchd --no-pager -o cat 2>/dev/null; }
 prop() { cx systemctl show kcwatchd -p "$1" --value; }
 main_pid() { prop MainPID; }
@@ -120,6 +121,42 @@ out=$(cx nsenter -t "$pid" -m touch /etc/kcwatch/probe 2>&1); rc=$?
 t_check "ProtectSystem=strict: in its mount namespace /etc is read-only ($out)" \
 	[ $rc -ne 0 -a -n "$(grep -o 'Read-only file system' <<<"$out")" ]
 
+# --- credentials and the state file (root-only keys, LoadCredential=, StateDirectory=) ----------
+t_eq "the key file is root:root 0600" "$(cx stat -c '%U:%G %a' /etc/kcwatch/cluster.key)" "root:root 600"
+t_check "kcwatchd read the key from its systemd credential and said so" \
+	grep -q '^cluster key from /run/credentials/kcwatchd.service/cluster.key (systemd credential)' <<<"$(jl)"
+t_eq "its state file: /var/lib/kcwatch/lb1.state, kcwatch 0600" \
+	"$(cx stat -c '%U %a' /var/lib/kcwatch/lb1.state 2>&1)" "kcwatch 600"
+inc0=$(cx sed -n 's/^incarnation=//p' /var/lib/kcwatch/lb1.state)
+out=$(cx kcwatchctl maintenance on 2>&1); rc=$?
+t_eq "kcwatchctl maintenance on (exit 0: $out)" "$rc" 0
+cx timeout 30 systemctl restart kcwatchd
+in_maint() { [ "$(cx kcwatchctl status --json 2>/dev/null | jq -r .maintenance)" = true ]; }
+ms=$(t_wait 3000 in_maint); rc=$?
+t_check "after systemctl restart it is still in maintenance (${ms} ms)" [ $rc -eq 0 ]
+t_eq "and does not lead: follower, no VIP" "$(cx kcwatchctl status --json | jq -r .role)/$(vips)" "follower/"
+t_eq "the incarnation counted up in the state file" \
+	"$(cx sed -n 's/^incarnation=//p' /var/lib/kcwatch/lb1.state)" "$((inc0 + 1))"
+cx kcwatchctl maintenance off >/dev/null
+ms=$(t_wait 3000 leads); rc=$?
+t_check "maintenance off: it leads with both VIPs again (${ms} ms)" [ $rc -eq 0 ]
+# the TSIG key through the documented drop-in, root:root 0600 as well
+tsig-keygen -a hmac-sha256 kcwatch-key >"$T_DIR/tsig.key"
+cx sh -c 'umask 077 && cat >/etc/kcwatch/tsig.key' <"$T_DIR/tsig.key"
+cx sh -c 'mkdir -p /etc/systemd/system/kcwatchd.service.d && printf "[Service]\nLoadCredential=tsig.key:/etc/kcwatch/tsig.key\n" >/etc/systemd/system/kcwatchd.service.d/tsig.conf && systemctl daemon-reload'
+{ cat "$conf"; printf '\n[dns]\nserver = 10.55.0.53\nzone = local.mylab.io\nname = keycloak.local.mylab.io\ntarget = self\ntsig-key-file = /etc/kcwatch/tsig.key\n'; } >"$T_DIR/dns.conf"
+put "$T_DIR/dns.conf" /etc/kcwatch/kcwatch.conf 0640
+out=$(cx timeout 30 systemctl restart kcwatchd 2>&1); rc=$?
+t_eq "with [dns] and the drop-in it starts (exit 0: $out)" "$rc" 0
+t_check "kcwatchd read the TSIG key from its credential" \
+	grep -q '^TSIG key from /run/credentials/kcwatchd.service/tsig.key (systemd credential)' <<<"$(jl)"
+cx sh -c 'rm -r /etc/systemd/system/kcwatchd.service.d && systemctl daemon-reload'
+put "$conf" /etc/kcwatch/kcwatch.conf 0640
+cx timeout 30 systemctl restart kcwatchd
+ms=$(t_wait 3000 leads); rc=$?
+t_check "back without [dns]: it leads (${ms} ms)" [ $rc -eq 0 ]
+pid=$(main_pid)
+
 # --- reload --------------------------------------------------------------------------------------
 cx systemctl reload kcwatchd; rc=$?
 t_check "systemctl reload: kcwatchd reloads (exit $rc)" grep -q 'configuration reloaded' <<<"$(jl)"
@@ -130,7 +167,7 @@ w0=$(prop WatchdogTimestampMonotonic)
 sleep 6 # WatchdogSec=10s: kcwatchd pings at least every 5 s
 w1=$(prop WatchdogTimestampMonotonic)
 t_check "the watchdog pings reach systemd ($w0 -> $w1)" [ "$w1" -gt "$w0" ]
-cx kill -STOP "$pid" # (a PID of the container's namespace: signalled from inside it)
+[ "${pid:-0}" -gt 0 ] && cx kill -STOP "$pid" # (a PID of the container: signalled from inside it)
 restarted() { local p; p=$(main_pid); [ "$p" != 0 ] && [ "$p" != "$1" ]; }
 ms=$(t_wait 16000 restarted "$pid"); rc=$?
 t_check "a stopped kcwatchd is killed by the watchdog and started again (${ms} ms)" \

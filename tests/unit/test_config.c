@@ -15,6 +15,7 @@
 
 #include "daemon/config.h"
 #include "tmpdir.h"
+#include "daemon/hmac.h"
 
 /* base64 of the bytes 0, 1, ..., 31 */
 #define KEY32_B64 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
@@ -511,6 +512,73 @@ static void test_key_mode_0644_refused(void **state)
 		" is writable by others (mode 0602); chmod 0600 or 0640");
 }
 
+static void test_key_group_writable_refused(void **state)
+{
+	key_err(state, "k620.key", KEY32_B64 "\n", 0620,
+		" is writable by its group (mode 0620); chmod 0600 or 0640");
+	key_err(state, "k660.key", KEY32_B64 "\n", 0660,
+		" is writable by its group (mode 0660); chmod 0600 or 0640");
+}
+
+#define KEY32B_B64 "ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=" /* bytes 32..63 */
+
+static void test_key_two_lines(void **state)
+{
+	char conf[2 * PATH_MAX];
+	struct kcw_config *cfg;
+
+	key_conf(state, "two.key", KEY32_B64 "\n" KEY32B_B64 "\n", 0600, conf, sizeof(conf));
+	cfg = load_ok(state, conf);
+	assert_int_equal(cfg->key_len, 32);
+	assert_int_equal(cfg->key[31], 31); /* the first line signs */
+	assert_int_equal(cfg->key2_len, 32);
+	assert_int_equal(cfg->key2[0], 32);
+	assert_int_not_equal(cfg->key_id, 0);
+	assert_int_not_equal(cfg->key_id, cfg->key2_id);
+	assert_int_equal(cfg->key_id, hmac_key_id(cfg->key, 32));
+	config_free(cfg);
+	/* one line: no second key */
+	key_conf(state, "one.key", KEY32B_B64 "\n", 0600, conf, sizeof(conf));
+	cfg = load_ok(state, conf);
+	assert_int_equal(cfg->key2_len, 0);
+	assert_int_equal(cfg->key2_id, 0);
+	assert_int_equal(cfg->key[0], 32);
+	config_free(cfg);
+	key_err(state, "three.key", KEY32_B64 "\n" KEY32B_B64 "\n" KEY32_B64 "\n", 0600,
+		" holds more than 2 keys (one line of base64 each)");
+	key_err(state, "same.key", KEY32_B64 "\n" KEY32_B64 "\n", 0600,
+		" holds the same key twice");
+}
+
+/* $CREDENTIALS_DIRECTORY/<basename> wins over the configured path when it exists there. */
+static void test_key_from_credentials(void **state)
+{
+	struct fx *fx = *state;
+	char conf[2 * PATH_MAX], creds[PATH_MAX], cred[PATH_MAX + 32];
+	struct kcw_config *cfg;
+
+	key_conf(state, "cred.key", KEY32_B64 "\n", 0600, conf, sizeof(conf));
+	path_in(fx, "creds", creds, sizeof(creds));
+	assert_int_equal(mkdir(creds, 0700), 0);
+	setenv("CREDENTIALS_DIRECTORY", creds, 1);
+	cfg = load_ok(state, conf); /* not there: the configured path */
+	assert_false(cfg->key_from_credential);
+	assert_int_equal(cfg->key[0], 0);
+	config_free(cfg);
+	snprintf(cred, sizeof(cred), "%s/cred.key", creds);
+	write_file(cred, KEY32B_B64 "\n", 0400);
+	cfg = load_ok(state, conf);
+	assert_true(cfg->key_from_credential);
+	assert_string_equal(cfg->key_read, cred);
+	assert_int_equal(cfg->key[0], 32);
+	config_free(cfg);
+	unsetenv("CREDENTIALS_DIRECTORY");
+	cfg = load_ok(state, conf);
+	assert_false(cfg->key_from_credential);
+	assert_int_equal(cfg->key[0], 0);
+	config_free(cfg);
+}
+
 static void test_key_mode_0640_accepted(void **state)
 {
 	char conf[2 * PATH_MAX];
@@ -542,8 +610,11 @@ static void test_key_bad_base64(void **state)
 {
 	key_err(state, "bad1.key", "this is not base64!\n", 0600,
 		": not valid base64 (expected one line of base64)");
+	/* two lines are two keys (a rotation): each must be a whole key */
 	key_err(state, "bad2.key", "AAECAwQFBgcICQoLDA0O\nDxAREhMUFRYXGBkaGxwdHh8=\n", 0600,
-		": not valid base64 (expected one line of base64)");
+		": key is too short (15 bytes, at least 32 needed)");
+	key_err(state, "bad4.key", KEY32_B64 "\nthis is not base64!\n", 0600,
+		" line 2: not valid base64 (expected one line of base64)");
 	key_err(state, "bad3.key", "AAEC=wQF\n", 0600,
 		": not valid base64 (expected one line of base64)");
 	key_err(state, "empty.key", "\n", 0600, " is empty");
@@ -1041,6 +1112,9 @@ int main(void)
 	    cmocka_unit_test(test_key_mode_0640_accepted),
 	    cmocka_unit_test(test_key_missing),
 	    cmocka_unit_test(test_key_not_regular),
+	    cmocka_unit_test(test_key_group_writable_refused),
+	    cmocka_unit_test(test_key_two_lines),
+	    cmocka_unit_test(test_key_from_credentials),
 	    cmocka_unit_test(test_key_bad_base64),
 	    cmocka_unit_test(test_key_too_short_or_long),
 	    cmocka_unit_test(test_key_unpadded_accepted),

@@ -172,6 +172,7 @@ static void fill_msg(struct hb_msg *m)
 	strcpy(m->leader, "lb-b");
 	m->interval_ms = 1000;
 	m->vips_held = 2;
+	m->key_id = 0xdeadbeef;
 	strcpy(m->active_backend, "rhbk-2");
 	m->backend_switches = 3;
 	m->n_backends = 3;
@@ -202,6 +203,7 @@ static void assert_msg_equal(const struct hb_msg *a, const struct hb_msg *b)
 	assert_string_equal(a->leader, b->leader);
 	assert_int_equal(a->interval_ms, b->interval_ms);
 	assert_int_equal(a->vips_held, b->vips_held);
+	assert_int_equal(a->key_id, b->key_id);
 	assert_string_equal(a->active_backend, b->active_backend);
 	assert_int_equal(a->backend_switches, b->backend_switches);
 	assert_int_equal(a->n_backends, b->n_backends);
@@ -375,6 +377,36 @@ static void test_wrong_key(void **state)
 	assert_int_equal(hb_decode(buf, (size_t)n, b, "kc-prod", &out, &why), -1);
 	assert_int_equal(why, HB_DROP_AUTH);
 	assert_int_equal(hb_decode(buf, (size_t)n, a, "kc-prod", &out, &why), 0);
+	hmac_free(a);
+	hmac_free(b);
+}
+
+/* A rotation: a ring of (b, a) verifies both, signs with b only; (a) alone refuses b's. */
+static void test_two_keys(void **state)
+{
+	struct hmac *ring = hmac_new_pair(key_b, sizeof(key_b), key_a, sizeof(key_a));
+	struct hmac *a = hmac_new(key_a, sizeof(key_a));
+	struct hmac *b = hmac_new(key_b, sizeof(key_b));
+	uint8_t buf[HB_MAX_DATAGRAM];
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+	int n;
+
+	assert_non_null(ring);
+	n = encode_sample(a, buf, sizeof(buf));
+	assert_int_equal(hb_decode(buf, (size_t)n, ring, "kc-prod", &out, &why), 0);
+	n = encode_sample(b, buf, sizeof(buf));
+	assert_int_equal(hb_decode(buf, (size_t)n, ring, "kc-prod", &out, &why), 0);
+	n = encode_sample(ring, buf, sizeof(buf)); /* signed with the first key: b */
+	assert_int_equal(hb_decode(buf, (size_t)n, b, "kc-prod", &out, &why), 0);
+	assert_int_equal(hb_decode(buf, (size_t)n, a, "kc-prod", &out, &why), -1);
+	assert_int_equal(why, HB_DROP_AUTH);
+	assert_int_equal(hmac_add_verify_key(ring, key_a, sizeof(key_a)), -EINVAL);
+	/* key ids: stable, differ between keys, never the key */
+	assert_int_equal(hmac_key_id(key_a, sizeof(key_a)), hmac_key_id(key_a, sizeof(key_a)));
+	assert_int_not_equal(hmac_key_id(key_a, sizeof(key_a)), hmac_key_id(key_b, sizeof(key_b)));
+	assert_int_not_equal(hmac_key_id(key_a, sizeof(key_a)), 0);
+	hmac_free(ring);
 	hmac_free(a);
 	hmac_free(b);
 }
@@ -852,6 +884,36 @@ static void test_replay_incarnation(void **state)
 	assert_int_equal(st.seq, 2);
 }
 
+/* A node silent for the forget time is forgotten: its restart with a lower incarnation is
+ * taken; before that time it is a replay. Fake clock: the times are arguments. */
+static void test_replay_forget_after_silence(void **state)
+{
+	struct replay_state st = {0};
+	const uint64_t forget = 600; /* dead-after 3 x interval 200 ms */
+	bool back = true;
+
+	assert_int_equal(replay_admit(&st, 1000, 1, 10000, forget, &back), REPLAY_OK);
+	assert_false(back);
+	assert_int_equal(replay_admit(&st, 1000, 2, 10200, forget, &back), REPLAY_OK);
+	/* the node restarts with a lower incarnation: dropped while its last beat is recent */
+	assert_int_equal(replay_admit(&st, 5, 1, 10300, forget, &back), REPLAY_OLD_INCARNATION);
+	assert_int_equal(replay_admit(&st, 5, 2, 10799, forget, &back), REPLAY_OLD_INCARNATION);
+	/* drops do not refresh the state: 600 ms after the last accepted one it is forgotten */
+	assert_int_equal(replay_admit(&st, 5, 3, 10800, forget, &back), REPLAY_OK);
+	assert_true(back);
+	assert_int_equal(st.incarnation, 5);
+	assert_int_equal(st.last_ms, 10800);
+	/* from then on the new run is protected as usual */
+	assert_int_equal(replay_admit(&st, 5, 3, 10900, forget, &back), REPLAY_OLD_SEQ);
+	assert_int_equal(replay_admit(&st, 1000, 3, 10950, forget, NULL), REPLAY_OK);
+	assert_int_equal(replay_admit(&st, 5, 9, 11000, forget, &back), REPLAY_OLD_INCARNATION);
+	/* a higher incarnation after a silence is not "back" */
+	assert_int_equal(replay_admit(&st, 2000, 1, 20000, forget, &back), REPLAY_OK);
+	assert_false(back);
+	/* forget 0: never */
+	assert_int_equal(replay_admit(&st, 1, 1, 99999999, 0, &back), REPLAY_OLD_INCARNATION);
+}
+
 static void test_replay_make_incarnation(void **state)
 {
 	assert_int_equal(replay_make_incarnation(0x18c0000000ULL, 0xbeef), 0x18c0000000beefULL);
@@ -898,6 +960,8 @@ int main(void)
 	    cmocka_unit_test(test_replay_first_accepted),
 	    cmocka_unit_test(test_replay_incarnation),
 	    cmocka_unit_test(test_replay_make_incarnation),
+	    cmocka_unit_test(test_replay_forget_after_silence),
+	    cmocka_unit_test(test_two_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
