@@ -145,20 +145,51 @@ int daemon_election_event(struct kcwd *d, const struct election_event *ev)
 	return a.result;
 }
 
-static void on_election_timer(void *arg)
+/*
+ * Before a deadline is acted on, the heartbeats already waiting in the socket are heard:
+ * after a stall the timer and the socket are ready together, and a peer whose heartbeat
+ * arrived in time must not be judged dead by the order the events are handled in.
+ */
+static void election_due(struct kcwd *d)
 {
-	struct kcwd *d = arg;
 	struct election_event ev = {.type = EV_TICK};
 
+	peer_drain(d->peers);
 	d->el_wakeup_ms = 0; /* fired: the next deadline must be armed again */
 	daemon_election_event(d, &ev);
 }
 
-static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m)
+static void on_election_timer(void *arg)
+{
+	election_due(arg);
+}
+
+/*
+ * First thing after every wake-up: when the election's deadline has passed (the loop was
+ * stalled, or the timer is among the events), its work comes before any other event, so a
+ * leader sends its due heartbeat at once and a follower hears the waiting heartbeats first.
+ */
+static void on_wake(void *arg)
+{
+	struct kcwd *d = arg;
+	uint64_t now = loop_now_ms();
+
+	if (d->stopping || d->el_wakeup_ms == 0 || now < d->el_wakeup_ms)
+		return;
+	if (now - d->el_wakeup_ms >= d->cfg->interval_ms) {
+		d->stalls++;
+		log_debug("event loop woke %llu ms after the election deadline",
+			  (unsigned long long)(now - d->el_wakeup_ms));
+	}
+	election_due(d);
+}
+
+static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m, uint64_t heard_ms)
 {
 	struct kcwd *d = arg;
 	struct election_event ev = {
 	    .type = EV_HEARTBEAT,
+	    .heard_ms = heard_ms,
 	    .peer = idx,
 	    .role = m->role,
 	    .term = m->term,
@@ -389,6 +420,7 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create a timer: %s", strerror(errno));
 		return -EIO;
 	}
+	loop_on_wake(d->loop, on_wake, d);
 	if (daemon_ops_open(d, err, errlen) < 0)
 		return -EIO;
 	return 0;

@@ -249,13 +249,17 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 			 struct election_actions *out)
 {
 	struct election_peer *pp;
+	uint64_t heard;
 	bool back;
 	int named;
 
 	if (ev->peer >= e->p.n_nodes || ev->peer == e->p.self)
 		return;
 	pp = &e->peers[ev->peer];
-	back = pp->heard && !election_peer_alive(e, ev->peer, now);
+	heard = ev->heard_ms && ev->heard_ms < now ? ev->heard_ms : now;
+	if (pp->heard && heard < pp->last_heard_ms)
+		heard = pp->last_heard_ms;
+	back = pp->heard && !election_peer_alive(e, ev->peer, heard);
 	named = ev->leader >= 0 && (size_t)ev->leader < e->p.n_nodes ? ev->leader : -1;
 	if (named != pp->named || back || !pp->heard) {
 		pp->prev_named = back || !pp->heard ? -1 : pp->named;
@@ -280,7 +284,7 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 	int was_role = pp->heard ? pp->role : ROLE_INIT;
 
 	pp->heard = true;
-	pp->last_heard_ms = now;
+	pp->last_heard_ms = heard;
 	pp->role = ev->role;
 	pp->term = ev->term;
 	pp->eff_priority = ev->eff_priority;

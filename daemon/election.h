@@ -136,6 +136,8 @@
  *   in one step counts 2. A witness ignores EV_PRIORITY (stays 0).
  *   Heartbeats from self or an index >= n_nodes are ignored; an ev->leader
  *   outside 0..n_nodes-1 counts as -1.
+ * - A peer's last_heard is the heartbeat's arrival (ev->heard_ms), not when the step
+ *   runs; it never goes backwards.
  * - Equal addresses (misconfiguration): the higher node index is better.
  * - A leader that hears a node it had counted dead (heard before, silent for D:
  *   a healed partition, a restarted node) re-announces (ACT_REANNOUNCE |
@@ -298,6 +300,9 @@ struct election_event {
 	/* its leader field as a node index, -1 none (witness mode: whom the sender
 	 * backs). Always set it: 0 is node 0. */
 	int leader;
+	/* when the heartbeat arrived (the kernel's receive time, CLOCK_MONOTONIC ms): the
+	 * peer was alive then, however late the caller got to it. 0 or after now_ms: now_ms */
+	uint64_t heard_ms;
 	/* EV_PRIORITY */
 	uint32_t priority;
 	/* EV_MAINTENANCE, EV_FENCE (term = the fence's term), EV_TIEBREAKER */

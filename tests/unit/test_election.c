@@ -516,6 +516,50 @@ static void test_leader_dies(void **state)
 	assert_int_equal(s.el[0].leader_changes, 3);
 }
 
+/* Liveness runs from the heartbeat's arrival (heard_ms), not from when the step runs. */
+static void test_heard_at_arrival(void **state)
+{
+	const uint32_t prio[] = {100, 150};
+	struct election e;
+	struct election_event ev = {
+	    .type = EV_HEARTBEAT,
+	    .peer = 1,
+	    .role = ROLE_LEADER,
+	    .term = 1,
+	    .eff_priority = 150,
+	    .leader = 1,
+	};
+	struct election_actions a;
+
+	(void)state;
+	init_node(&e, 2, prio, 0, false, 0, T0);
+	ev.heard_ms = T0 + 5; /* handled 40 ms after it arrived */
+	a = step(&e, &ev, T0 + 45);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(e.leader, 1);
+	assert_int_equal(e.peers[1].last_heard_ms, T0 + 5);
+	assert_true(a.wakeup_ms <= T0 + 5 + D);
+	/* an older arrival handled later never moves it back; a future one counts as now */
+	ev.heard_ms = T0 + 1;
+	step(&e, &ev, T0 + 50);
+	assert_int_equal(e.peers[1].last_heard_ms, T0 + 5);
+	ev.heard_ms = T0 + 500;
+	step(&e, &ev, T0 + 60);
+	assert_int_equal(e.peers[1].last_heard_ms, T0 + 60);
+	/* 0 is "now" */
+	ev.heard_ms = 0;
+	step(&e, &ev, T0 + 70);
+	assert_int_equal(e.peers[1].last_heard_ms, T0 + 70);
+	/* dead at arrival + D, even though the last step ran later */
+	ev.heard_ms = T0 + 80;
+	step(&e, &ev, T0 + 80 + D - 10);
+	assert_true(election_peer_alive(&e, 1, T0 + 80 + D - 1));
+	assert_false(election_peer_alive(&e, 1, T0 + 80 + D));
+	a = tick(&e, T0 + 80 + D);
+	assert_int_equal(e.role, ROLE_LEADER);
+	assert_true(a.flags & ACT_TAKE_VIPS);
+}
+
 static void test_restart_learns_term(void **state)
 {
 	const uint32_t prio[] = {200, 100};
@@ -2082,6 +2126,7 @@ int main(void)
 	    cmocka_unit_test(test_alone_claims_at_dead_interval),
 	    cmocka_unit_test(test_two_start_together),
 	    cmocka_unit_test(test_leader_dies),
+	    cmocka_unit_test(test_heard_at_arrival),
 	    cmocka_unit_test(test_restart_learns_term),
 	    cmocka_unit_test(test_preempt_on),
 	    cmocka_unit_test(test_preempt_off),
