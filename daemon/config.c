@@ -71,6 +71,7 @@ static const struct ini_key cluster_keys[] = {
 	{.name = "witness", .type = INI_T_FN, INI_FIELD(struct kcw_config, witness),
 	 .fn = config_key_name},
 	{.name = "tie-breaker", .type = INI_T_FN, .fn = cluster_tie_breaker},
+	{.name = "realtime", .type = INI_T_BOOL, INI_FIELD(struct kcw_config, realtime)},
 	{.name = NULL},
 };
 /* clang-format on */

@@ -97,6 +97,7 @@ struct kcw_config {
 	size_t key_len;
 	bool preempt;                 /* default yes */
 	uint32_t preempt_delay_ms;    /* default 0 */
+	bool realtime;                /* SCHED_RR + mlockall at start; default no */
 	char control_socket[PATH_MAX]; /* default /run/kcwatch/kcwatchd.sock */
 	char witness[CFG_NAME_MAX];   /* empty = none (issue: split-brain defence) */
 	bool has_tie_breaker;

@@ -21,6 +21,7 @@
 #include "ops.h"
 #include "peer.h"
 #include "pinger.h"
+#include "realtime.h"
 #include "replay.h"
 #include "role.h"
 #include "vipset.h"
@@ -457,6 +458,8 @@ int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char
 	snprintf(d->ctl_path, sizeof(d->ctl_path), "%s", ctl_path);
 	d->incarnation = new_incarnation();
 	find_admin_group(d);
+	if (cfg->realtime)
+		realtime_apply();
 	d->started_ms = loop_now_ms();
 	if (open_parts(d, err, errlen) < 0)
 		return -1;
