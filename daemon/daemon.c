@@ -96,7 +96,14 @@ static void log_role_change(struct kcwd *d, int old_role, int old_leader)
 	const struct election *e = &d->el;
 	const char *leader = e->leader >= 0 ? d->cfg->nodes[e->leader].name : "none";
 
-	if (old_role != e->role)
+	if (old_role != e->role && e->role == ROLE_LEADER && old_leader >= 0 &&
+	    old_leader != (int)d->self && e->peers[old_leader].heard)
+		/* a claim after silence: how long it was, the first question after a failover */
+		log_notice("role %s -> %s (term %llu, leader %s; %s last heard %llu ms ago)",
+			   role_name(old_role), role_name(e->role), (unsigned long long)e->term,
+			   leader, d->cfg->nodes[old_leader].name,
+			   (unsigned long long)(loop_now_ms() - e->peers[old_leader].last_heard_ms));
+	else if (old_role != e->role)
 		log_notice("role %s -> %s (term %llu, leader %s)", role_name(old_role),
 			   role_name(e->role), (unsigned long long)e->term, leader);
 	else if (old_leader != e->leader)
@@ -177,11 +184,9 @@ static void on_wake(void *arg)
 
 	if (d->stopping || d->el_wakeup_ms == 0 || now < d->el_wakeup_ms)
 		return;
-	if (now - d->el_wakeup_ms >= d->cfg->interval_ms) {
+	/* counted, not logged: a log line per stall would add to what stalls it */
+	if (now - d->el_wakeup_ms >= d->cfg->interval_ms)
 		d->stalls++;
-		log_debug("event loop woke %llu ms after the election deadline",
-			  (unsigned long long)(now - d->el_wakeup_ms));
-	}
 	election_due(d);
 }
 
