@@ -69,7 +69,7 @@ enum hb_drop {
 };
 
 /* "short", "oversize", "magic", "auth", "decode", "version", "cluster",
- * "unknown_node", "source", "replay", "self". */
+ * "unknown_node", "source", "replay", "self", "unknown_source", "rcvbuf". */
 const char *hb_drop_name(enum hb_drop why);
 
 /* Encodes and signs m into buf. Returns the datagram length, or -EMSGSIZE / -EINVAL / -EIO. */

@@ -35,6 +35,11 @@ struct peer_rx {
 	} ctl[PEER_RX_BATCH];
 	struct mmsghdr msgs[PEER_RX_BATCH];
 	struct iovec iovs[PEER_RX_BATCH];
+	struct hb_msg msg; /* decoding scratch */
+	/* the newest admitted heartbeat of each node in this drain, handed on at its end */
+	struct hb_msg newest[CFG_MAX_NODES];
+	uint64_t heard_ms[CFG_MAX_NODES];
+	bool pending[CFG_MAX_NODES];
 };
 
 struct peers {
@@ -106,13 +111,11 @@ static enum hb_drop admit(struct peers *p, const struct hb_msg *m, const struct 
 static void handle_datagram(struct peers *p, const uint8_t *buf, size_t len,
 			    const struct sockaddr_storage *ss, uint64_t heard_ms)
 {
-	struct hb_msg *m = malloc(sizeof(*m));
+	struct hb_msg *m = &p->rx->msg;
 	struct kcw_addr src;
 	enum hb_drop why;
 	int src_idx, idx;
 
-	if (!m)
-		return;
 	if (addr_from_sockaddr((const struct sockaddr *)ss, &src) < 0)
 		memset(&src, 0, sizeof(src));
 	src_idx = node_by_addr(p, &src);
@@ -127,9 +130,26 @@ static void handle_datagram(struct peers *p, const uint8_t *buf, size_t len,
 		p->stats.rx++;
 		p->nodes[idx].rx++;
 		check_digest(p, (size_t)idx, m);
-		p->cb(p->arg, (size_t)idx, m, heard_ms);
+		p->rx->newest[idx] = *m;
+		p->rx->heard_ms[idx] = heard_ms;
+		p->rx->pending[idx] = true;
 	}
-	free(m);
+}
+
+/*
+ * Only the newest heartbeat of each node in a drain goes to the election, after all of them
+ * were read: after a stall, an old heartbeat handled first would find the node silent for
+ * longer than the dead interval, and the election would act on that before it saw the newer
+ * one waiting behind it. (Replay state and counters have seen every one.)
+ */
+static void deliver(struct peers *p)
+{
+	for (size_t i = 0; i < p->cfg->n_nodes && i < CFG_MAX_NODES; i++) {
+		if (!p->rx->pending[i])
+			continue;
+		p->rx->pending[i] = false;
+		p->cb(p->arg, i, &p->rx->newest[i], p->rx->heard_ms[i]);
+	}
 }
 
 static uint64_t ts_ms(const struct timespec *ts)
@@ -238,6 +258,7 @@ int peer_drain(struct peers *p)
 		if (n < PEER_RX_BATCH)
 			break;
 	}
+	deliver(p);
 	return total;
 }
 
@@ -307,7 +328,7 @@ struct peers *peer_open(struct loop *l, const struct kcw_config *cfg, size_t sel
 	p->hmac = h;
 	p->cb = cb;
 	p->arg = arg;
-	p->rx = malloc(sizeof(*p->rx));
+	p->rx = calloc(1, sizeof(*p->rx));
 	p->fd = p->rx ? open_socket(&cfg->nodes[self].addr, cfg->port, err, errlen) : -ENOMEM;
 	if (p->fd < 0) {
 		if (!p->rx)

@@ -42,8 +42,9 @@ struct peers *peer_open(struct loop *l, const struct kcw_config *cfg, size_t sel
 void peer_close(struct peers *p);
 /*
  * Reads and handles what waits in the socket now (bounded: a flood cannot hold the loop),
- * calling the rx callback for each heartbeat. Returns the number of datagrams read. The
- * loop calls it when the socket is readable; call it also before judging a peer dead.
+ * then calls the rx callback once per node that sent, with its newest heartbeat. Returns the
+ * number of datagrams read. The loop calls it when the socket is readable; call it also
+ * before judging a peer dead.
  */
 int peer_drain(struct peers *p);
 /* The receive buffer the kernel granted (bytes, as SO_RCVBUF reports it), 0 unknown. */
