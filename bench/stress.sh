@@ -224,7 +224,8 @@ crash() { # IMPL(lb|ka) IV HARDEN N
 	t_wait $((20 * iv + 5000)) t_holds "$other" "$vip" >/dev/null
 	sleep 0.05
 	mon_stop
-	first=$(adds "$T_DIR/mon-$other-c$p$iv-$h-$n" "$vip" 0 | head -1)
+	# the first addition after the kill (a takeover just before it, on a loaded host, is not it)
+	first=$(adds "$T_DIR/mon-$other-c$p$iv-$h-$n" "$vip" 0 | awk -v t="$(day_us "$t0")" '$1 >= t' | head -1)
 	if [ -n "$first" ]; then
 		ms=$(( (first - $(day_us "$t0") + 500) / 1000 ))
 	else
