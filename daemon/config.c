@@ -79,6 +79,7 @@ static const struct ini_key cluster_keys[] = {
 	 .fn = config_key_name},
 	{.name = "tie-breaker", .type = INI_T_FN, .fn = cluster_tie_breaker},
 	{.name = "state-dir", .type = INI_T_ABSPATH, INI_FIELD(struct kcw_config, state_dir)},
+	{.name = "realtime", .type = INI_T_BOOL, INI_FIELD(struct kcw_config, realtime)},
 	{.name = NULL},
 };
 /* clang-format on */

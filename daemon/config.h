@@ -103,6 +103,7 @@ struct kcw_config {
 	char state_dir[PATH_MAX];     /* default /var/lib/kcwatch: <state-dir>/<node>.state */
 	bool preempt;                 /* default yes */
 	uint32_t preempt_delay_ms;    /* default 0 */
+	bool realtime;                /* SCHED_RR + mlockall at start; default no */
 	char control_socket[PATH_MAX]; /* default /run/kcwatch/kcwatchd.sock */
 	char status_socket[PATH_MAX]; /* empty = next to the control socket (sockpath.h) */
 	char witness[CFG_NAME_MAX];   /* empty = none (issue: split-brain defence) */

@@ -21,6 +21,7 @@
 #include "ops.h"
 #include "peer.h"
 #include "pinger.h"
+#include "realtime.h"
 #include "replay.h"
 #include "role.h"
 #include "vipset.h"
@@ -96,7 +97,14 @@ static void log_role_change(struct kcwd *d, int old_role, int old_leader)
 	const struct election *e = &d->el;
 	const char *leader = e->leader >= 0 ? d->cfg->nodes[e->leader].name : "none";
 
-	if (old_role != e->role)
+	if (old_role != e->role && e->role == ROLE_LEADER && old_leader >= 0 &&
+	    old_leader != (int)d->self && e->peers[old_leader].heard)
+		/* a claim after silence: how long it was, the first question after a failover */
+		log_notice("role %s -> %s (term %llu, leader %s; %s last heard %llu ms ago)",
+			   role_name(old_role), role_name(e->role), (unsigned long long)e->term,
+			   leader, d->cfg->nodes[old_leader].name,
+			   (unsigned long long)(loop_now_ms() - e->peers[old_leader].last_heard_ms));
+	else if (old_role != e->role)
 		log_notice("role %s -> %s (term %llu, leader %s)", role_name(old_role),
 			   role_name(e->role), (unsigned long long)e->term, leader);
 	else if (old_leader != e->leader)
@@ -146,20 +154,49 @@ int daemon_election_event(struct kcwd *d, const struct election_event *ev)
 	return a.result;
 }
 
-static void on_election_timer(void *arg)
+/*
+ * Before a deadline is acted on, the heartbeats already waiting in the socket are heard:
+ * after a stall the timer and the socket are ready together, and a peer whose heartbeat
+ * arrived in time must not be judged dead by the order the events are handled in.
+ */
+static void election_due(struct kcwd *d)
 {
-	struct kcwd *d = arg;
 	struct election_event ev = {.type = EV_TICK};
 
+	peer_drain(d->peers);
 	d->el_wakeup_ms = 0; /* fired: the next deadline must be armed again */
 	daemon_election_event(d, &ev);
 }
 
-static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m)
+static void on_election_timer(void *arg)
+{
+	election_due(arg);
+}
+
+/*
+ * First thing after every wake-up: when the election's deadline has passed (the loop was
+ * stalled, or the timer is among the events), its work comes before any other event, so a
+ * leader sends its due heartbeat at once and a follower hears the waiting heartbeats first.
+ */
+static void on_wake(void *arg)
+{
+	struct kcwd *d = arg;
+	uint64_t now = loop_now_ms();
+
+	if (d->stopping || d->el_wakeup_ms == 0 || now < d->el_wakeup_ms)
+		return;
+	/* counted, not logged: a log line per stall would add to what stalls it */
+	if (now - d->el_wakeup_ms >= d->cfg->interval_ms)
+		d->stalls++;
+	election_due(d);
+}
+
+static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m, uint64_t heard_ms)
 {
 	struct kcwd *d = arg;
 	struct election_event ev = {
 	    .type = EV_HEARTBEAT,
+	    .heard_ms = heard_ms,
 	    .peer = idx,
 	    .role = m->role,
 	    .term = m->term,
@@ -452,6 +489,7 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot create a timer: %s", strerror(errno));
 		return -EIO;
 	}
+	loop_on_wake(d->loop, on_wake, d);
 	if (daemon_ops_open(d, err, errlen) < 0)
 		return -EIO;
 	return 0;
@@ -494,6 +532,8 @@ int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char
 		   cfg->key2_len ? ", with a second key that verifies only (rotation)" : "");
 	load_state(d, incarnation);
 	find_admin_group(d);
+	if (cfg->realtime)
+		realtime_apply();
 	d->started_ms = loop_now_ms();
 	if (open_parts(d, err, errlen) < 0)
 		return -1;

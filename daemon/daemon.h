@@ -37,6 +37,7 @@ struct kcwd {
 	struct election el;
 	struct loop_timer *el_timer;
 	uint64_t el_wakeup_ms; /* what el_timer is armed for, 0 = not armed */
+	uint64_t stalls;       /* wake-ups an interval or more after the election deadline */
 	struct control *ctl;
 	struct vipset *vips; /* NULL without [vip] sections */
 	struct active *active; /* NULL without [backend] sections */

@@ -249,13 +249,20 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 			 struct election_actions *out)
 {
 	struct election_peer *pp;
+	uint64_t heard, arrival;
 	bool back;
 	int named;
 
 	if (ev->peer >= e->p.n_nodes || ev->peer == e->p.self)
 		return;
 	pp = &e->peers[ev->peer];
-	back = pp->heard && !election_peer_alive(e, ev->peer, now);
+	arrival = ev->heard_ms && ev->heard_ms < now ? ev->heard_ms : now;
+	if (pp->heard && arrival < pp->last_arrival_ms)
+		arrival = pp->last_arrival_ms;
+	heard = now - arrival < dead_ms(e) ? now : arrival;
+	if (pp->heard && heard < pp->last_heard_ms)
+		heard = pp->last_heard_ms;
+	back = pp->heard && !election_peer_alive(e, ev->peer, heard);
 	named = ev->leader >= 0 && (size_t)ev->leader < e->p.n_nodes ? ev->leader : -1;
 	if (named != pp->named || back || !pp->heard) {
 		pp->prev_named = back || !pp->heard ? -1 : pp->named;
@@ -280,7 +287,8 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 	int was_role = pp->heard ? pp->role : ROLE_INIT;
 
 	pp->heard = true;
-	pp->last_heard_ms = now;
+	pp->last_heard_ms = heard;
+	pp->last_arrival_ms = arrival;
 	pp->role = ev->role;
 	pp->term = ev->term;
 	pp->eff_priority = ev->eff_priority;
@@ -462,9 +470,9 @@ bool election_holds_vote(const struct election *e, size_t idx, uint64_t now_ms)
 	if (idx == e->p.self)
 		return now_ms >= e->cool_until_ms; /* until then a node it backed may hold it */
 	pp = &e->peers[idx];
-	if (!pp->heard || pp->named != (int)e->p.self || pp->last_heard_ms < e->vote_since_ms)
+	if (!pp->heard || pp->named != (int)e->p.self || pp->last_arrival_ms < e->vote_since_ms)
 		return false;
-	return now_ms < pp->last_heard_ms || now_ms - pp->last_heard_ms < lease_ms(e);
+	return now_ms < pp->last_arrival_ms || now_ms - pp->last_arrival_ms < lease_ms(e);
 }
 
 static size_t held_votes(const struct election *e, uint64_t now)
@@ -488,7 +496,7 @@ static uint64_t majority_deadline(const struct election *e, uint64_t now)
 
 		if (i == e->p.self || !election_holds_vote(e, i, now))
 			continue;
-		t = e->peers[i].last_heard_ms + lease_ms(e);
+		t = e->peers[i].last_arrival_ms + lease_ms(e);
 		for (j = n++; j > 0 && exp[j - 1] < t; j--)
 			exp[j] = exp[j - 1];
 		exp[j] = t; /* descending */

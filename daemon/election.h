@@ -136,6 +136,14 @@
  *   in one step counts 2. A witness ignores EV_PRIORITY (stays 0).
  *   Heartbeats from self or an index >= n_nodes are ignored; an ev->leader
  *   outside 0..n_nodes-1 counts as -1.
+ * - When a peer counts as heard: a heartbeat that waited in the socket for less than D
+ *   counts from the step that handles it (now), so a busy host's own delay in reading
+ *   is never taken for the sender's silence (no false takeover under load); one that
+ *   waited D or more counts from its arrival (ev->heard_ms, the kernel's receive time),
+ *   so a queue this node could not read while it was stalled does not keep a dead
+ *   leader alive for another D. Vote leases (witness) always run from the arrival
+ *   (last_arrival_ms): a lease must not outlast what the voter granted. Neither goes
+ *   backwards.
  * - Equal addresses (misconfiguration): the higher node index is better.
  * - A leader that hears a node it had counted dead (heard before, silent for D:
  *   a healed partition, a restarted node) re-announces (ACT_REANNOUNCE |
@@ -232,7 +240,8 @@ enum election_defence_kind {
 
 struct election_peer {
 	bool heard;              /* at least one heartbeat this run */
-	uint64_t last_heard_ms;
+	uint64_t last_heard_ms;  /* liveness: see "When a peer counts as heard" */
+	uint64_t last_arrival_ms; /* the newest heartbeat's arrival: vote leases */
 	int role;                /* as the peer last said */
 	uint64_t term;
 	uint32_t eff_priority;
@@ -298,6 +307,9 @@ struct election_event {
 	/* its leader field as a node index, -1 none (witness mode: whom the sender
 	 * backs). Always set it: 0 is node 0. */
 	int leader;
+	/* when the heartbeat arrived (the kernel's receive time, CLOCK_MONOTONIC ms): the
+	 * peer was alive then, however late the caller got to it. 0 or after now_ms: now_ms */
+	uint64_t heard_ms;
 	/* EV_PRIORITY */
 	uint32_t priority;
 	/* EV_MAINTENANCE, EV_FENCE (term = the fence's term), EV_TIEBREAKER */

@@ -34,6 +34,10 @@ const char *hb_drop_name(enum hb_drop why)
 		return "replay";
 	case HB_DROP_SELF:
 		return "self";
+	case HB_DROP_UNKNOWN_SOURCE:
+		return "unknown_source";
+	case HB_DROP_RCVBUF:
+		return "rcvbuf";
 	default:
 		return "unknown";
 	}

@@ -67,11 +67,13 @@ enum hb_drop {
 	HB_DROP_SOURCE,      /* source address is not the node's configured address */
 	HB_DROP_REPLAY,      /* old incarnation or sequence */
 	HB_DROP_SELF,        /* our own name */
+	HB_DROP_UNKNOWN_SOURCE, /* source address is no configured node: dropped before HMAC */
+	HB_DROP_RCVBUF,      /* the kernel dropped it: the socket's receive buffer was full */
 	HB_DROP__COUNT
 };
 
 /* "short", "oversize", "magic", "auth", "decode", "version", "cluster",
- * "unknown_node", "source", "replay", "self". */
+ * "unknown_node", "source", "replay", "self", "unknown_source", "rcvbuf". */
 const char *hb_drop_name(enum hb_drop why);
 
 /* Encodes and signs m into buf. Returns the datagram length, or -EMSGSIZE / -EINVAL / -EIO. */

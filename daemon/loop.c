@@ -36,6 +36,8 @@ struct loop {
 	bool stop;
 	uint64_t iterations;
 	struct watcher *watchers;
+	loop_timer_cb on_wake;
+	void *on_wake_arg;
 };
 
 uint64_t loop_now_ms(void)
@@ -236,6 +238,8 @@ int loop_run(struct loop *l)
 				continue;
 			return -errno;
 		}
+		if (n > 0 && l->on_wake)
+			l->on_wake(l->on_wake_arg);
 		for (int i = 0; i < n; i++) {
 			struct watcher *w = evs[i].data.ptr;
 
@@ -246,6 +250,12 @@ int loop_run(struct loop *l)
 		l->iterations++;
 	}
 	return 0;
+}
+
+void loop_on_wake(struct loop *l, loop_timer_cb cb, void *arg)
+{
+	l->on_wake = cb;
+	l->on_wake_arg = arg;
 }
 
 void loop_stop(struct loop *l)

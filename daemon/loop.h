@@ -35,6 +35,12 @@ void loop_timer_disarm(struct loop_timer *t);
 /* Safe from inside any callback, including the timer's own. */
 void loop_timer_free(struct loop_timer *t);
 
+/*
+ * cb runs each time epoll_wait returns with events, before any of them is handled: the
+ * place to do first what must not wait behind other work after a stall. One per loop.
+ */
+void loop_on_wake(struct loop *l, loop_timer_cb cb, void *arg);
+
 /* Runs until loop_stop(). Returns 0, or negative errno if epoll itself fails. */
 int loop_run(struct loop *l);
 void loop_stop(struct loop *l);

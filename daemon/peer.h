@@ -32,13 +32,25 @@ struct peer_stats {
 
 struct peers;
 
-/* An authenticated, fresh heartbeat from node idx. */
-typedef void (*peer_rx_cb)(void *arg, size_t idx, const struct hb_msg *m);
+/*
+ * An authenticated, fresh heartbeat from node idx that the kernel received at heard_ms
+ * (CLOCK_MONOTONIC ms, <= loop_now_ms()).
+ */
+typedef void (*peer_rx_cb)(void *arg, size_t idx, const struct hb_msg *m, uint64_t heard_ms);
 
 /* Binds UDP cluster port on the own node address. NULL and err on failure. */
 struct peers *peer_open(struct loop *l, const struct kcw_config *cfg, size_t self, struct hmac *h,
 			peer_rx_cb cb, void *arg, char *err, size_t errlen);
 void peer_close(struct peers *p);
+/*
+ * Reads and handles what waits in the socket now (bounded: a flood cannot hold the loop),
+ * then calls the rx callback once per node that sent, with its newest heartbeat. Returns the
+ * number of datagrams read. The loop calls it when the socket is readable; call it also
+ * before judging a peer dead.
+ */
+int peer_drain(struct peers *p);
+/* The receive buffer the kernel granted (bytes, as SO_RCVBUF reports it), 0 unknown. */
+int peer_rcvbuf(const struct peers *p);
 /* Signs m and sends it to every other node. Returns how many sends failed. */
 int peer_send_all(struct peers *p, const struct hb_msg *m);
 const struct peer_node *peer_node_stats(const struct peers *p, size_t idx);

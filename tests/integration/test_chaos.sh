@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test_chaos.sh: the chaos suite (tests/chaos/run.sh: kill -9, SIGSTOP, link down, partitions
 # with and without a witness, one-way partition, heartbeat loss, named away during a
-# failover, backend flapping, 100 leader changes) as one integration test for tests/run.sh.
+# failover, backend flapping, 100 leader changes, host under load) as one integration test for
+# tests/run.sh.
 # One line per scenario; a skipped scenario (e.g. no witness support in this build) is
 # neither passed nor failed. The last line is "N passed, N failed".
 set -u

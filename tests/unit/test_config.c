@@ -347,6 +347,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->dead_after, 3);
 	assert_true(cfg->preempt);
 	assert_int_equal(cfg->preempt_delay_ms, 0);
+	assert_false(cfg->realtime);
 	assert_string_equal(cfg->control_socket, "/run/kcwatch/kcwatchd.sock");
 	assert_string_equal(cfg->witness, "");
 	assert_false(cfg->has_tie_breaker);
@@ -435,6 +436,22 @@ static void test_failback_modes(void **state)
 		   "11: failback: 'sometimes' is not 'after DURATION', 'never' or 'immediate'");
 	expect_err(state, BASE "[backends]\nfailback = after 5\n",
 		   "11: failback: '5' needs a unit (ms, s or m)");
+}
+
+/* BASE with realtime = VALUE as line 2 */
+#define RT_CONF(value)                                                                             \
+	"[cluster]\nrealtime = " value "\nname = kc\nkey-file = cluster.key\n"                     \
+	"[node lb1]\naddress = 192.168.1.213\npriority = 150\n[node lb2]\naddress = "              \
+	"192.168.1.214\npriority = 100\n"
+
+static void test_realtime(void **state)
+{
+	struct kcw_config *cfg = load_ok(state, RT_CONF("yes"));
+
+	assert_true(cfg->realtime);
+	config_free(cfg);
+	expect_err(state, RT_CONF("always"),
+		   "2: realtime: 'always' is not a boolean (yes/no, true/false, on/off, 1/0)");
 }
 
 /* --- digest ----------------------------------------------------------------------------------- */
@@ -1105,6 +1122,7 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_ipv6_nodes),
 	    cmocka_unit_test(test_comments_and_spacing),
+	    cmocka_unit_test(test_realtime),
 	    cmocka_unit_test(test_failback_modes),
 	    cmocka_unit_test(test_digest_ignores_comments),
 	    cmocka_unit_test(test_digest_changes_with_value),

@@ -516,6 +516,64 @@ static void test_leader_dies(void **state)
 	assert_int_equal(s.el[0].leader_changes, 3);
 }
 
+/*
+ * When a peer counts as heard: a heartbeat read less than D after its arrival counts from
+ * the step (this node's own delay is not the sender's silence); one that waited D or more
+ * counts from its arrival (a stale queue does not keep a dead leader alive). Vote leases
+ * always run from the arrival.
+ */
+static void test_heard_at_arrival(void **state)
+{
+	const uint32_t prio[] = {100, 150};
+	struct election e;
+	struct election_event ev = {
+	    .type = EV_HEARTBEAT,
+	    .peer = 1,
+	    .role = ROLE_LEADER,
+	    .term = 1,
+	    .eff_priority = 150,
+	    .leader = 1,
+	};
+	struct election_actions a;
+
+	(void)state;
+	init_node(&e, 2, prio, 0, false, 0, T0);
+	ev.heard_ms = T0 + 5; /* handled 40 ms after it arrived: heard at the step */
+	a = step(&e, &ev, T0 + 45);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(e.leader, 1);
+	assert_int_equal(e.peers[1].last_heard_ms, T0 + 45);
+	assert_int_equal(e.peers[1].last_arrival_ms, T0 + 5);
+	assert_true(a.wakeup_ms <= T0 + 45 + D);
+	/* an older arrival handled later never moves either back; a future one counts as now */
+	ev.heard_ms = T0 + 1;
+	step(&e, &ev, T0 + 50);
+	assert_int_equal(e.peers[1].last_arrival_ms, T0 + 5);
+	assert_int_equal(e.peers[1].last_heard_ms, T0 + 50);
+	ev.heard_ms = T0 + 500;
+	step(&e, &ev, T0 + 60);
+	assert_int_equal(e.peers[1].last_heard_ms, T0 + 60);
+	assert_int_equal(e.peers[1].last_arrival_ms, T0 + 60);
+	/* 0 is "now" */
+	ev.heard_ms = 0;
+	step(&e, &ev, T0 + 70);
+	assert_int_equal(e.peers[1].last_heard_ms, T0 + 70);
+	/* read D - 1 after its arrival: still heard at the step, alive until the step + D */
+	ev.heard_ms = T0 + 80;
+	step(&e, &ev, T0 + 80 + D - 1);
+	assert_int_equal(e.peers[1].last_heard_ms, T0 + 80 + D - 1);
+	assert_true(election_peer_alive(&e, 1, T0 + 80 + 2 * D - 2));
+	/* this node stalls: the next heartbeat, sent at T0 + 100 + D, is read D + 10 later.
+	 * It counts from its arrival, so the leader has been silent for longer than D */
+	ev.heard_ms = T0 + 100 + D;
+	a = step(&e, &ev, T0 + 110 + 2 * D);
+	assert_int_equal(e.peers[1].last_arrival_ms, T0 + 100 + D);
+	assert_int_equal(e.peers[1].last_heard_ms, T0 + 100 + D);
+	assert_false(election_peer_alive(&e, 1, T0 + 110 + 2 * D));
+	assert_int_equal(e.role, ROLE_LEADER); /* in that same step */
+	assert_true(a.flags & ACT_TAKE_VIPS);
+}
+
 static void test_restart_learns_term(void **state)
 {
 	const uint32_t prio[] = {200, 100};
@@ -2082,6 +2140,7 @@ int main(void)
 	    cmocka_unit_test(test_alone_claims_at_dead_interval),
 	    cmocka_unit_test(test_two_start_together),
 	    cmocka_unit_test(test_leader_dies),
+	    cmocka_unit_test(test_heard_at_arrival),
 	    cmocka_unit_test(test_restart_learns_term),
 	    cmocka_unit_test(test_preempt_on),
 	    cmocka_unit_test(test_preempt_off),

@@ -829,8 +829,8 @@ static void test_encode_invalid(void **state)
 static void test_drop_names(void **state)
 {
 	static const char *const want[HB_DROP__COUNT] = {
-	    "short",   "oversize",     "magic",	 "auth",   "decode", "version",
-	    "cluster", "unknown_node", "source", "replay", "self"};
+	    "short",	    "oversize", "magic",  "auth", "decode",	    "version", "cluster",
+	    "unknown_node", "source",	"replay", "self", "unknown_source", "rcvbuf"};
 	int i;
 
 	for (i = 0; i < HB_DROP__COUNT; i++)
