@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/health.sh: N TLS backends on loopback (one nginx, one port, a name per backend under one
 # test CA), checked every second by ONE kcwatchd for SECONDS: its CPU share, memory, the check
 # latency distribution and whether any check round was delayed.

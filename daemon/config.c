@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.c: loading the config file: [cluster] and [node] sections, cross-checks and digest. */
 #include "config.h"
 

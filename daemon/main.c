@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: kcwatchd command line: pick the config and node, check or run. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # lab/demo.sh: the whole Keycloak HA topology of the reference deployment on one machine, in
 # network namespaces, with a failure drill. See usage() below, or run ./lab/demo.sh --help.
 set -uo pipefail

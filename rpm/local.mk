@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # rpm/local.mk: build rules for rpm/ (included by Makefile.am): the spec, the sysusers file, `make rpm`.
 
 # --- the spec: version from configure, shipped in the tarball so `rpmbuild -tb` works -------

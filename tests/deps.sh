@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/deps.sh: sourced by tests/run.sh and lab/demo.sh: installs missing Debian packages.
 KCW_PACKAGES="build-essential autoconf automake libtool pkg-config
  libnl-3-dev libnl-route-3-dev libssl-dev libldns-dev libcurl4-openssl-dev

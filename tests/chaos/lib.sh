@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: MIT
 # tests/chaos/lib.sh: what the chaos scenarios share. Sourced by each tests/chaos/s*.sh.
 #
 # Builds on tests/integration/lib.sh (namespaces, t_start/t_stop/t_ctl, t_log_ms, the EXIT trap)

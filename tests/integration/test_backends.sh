@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_backends.sh: issue 4 end to end with the real daemon: two LBs (lb1, lb2) run kcwatchd and
 # HAProxy, two Keycloak stand-ins (sno1, sno2) run nginx with TLS certificates of a test CA.
 # The leader checks, picks one active backend for the cluster, and every LB's HAProxy follows.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_cluster.sh: two kcwatchd nodes in namespaces: election, failover, handover, preemption,
 # forged heartbeats, kcwatchctl and kcwatchd -t.
 . "$(dirname "$0")/lib.sh"

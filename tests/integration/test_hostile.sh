@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_hostile.sh: hostile input: forged, replayed, reordered, truncated, oversized heartbeats; control socket abuse; key file and secrets.
 # lb1 leads, lb2 follows, lb3 runs no daemon: it is where the forged traffic comes from.
 # Every phase ends with the same check: lb1 still leads with the term it had, lb2 still

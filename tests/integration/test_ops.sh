@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_ops.sh: operations: the RPM and its file list, make install, systemd-analyze verify of the
 # unit, sd_notify (READY, STATUS, WATCHDOG rate, RELOADING, STOPPING), hooks and metrics.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_reload.sh: reload (SIGHUP and kcwatchctl), maintenance, who may change state, and a
 # daemon running unprivileged with only CAP_NET_ADMIN and CAP_NET_RAW.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_splitbrain.sh: split-brain defence (issue 8): a witness keeps two LBs from ever both leading
 # under nftables partitions, an LB that cannot reach the tie-breaker never leads, status shows it.
 . "$(dirname "$0")/lib.sh"

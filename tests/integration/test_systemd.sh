@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_systemd.sh: the installed unit under systemd as PID 1. systemd-nspawn boots this
 # machine's /usr (with `make install` laid over it) on an empty /etc, in a private network;
 # the test asserts start (Type=notify), the sandbox's user and capabilities, the VIPs, reload,

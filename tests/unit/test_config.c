@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_config.c: unit tests of the config parser: values, defaults, errors, digest, key file. */
 #include <stdarg.h>
 #include <stddef.h>
