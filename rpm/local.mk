@@ -8,7 +8,8 @@ DISTCLEANFILES = rpm/kcwatch.spec
 
 rpm/kcwatch.spec: $(srcdir)/rpm/kcwatch.spec.in $(top_builddir)/config.status
 	$(AM_V_GEN)$(MKDIR_P) rpm && \
-	sed -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' $(srcdir)/rpm/kcwatch.spec.in >$@.tmp && \
+	sed -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' -e 's|@PACKAGE_URL[@]|$(PACKAGE_URL)|g' \
+		$(srcdir)/rpm/kcwatch.spec.in >$@.tmp && \
 	mv $@.tmp $@
 
 # --- sysusers.d: the kcwatch user and group ----------------------------------------------------

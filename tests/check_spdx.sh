@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# tests/check_spdx.sh: every source file (C, headers, scripts, build files, .proto) carries the
+# tests/check_spdx.sh: every source file (C, headers, scripts, build files, .proto, XML, SELinux) carries the
 # SPDX licence line near its top, and LICENSE is the MIT licence. TAP, run by `make check`.
 top=${srcdir:-.}
 cd "$top" || exit 1
@@ -9,9 +9,9 @@ cd "$top" || exit 1
 # directories inside the source tree (build/, build-san/...) are not among these directories.
 list() {
 	printf '%s\n' Makefile.am configure.ac
-	find daemon ctl dns proto tests fuzz lab bench rpm doc systemd .ci -type f \
+	find daemon ctl dns proto tests fuzz lab bench rpm doc systemd firewalld selinux .ci -type f \
 		\( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.proto' -o -name '*.mk' \
-		-o -name '*.te' -o -name '*.if' -o -name '*.fc' -o -path '.ci/run' \) \
+		-o -name '*.te' -o -name '*.if' -o -name '*.fc' -o -name '*.xml' -o -path '.ci/run' \) \
 		! -name '*.pb-c.[ch]' ! -path 'fuzz/corpus/*' 2>/dev/null | LC_ALL=C sort
 }
 
@@ -23,7 +23,7 @@ n=0
 missing=0
 while read -r f; do
 	n=$((n + 1))
-	if ! head -n 3 "$f" | grep -Eq '^(/\*|//|#) SPDX-License-Identifier: MIT( \*/)?$'; then
+	if ! head -n 3 "$f" | grep -Eq '^(/\*|//|#|<!--) SPDX-License-Identifier: MIT( \*/| -->)?$'; then
 		echo "# $f: no 'SPDX-License-Identifier: MIT' in its first 3 lines"
 		missing=$((missing + 1))
 	fi

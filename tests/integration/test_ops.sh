@@ -22,7 +22,8 @@ t_check "rpmbuild's %check ran the unit tests, none failed" \
 
 files=$(rpm -qlp "$rpmfile" 2>/dev/null)
 for f in /usr/sbin/kcwatchd /usr/bin/kcwatchctl /usr/lib/systemd/system/kcwatchd.service \
-	/etc/kcwatch/kcwatch.conf /usr/lib/sysusers.d/kcwatch.conf; do
+	/etc/kcwatch/kcwatch.conf /usr/lib/sysusers.d/kcwatch.conf \
+	/usr/lib/firewalld/services/kcwatch.xml /usr/lib/firewalld/services/kcwatch-metrics.xml; do
 	t_check "the package holds $f" grep -qx "$f" <<<"$files"
 done
 for m in man8/kcwatchd.8 man8/kcwatchctl.8 man5/kcwatch.conf.5; do
@@ -41,8 +42,8 @@ t_check "%pre creates the kcwatch user and group" \
 t_check "the package requires the five libraries kcwatchd links, by soname" \
 	[ "$(rpm -qp --requires "$rpmfile" 2>/dev/null |
 		grep -oE '^(libnl-route-3|libcrypto|libldns|libprotobuf-c|libjson-c)\.so' | sort -u | wc -l)" -eq 5 ]
-t_check "the package requires libcurl, which kcwatchd opens at run time (no soname link)" \
-	grep -qE '^libcurl(\(x86-64\))?$' <<<"$(rpm -qp --requires "$rpmfile" 2>/dev/null)"
+t_check "the package requires libcurl.so.4, which kcwatchd opens at run time (no soname link)" \
+	grep -qxF 'libcurl.so.4()(64bit)' <<<"$(rpm -qp --requires "$rpmfile" 2>/dev/null)"
 
 root="$T_DIR/root"
 mkdir -p "$root"
@@ -62,7 +63,8 @@ t_eq "make install succeeds" $? 0
 for f in /usr/sbin/kcwatchd /usr/bin/kcwatchctl /usr/lib/systemd/system/kcwatchd.service \
 	/etc/kcwatch/kcwatch.conf.example /usr/lib/sysusers.d/kcwatch.conf \
 	/usr/share/man/man8/kcwatchd.8 /usr/share/man/man8/kcwatchctl.8 \
-	/usr/share/man/man5/kcwatch.conf.5; do
+	/usr/share/man/man5/kcwatch.conf.5 /usr/lib/firewalld/services/kcwatch.xml \
+	/usr/lib/firewalld/services/kcwatch-metrics.xml; do
 	t_check "make install puts $f in place" [ -f "$inst$f" ]
 done
 
