@@ -12,6 +12,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "precheck.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/kcwatch/kcwatch.conf"
 
@@ -32,7 +33,8 @@ static void usage(FILE *f)
 		   "  -n NODE    this node's [node] name (default: the node whose address\n"
 		   "             is on a local interface)\n"
 		   "  -s SOCKET  control socket path (overrides [cluster] control-socket)\n"
-		   "  -t         check the configuration and exit (0 = valid, 1 = invalid)\n"
+		   "  -t         check the configuration and this host (node, VIP interfaces,\n"
+		   "             key and CA files) and exit (0 = valid, 1 = invalid)\n"
 		   "  -d         log debug messages\n"
 		   "  -V         print the version and exit\n"
 		   "  -h         this help\n");
@@ -126,11 +128,14 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* -t checks what a start on this host checks: the node (by name, or the one local address),
+ * the VIP interfaces, the files the daemon reads and libcurl; see precheck.h. */
 static int check_config(const struct options *o, struct kcw_config *cfg)
 {
 	char err[CFG_ERR_MAX];
 
-	if (o->node && pick_node(cfg, o->node, err, sizeof(err)) < 0) {
+	if (pick_node(cfg, o->node, err, sizeof(err)) < 0 ||
+	    precheck_host(cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kcwatchd: %s\n", err);
 		config_free(cfg);
 		return 1;

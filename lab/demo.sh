@@ -179,7 +179,17 @@ make_config() {
 	cp "$LAB_SRC/kcwatch.conf" "$c"
 	[ -n "$PREEMPT" ] && sed -i "s/^preempt = no\b/preempt = $PREEMPT/" "$c"
 	[ -n "$DNS_TARGET" ] && sed -i "s/^target = vip\b/target = $DNS_TARGET/" "$c"
-	"$BIN/daemon/kcwatchd" -t -c "$c" >"$LAB_DIR/logs/config-check.log" 2>&1
+}
+
+# check_config: kcwatchd -t in each load balancer's namespace, where it finds its own [node]
+# and the VIPs' interface, as a start there would.
+check_config() {
+	local h
+	: >"$LAB_DIR/logs/config-check.log"
+	for h in lb1 lb2; do
+		lab_exec "$h" "$BIN/daemon/kcwatchd" -t -c "$LAB_DIR/kcwatch/kcwatch.conf" \
+			>>"$LAB_DIR/logs/config-check.log" 2>&1 || return 1
+	done
 }
 
 # lab_up: everything of step 1 up to the client. Returns non-zero (with a message) on failure.
@@ -196,17 +206,19 @@ lab_up() {
 	head1 "setting the lab up in $LAB_DIR"
 	run_timed "lab CA and TLS certificates (openssl)" 60 "$LAB_DIR/logs/pki.log" make_pki ||
 		{ warn "could not make the certificates"; return 1; }
-	run_timed "keys (cluster key, TSIG key) and kcwatch.conf (kcwatchd -t)" 30 \
-		"$LAB_DIR/logs/config.log" make_config || {
-		cat "$LAB_DIR/logs/config-check.log" >&2
-		warn "kcwatchd -t refused the lab's configuration"
-		return 1
-	}
-	say "    $(cat "$LAB_DIR/logs/config-check.log")"
+	run_timed "keys (cluster key, TSIG key) and kcwatch.conf" 30 \
+		"$LAB_DIR/logs/config.log" make_config || { warn "could not write the keys"; return 1; }
 	CONF_PREEMPT=$(sed -n 's/^preempt *= *\([a-z]*\).*/\1/p' "$LAB_DIR/kcwatch/kcwatch.conf")
 	CONF_TARGET=$(sed -n 's/^target *= *\([a-z]*\).*/\1/p' "$LAB_DIR/kcwatch/kcwatch.conf")
 	run_timed "namespaces $LAB_NS_PREFIX-{sw,${LAB_HOSTS// /,}} and the bridge" 30 \
 		"$LAB_DIR/logs/net.log" lab_net_up || { warn "could not make the namespaces"; return 1; }
+	run_timed "kcwatch.conf checked on lb1 and lb2 (kcwatchd -t)" 30 "$LAB_DIR/logs/config.log" \
+		check_config || {
+		cat "$LAB_DIR/logs/config-check.log" >&2
+		warn "kcwatchd -t refused the lab's configuration"
+		return 1
+	}
+	say "    $(tail -1 "$LAB_DIR/logs/config-check.log")"
 
 	cp "$LAB_SRC/local.mylab.io.db" "$LAB_SRC/10.88.0.db" "$LAB_DIR/dns/"
 	proc_start named dns - named -g -c "$LAB_SRC/named.conf"

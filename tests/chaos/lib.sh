@@ -244,7 +244,7 @@ c_conf() {
 		fi
 	} >>"$f"
 	local err
-	err=$("$KCWATCHD" -t -c "$f" -n lb1 2>&1) || { c_fail "kcwatchd -t refuses the configuration: $err"; c_finish; }
+	err=$(t_exec lb1 "$KCWATCHD" -t -c "$f" -n lb1 2>&1) || { c_fail "kcwatchd -t refuses the configuration: $err"; c_finish; }
 }
 
 # --- the answering service on the load balancers ------------------------------------------------

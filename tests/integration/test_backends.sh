@@ -145,7 +145,7 @@ conf=$T_DIR/kcwatch.conf
 conf_never=$T_DIR/kcwatch-never.conf
 write_conf "$conf" "after 5s"
 write_conf "$conf_never" never
-out=$("$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
 t_eq "kcwatchd -t accepts the backend config" "$rc" 0
 [ $rc -eq 0 ] || echo "# $out"
 
