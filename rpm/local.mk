@@ -4,6 +4,8 @@
 # --- the spec: version from configure, shipped in the tarball so `rpmbuild -tb` works -------
 # No configure.ac line: the spec is made here, from PACKAGE_VERSION, when `make dist` needs it.
 EXTRA_DIST += rpm/kcwatch.spec.in rpm/kcwatch.spec
+# the RPM's /etc/kcwatch/kcwatch.conf: no nodes yet, so -t points at the example
+EXTRA_DIST += rpm/kcwatch.conf
 DISTCLEANFILES = rpm/kcwatch.spec
 
 rpm/kcwatch.spec: $(srcdir)/rpm/kcwatch.spec.in $(top_builddir)/config.status

@@ -52,8 +52,13 @@ mkdir -p "$root/etc"
 systemd-sysusers --root="$root" >/dev/null 2>&1
 t_check "systemd-sysusers creates user and group kcwatch from the packaged file" \
 	grep -qE '^kcwatch:x:[0-9]+:[0-9]+:.*:/sbin/nologin$' "$root/etc/passwd"
-t_check "the packaged kcwatch.conf is the example configuration" \
-	cmp -s "$root/etc/kcwatch/kcwatch.conf" "$KCW_TOP/doc/kcwatch.conf.example"
+t_check "the packaged kcwatch.conf is the minimal file without nodes (rpm/kcwatch.conf)" \
+	cmp -s "$root/etc/kcwatch/kcwatch.conf" "$KCW_TOP/rpm/kcwatch.conf"
+t_check "the commented example is in the documentation directory" \
+	cmp -s "$root/usr/share/doc/kcwatch/kcwatch.conf.example" "$KCW_TOP/doc/kcwatch.conf.example"
+out=$("$root/usr/sbin/kcwatchd" -t -c "$root/etc/kcwatch/kcwatch.conf" 2>&1); rc=$?
+t_eq "kcwatchd -t on the packaged kcwatch.conf: exit 1, pointing at the example" "$rc $out" \
+	"1 kcwatchd: $root/etc/kcwatch/kcwatch.conf: no [node] sections: see kcwatch.conf(5) and /usr/share/doc/kcwatch/kcwatch.conf.example"
 
 # --- make install --------------------------------------------------------------------------------
 inst="$T_DIR/inst"
@@ -93,7 +98,8 @@ t_eq "CapabilityBoundingSet= exactly the two" "$(ukey CapabilityBoundingSet)" "C
 t_check "WatchdogSec= is set" [ -n "$(ukey WatchdogSec)" ]
 t_eq "Restart=on-failure" "$(ukey Restart)" on-failure
 t_eq "RuntimeDirectory=kcwatch" "$(ukey RuntimeDirectory)" kcwatch
-t_eq "ExecReload sends SIGHUP" "$(ukey ExecReload)" '/bin/kill -HUP $MAINPID'
+t_eq "ExecReload runs kcwatchctl reload, which waits for the result" "$(ukey ExecReload)" \
+	'/usr/bin/kcwatchctl reload'
 t_check "ExecStartPre checks the configuration" grep -qE '^ExecStartPre=/usr/sbin/kcwatchd -t ' "$unit"
 for k in ProtectSystem=strict ProtectHome=yes NoNewPrivileges=yes PrivateTmp=yes PrivateDevices=yes \
 	"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET"; do

@@ -125,6 +125,17 @@ t_check "ProtectSystem=strict: in its mount namespace /etc is read-only ($out)" 
 cx systemctl reload kcwatchd; rc=$?
 t_check "systemctl reload: kcwatchd reloads (exit $rc)" grep -q 'configuration reloaded' <<<"$(jl)"
 t_eq "reload keeps the process" "$(main_pid)" "$pid"
+# ExecReload=kcwatchctl reload: a bad file fails the reload visibly, the daemon keeps running
+put "$T_DIR/bad.conf" /etc/kcwatch/kcwatch.conf 0640
+out=$(cx timeout 30 systemctl reload kcwatchd 2>&1); rc=$?
+t_check "systemctl reload with a bad file fails (exit $rc)" [ $rc -ne 0 ]
+t_check "the journal has kcwatchctl's FILE:LINE: reason" \
+	grep -q '^kcwatchctl: /etc/kcwatch/kcwatch.conf:9: priority' <<<"$(jl)"
+t_eq "the daemon keeps running, the same process, still active" \
+	"$(main_pid) $(prop ActiveState)" "$pid active"
+put "$conf" /etc/kcwatch/kcwatch.conf 0640
+cx timeout 30 systemctl reload kcwatchd; rc=$?
+t_eq "with the file fixed, systemctl reload succeeds" "$rc" 0
 
 # --- watchdog: a stuck loop is killed and restarted ------------------------------------------------
 w0=$(prop WatchdogTimestampMonotonic)
