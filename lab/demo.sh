@@ -17,7 +17,7 @@ Usage: ./lab/demo.sh [drill] [OPTIONS]   set the lab up, run the failure drill, 
        ./lab/demo.sh down                stop everything the lab started, delete its namespaces
 
 The lab (Debian 12, as root): namespaces $LAB_NS_PREFIX-* on a bridge, 10.88.0.0/24 and fd88::/64:
-  sno1, sno2   Keycloak stand-ins: nginx with TLS (lab CA), /health and a page naming them
+  sno1, sno2   Keycloak stand-ins: nginx with TLS (lab CA), health on 9000 and 443, a page naming them
   lb1, lb2     HAProxy as in the reference deployment + kcwatchd (lab/kcwatch.conf)
   dns          named with the zone $LAB_ZONE, updated by kcwatchd with TSIG
   client       requests https://$LAB_NAME/realms/mylab/ every 50 ms during the drill
@@ -232,8 +232,8 @@ lab_up() {
 	done
 	for h in sno1 sno2; do
 		wait_until 10000 "$h's nginx" sno_healthy "$h" ||
-			{ warn "$h's nginx does not answer /health (log: $LAB_DIR/logs/$h-nginx.log)"; return 1; }
-		say "  $h: nginx answers https://keycloak-rhbk.apps.$h.local.mylab.io/health ($WAIT_MS ms)"
+			{ warn "$h's nginx does not answer /health/ready and /health (log: $LAB_DIR/logs/$h-nginx.log)"; return 1; }
+		say "  $h: nginx answers https://keycloak-rhbk.apps.$h.local.mylab.io:9000/health/ready (Keycloak 25+) and :443/health (22-24) ($WAIT_MS ms)"
 	done
 
 	for h in lb1 lb2; do
@@ -276,10 +276,13 @@ start_kcwatchd() { # NODE
 }
 
 dq_has() { [ -n "$(dq "$@")" ]; }
-sno_healthy() { # NAME
-	local n=keycloak-rhbk.apps.$1.local.mylab.io
+sno_healthy() { # NAME: both health layouts answer UP (Keycloak 25+ on 9000, 22-24 on 443)
+	local n=keycloak-rhbk.apps.$1.local.mylab.io ip
+	ip=$(lab_ip4 "$1")
 	lab_exec client curl -sf --noproxy '*' --max-time 1 --cacert "$LAB_DIR/pki/ca.pem" \
-		--resolve "$n:443:$(lab_ip4 "$1")" "https://$n/health" 2>/dev/null | grep -q '"UP"'
+		--resolve "$n:9000:$ip" "https://$n:9000/health/ready" 2>/dev/null | grep -q '"UP"' &&
+		lab_exec client curl -sf --noproxy '*' --max-time 1 --cacert "$LAB_DIR/pki/ca.pem" \
+			--resolve "$n:443:$ip" "https://$n/health" 2>/dev/null | grep -q '"UP"'
 }
 
 lab_down() { # quiet(0|1)
@@ -947,7 +950,7 @@ The lab is up; its state, logs and sockets are in $LAB_DIR. Try:
   ip netns exec $LAB_NS_PREFIX-client curl -u admin:lab http://10.88.0.213:8080/stats
   echo "show servers state keycloakbackend" | ip netns exec $LAB_NS_PREFIX-lb1 \
       bash -c 'exec 3<>/dev/tcp/127.0.0.1/9999; cat >&3; cat <&3'   # HAProxy's view
-  touch $LAB_DIR/sno1/health-down       # sno1's /health says DOWN (rm it again to recover)
+  touch $LAB_DIR/sno1/health-down       # sno1's health says DOWN (rm it again to recover)
   kill -9 \$(cut -d' ' -f1 $LAB_DIR/pids/lb1-kcwatchd.pid)   # the leader's kcwatchd dies
   tail -f $LAB_DIR/logs/lb1-kcwatchd.log
   ./lab/demo.sh down                    # stops everything, deletes the namespaces
