@@ -178,7 +178,7 @@ make_config() {
 	chmod 600 "$LAB_DIR/kcwatch/cluster.key" "$LAB_DIR/kcwatch/tsig.key"
 	cp "$LAB_SRC/kcwatch.conf" "$c"
 	[ -n "$PREEMPT" ] && sed -i "s/^preempt = no\b/preempt = $PREEMPT/" "$c"
-	[ -n "$DNS_TARGET" ] && sed -i "s/^target = vip\b/target = $DNS_TARGET/" "$c"
+	if [ -n "$DNS_TARGET" ]; then sed -i "s/^target = vip\b/target = $DNS_TARGET/" "$c"; fi
 }
 
 # check_config: kcwatchd -t in each load balancer's namespace, where it finds its own [node]

@@ -9,9 +9,9 @@ cd "$top" || exit 1
 # directories inside the source tree (build/, build-san/...) are not among these directories.
 list() {
 	printf '%s\n' Makefile.am configure.ac
-	find daemon ctl dns proto tests fuzz lab bench rpm doc systemd firewalld selinux .ci -type f \
+	find daemon ctl dns proto tests fuzz lab bench rpm doc systemd firewalld selinux completion .ci -type f \
 		\( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.proto' -o -name '*.mk' \
-		-o -name '*.te' -o -name '*.if' -o -name '*.fc' -o -name '*.xml' -o -path '.ci/run' \) \
+		-o -name '*.te' -o -name '*.if' -o -name '*.fc' -o -name '*.xml' -o -path '.ci/run' -o -path 'completion/*' \) \
 		! -name '*.pb-c.[ch]' ! -path 'fuzz/corpus/*' 2>/dev/null | LC_ALL=C sort
 }
 

@@ -23,7 +23,8 @@ t_check "rpmbuild's %check ran the unit tests, none failed" \
 files=$(rpm -qlp "$rpmfile" 2>/dev/null)
 for f in /usr/sbin/kcwatchd /usr/bin/kcwatchctl /usr/lib/systemd/system/kcwatchd.service \
 	/etc/kcwatch/kcwatch.conf /usr/lib/sysusers.d/kcwatch.conf \
-	/usr/lib/firewalld/services/kcwatch.xml /usr/lib/firewalld/services/kcwatch-metrics.xml; do
+	/usr/lib/firewalld/services/kcwatch.xml /usr/lib/firewalld/services/kcwatch-metrics.xml \
+	/usr/share/bash-completion/completions/kcwatchctl; do
 	t_check "the package holds $f" grep -qx "$f" <<<"$files"
 done
 for m in man8/kcwatchd.8 man8/kcwatchctl.8 man5/kcwatch.conf.5; do
@@ -69,7 +70,7 @@ for f in /usr/sbin/kcwatchd /usr/bin/kcwatchctl /usr/lib/systemd/system/kcwatchd
 	/etc/kcwatch/kcwatch.conf.example /usr/lib/sysusers.d/kcwatch.conf \
 	/usr/share/man/man8/kcwatchd.8 /usr/share/man/man8/kcwatchctl.8 \
 	/usr/share/man/man5/kcwatch.conf.5 /usr/lib/firewalld/services/kcwatch.xml \
-	/usr/lib/firewalld/services/kcwatch-metrics.xml; do
+	/usr/lib/firewalld/services/kcwatch-metrics.xml /usr/share/bash-completion/completions/kcwatchctl; do
 	t_check "make install puts $f in place" [ -f "$inst$f" ]
 done
 
