@@ -6,6 +6,8 @@
 EXTRA_DIST += rpm/kcwatch.spec.in rpm/kcwatch.spec
 # the RPM's /etc/kcwatch/kcwatch.conf: no nodes yet, so -t points at the example
 EXTRA_DIST += rpm/kcwatch.conf
+# rpmlint -r rpm/kcwatch.rpmlintrc: the findings that do not apply to RHEL 9, and why
+EXTRA_DIST += rpm/kcwatch.rpmlintrc
 DISTCLEANFILES = rpm/kcwatch.spec
 
 rpm/kcwatch.spec: $(srcdir)/rpm/kcwatch.spec.in $(top_builddir)/config.status
