@@ -121,6 +121,11 @@ out=$(cx nsenter -t "$pid" -m touch /etc/kcwatch/probe 2>&1); rc=$?
 t_check "ProtectSystem=strict: in its mount namespace /etc is read-only ($out)" \
 	[ $rc -ne 0 -a -n "$(grep -o 'Read-only file system' <<<"$out")" ]
 
+level=$(cx systemd-analyze security kcwatchd.service 2>/dev/null |
+	sed -n 's/.*Overall exposure level for kcwatchd.service: \([0-9.]*\).*/\1/p')
+t_check "systemd-analyze security of the running unit: exposure ${level:-?} at most 2.0" \
+	eval '[ -n "$level" ] && awk -v l="$level" "BEGIN { exit !(l <= 2.0) }"'
+
 # --- reload --------------------------------------------------------------------------------------
 cx systemctl reload kcwatchd; rc=$?
 t_check "systemctl reload: kcwatchd reloads (exit $rc)" grep -q 'configuration reloaded' <<<"$(jl)"
