@@ -20,7 +20,7 @@
 #
 # [backend] sections are limited to CFG_MAX_BACKENDS (daemon/config.h). When BACKENDS is above
 # it, a copy of the source tree with only that constant raised is built in $KCW_BENCH_BUILD
-# (default /tmp/kcw-bench-wide) and measured instead; the output says so.
+# (default $KCW_BUILD-wide, beside the build directory) and measured instead; the output says so.
 set -euo pipefail
 n=200 secs=30 silent=0 one_addr=""
 while getopts "n:d:s:1h" o; do
@@ -44,7 +44,7 @@ PY=$(command -v /usr/bin/python3 python3 | head -1)
 limit=$(awk '$1 == "#define" && $2 == "CFG_MAX_BACKENDS" { print $3 }' "$top/daemon/config.h")
 variant=""
 if [ "$n" -gt "$limit" ]; then
-	wide=${KCW_BENCH_BUILD:-/tmp/kcw-bench-wide}
+	wide=${KCW_BENCH_BUILD:-$KCW_BUILD-wide}
 	want=$(( n > 256 ? n : 256 ))
 	echo "# $n backends > CFG_MAX_BACKENDS ($limit): building kcwatchd with CFG_MAX_BACKENDS $want in $wide"
 	mkdir -p "$wide/src" "$wide/build"

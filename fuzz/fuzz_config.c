@@ -45,7 +45,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	const char *tmp = getenv("TMPDIR");
 
-	snprintf(dir, sizeof(dir), "%s/kcw-fuzz-config.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	snprintf(dir, sizeof(dir), "%s/kcw-fuzz-config.XXXXXX", tmp && *tmp ? tmp : "/tmp"); /* tmp-ok: the system default when TMPDIR is unset */
 	if (!mkdtemp(dir)) {
 		perror("fuzz_config: mkdtemp");
 		abort();

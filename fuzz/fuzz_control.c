@@ -204,7 +204,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	char err[256];
 
 	snprintf(sock_dir, sizeof(sock_dir), "%s/kcw-fuzz-control.XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
+		 tmp && *tmp ? tmp : "/tmp"); /* tmp-ok: the system default when TMPDIR is unset */
 	if (!mkdtemp(sock_dir)) {
 		perror("fuzz_control: mkdtemp");
 		abort();

@@ -4,8 +4,8 @@
  * Build and run (from the source tree, out of tree output):
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -Idaemon -Idns \
  *     fuzz/fuzz_dnsanswer.c dns/update.c dns/tsigkey.c daemon/addr.c \
- *     $(pkg-config --cflags --libs ldns libcrypto) -o /tmp/fuzz_dnsanswer
- *   /tmp/fuzz_dnsanswer -max_total_time=30
+ *     $(pkg-config --cflags --libs ldns libcrypto) -o fuzz_dnsanswer
+ *   ./fuzz_dnsanswer -max_total_time=30
  * Byte 0 picks the request (update, fence read, address query); the rest is the
  * datagram, its id forced to the request's so that parsing goes past the id check.
  */

@@ -45,7 +45,7 @@ Options:
 
 Environment:
   KCW_BUILD=DIR      use kcwatchd and kcwatchctl built in DIR (no build), as tests/run.sh does
-  KCW_LAB_KEEP_LOGS=1  keep the logs (copied to /tmp/kcwatch-lab-logs.*) also when all went well
+  KCW_LAB_KEEP_LOGS=1  keep the logs (copied to ${TMPDIR:-/tmp}/kcwatch-lab-logs.*) also when all went well
 
 Once up: ./lab/demo.sh status; kcwatchctl -s $LAB_DIR/lb1/kcwatchd.sock status;
 ip netns exec $LAB_NS_PREFIX-client curl ...; logs in $LAB_DIR/logs. Run ./lab/demo.sh up
@@ -95,9 +95,11 @@ install_packages() {
 	. "$TOP/tests/deps.sh"
 	KCW_PACKAGES="$KCW_PACKAGES curl" # the lab's client
 	head1 "Debian packages"
-	run_timed "checking (and installing what is missing)" 1800 "/tmp/kcwatch-lab-apt.log" deps_install ||
-		die "could not install the packages (see /tmp/kcwatch-lab-apt.log)"
-	rm -f /tmp/kcwatch-lab-apt.log
+	local log
+	log=$(mktemp "${TMPDIR:-/tmp}/kcwatch-lab-apt.XXXXXX")
+	run_timed "checking (and installing what is missing)" 1800 "$log" deps_install ||
+		die "could not install the packages (see $log)"
+	rm -f "$log"
 }
 
 BIN=""
@@ -112,19 +114,21 @@ build_kcwatch() {
 		return 0
 	fi
 	b=$TOP/build
+	local log
+	log=$(mktemp "${TMPDIR:-/tmp}/kcwatch-lab-build.XXXXXX")
 	head1 "building kcwatch in $b"
 	if [ ! -x "$TOP/configure" ] || [ "$TOP/configure.ac" -nt "$TOP/configure" ]; then
-		run_timed "autoreconf -fi" 600 "/tmp/kcwatch-lab-build.log" sh -c "cd '$TOP' && autoreconf -fi" ||
-			die "autoreconf failed (log: /tmp/kcwatch-lab-build.log)"
+		run_timed "autoreconf -fi" 600 "$log" sh -c "cd '$TOP' && autoreconf -fi" ||
+			die "autoreconf failed (log: $log)"
 	fi
 	mkdir -p "$b"
 	if [ ! -f "$b/Makefile" ]; then
-		run_timed "configure" 600 "/tmp/kcwatch-lab-build.log" sh -c "cd '$b' && '$TOP/configure' -q" ||
-			die "configure failed (log: /tmp/kcwatch-lab-build.log)"
+		run_timed "configure" 600 "$log" sh -c "cd '$b' && '$TOP/configure' -q" ||
+			die "configure failed (log: $log)"
 	fi
-	run_timed "make -j$(nproc)" 1200 "/tmp/kcwatch-lab-build.log" make -C "$b" -j"$(nproc)" ||
-		die "the build failed (log: /tmp/kcwatch-lab-build.log)"
-	rm -f /tmp/kcwatch-lab-build.log
+	run_timed "make -j$(nproc)" 1200 "$log" make -C "$b" -j"$(nproc)" ||
+		die "the build failed (log: $log)"
+	rm -f "$log"
 	BIN=$b
 }
 
@@ -319,7 +323,7 @@ lab_down() { # quiet(0|1)
 	lab_net_down
 	if [ -n "${KCW_LAB_KEEP_LOGS:-}" ] || [ "${LAB_SAVE_LOGS:-0}" -eq 1 ]; then
 		local keep
-		keep=$(mktemp -d /tmp/kcwatch-lab-logs.XXXXXX)
+		keep=$(mktemp -d "${TMPDIR:-/tmp}/kcwatch-lab-logs.XXXXXX")
 		cp -r "$LAB_DIR/logs" "$LAB_DIR/drill" "$LAB_DIR/client" "$LAB_DIR/kcwatch/kcwatch.conf" "$keep/" 2>/dev/null
 		say "logs kept in $keep"
 	fi

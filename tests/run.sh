@@ -16,6 +16,20 @@ deps_install
 
 log() { printf '\n==> %s\n' "$*"; }
 
+# Scratch space: every test gets its own TMPDIR below one directory of this run, removed at the
+# end (a failed test's directory is kept and named). Mode 0711: nginx workers and daemons that
+# drop privileges must pass through to the tests' own world-readable dirs, not list them.
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/kcw-run.XXXXXX")
+chmod 0711 "$scratch"
+keep_scratch=
+trap '[ -n "$keep_scratch" ] && echo "scratch of failed tests kept in $scratch" || rm -rf "$scratch"' EXIT
+export TMPDIR="$scratch"
+# test_tmpdir NAME: a new private TMPDIR for test NAME.
+test_tmpdir() {
+	mkdir -m 0711 "$scratch/$1"
+	echo "$scratch/$1"
+}
+
 log "building in $build"
 cd "$top"
 autoreconf -fi >/dev/null
@@ -31,16 +45,25 @@ failures=()
 record() { # name status
 	if [ "$2" -eq 0 ]; then
 		passed=$((passed + 1))
+		rm -rf "${scratch:?}/$1"
 	else
 		failed=$((failed + 1))
 		failures+=("$1")
+		[ -e "$scratch/$1" ] && keep_scratch=1
 	fi
 }
+
+# First: no test, bench or lab file names a fixed /tmp path (tests/check-tmp-paths.sh).
+log "fixed /tmp paths"
+set +e
+bash "$top/tests/check-tmp-paths.sh"
+record tmp-paths $?
+set -e
 
 if [ -z "$pattern" ]; then
 	log "unit tests (make check)"
 	set +e
-	make -j"$(nproc)" check >"$build/check.out" 2>&1
+	TMPDIR=$(test_tmpdir unit) make -j"$(nproc)" check >"$build/check.out" 2>&1
 	rc=$?
 	set -e
 	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$build/check.out" || true
@@ -50,13 +73,18 @@ if [ -z "$pattern" ]; then
 	unit_fail=$(grep -cE '^(FAIL|ERROR|XPASS):' "$build/check.out" || true)
 	passed=$((passed + unit_pass))
 	failed=$((failed + unit_fail))
-	[ "$unit_fail" -eq 0 ] && [ $rc -eq 0 ] || failures+=("unit tests")
+	if [ "$unit_fail" -eq 0 ] && [ $rc -eq 0 ]; then
+		rm -rf "${scratch:?}/unit"
+	else
+		failures+=("unit tests")
+		keep_scratch=1
+	fi
 fi
 
 if [ -z "$pattern" ]; then
 	log "make distcheck (the release tarball builds and passes its tests out of tree)"
 	set +e
-	make -j"$(nproc)" distcheck >"$build/distcheck.out" 2>&1
+	TMPDIR=$(test_tmpdir distcheck) make -j"$(nproc)" distcheck >"$build/distcheck.out" 2>&1
 	rc=$?
 	set -e
 	if [ $rc -eq 0 ]; then
@@ -74,7 +102,7 @@ for t in "$top"/tests/integration/test_*.sh; do
 	case "$name" in *"$pattern"*) ;; *) continue ;; esac
 	log "$name"
 	set +e
-	timeout --kill-after=10 600 bash "$t"
+	TMPDIR=$(test_tmpdir "$name") timeout --kill-after=10 600 bash "$t"
 	rc=$?
 	set -e
 	record "$name" $rc

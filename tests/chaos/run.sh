@@ -19,7 +19,7 @@
 # Needs root, iproute2, nftables, python3, jq; some scenarios nginx, openssl, named, dig.
 # Environment: KCW_BUILD (built tree; default $KCW_TOP/build), KCW_CHAOS_RESULTS (rows are
 # appended there too, tab-separated), KCW_CHAOS_LOGS (where the output and logs of failing
-# scenarios are kept; default a new /tmp/kcw-chaos.* directory, removed when all passed),
+# scenarios are kept; default a new kcw-chaos.* directory in $TMPDIR, removed when all passed),
 # KCW_CHAOS_TIMEOUT (per scenario, default 150 s), KCW_CHAOS_BUDGET (default 420 s: a
 # scenario that would start later is reported as skipped, so that the whole run stays
 # inside tests/run.sh's 600 s per test), and each scenario's own KCW_CHAOS_* durations.
@@ -32,10 +32,10 @@ timeout_s=${KCW_CHAOS_TIMEOUT:-150}
 budget_s=${KCW_CHAOS_BUDGET:-420}
 logs=${KCW_CHAOS_LOGS:-}
 own_logs=
-[ -n "$logs" ] || { logs=$(mktemp -d /tmp/kcw-chaos.XXXXXX); own_logs=1; }
+[ -n "$logs" ] || { logs=$(mktemp -d "${TMPDIR:-/tmp}/kcw-chaos.XXXXXX"); own_logs=1; }
 mkdir -p "$logs"
 export KCW_CHAOS_LOGS=$logs
-rows=$(mktemp /tmp/kcw-chaos-rows.XXXXXX)
+rows=$(mktemp "${TMPDIR:-/tmp}/kcw-chaos-rows.XXXXXX")
 trap 'rm -f "$rows"' EXIT
 
 selected() { # NAME

@@ -12,7 +12,7 @@ KCWATCHCTL=$KCW_BUILD/ctl/kcwatchctl
 HBFORGE=$KCW_BUILD/tests/integration/hbforge
 
 T_ID="kt$$"
-T_DIR=$(mktemp -d "/tmp/kcw-test.XXXXXX")
+T_DIR=$(mktemp -d "${TMPDIR:-/tmp}/kcw-test.XXXXXX") # tests/run.sh points TMPDIR at its scratch dir
 T_PIDS=()
 T_NS=()
 T_PASS=0
@@ -255,7 +255,7 @@ t_require_tools() {
 }
 
 # --- UDP echo service, probes and a VIP sampler for the VIP tests and benchmarks ---------------
-# t_tool_py: writes $T_DIR/kcwtool.py (once) and prints its path. Modes:
+# t_tool_py: prints the path of tests/tools/kcwtool.py. Modes:
 #   serve NAME PORT MAX_S        answers each datagram with "NAME <payload>" from the address it
 #                                was sent to (IP_PKTINFO / IPV6_PKTINFO), on 0.0.0.0 and ::
 #   ask ADDR PORT TIMEOUT_MS     one datagram; prints the responder's name; exit 1 on timeout
@@ -270,198 +270,7 @@ t_require_tools() {
 #                                per sample) and writes "wall_ms new old" (1 = holds ADDR) to OUT.
 #                                New first: a clean handover (old releases, then new takes) can
 #                                never show up as "1 1", a real overlap does.
-t_tool_py() {
-	local f=$T_DIR/kcwtool.py
-	[ -f "$f" ] || cat >"$f" <<'PY'
-import select, signal, socket, struct, sys, time
-
-IP_PKTINFO = 8  # linux/in.h; not exported by every Python build
-
-def now_ms():
-    return time.time() * 1000.0
-
-def serve(name, port, max_s):
-    s4 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s4.setsockopt(socket.SOL_IP, IP_PKTINFO, 1)
-    s4.bind(("0.0.0.0", port))
-    s6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
-    s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-    s6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVPKTINFO, 1)
-    s6.bind(("::", port))
-    end = time.monotonic() + max_s
-    print("serving", name, port, flush=True)
-    while time.monotonic() < end:
-        r, _, _ = select.select([s4, s6], [], [], 1.0)
-        for s in r:
-            data, anc, _, peer = s.recvmsg(2048, 256)
-            cmsg = []
-            for level, typ, d in anc:
-                if s is s4 and level == socket.SOL_IP and typ == IP_PKTINFO:
-                    dst = d[8:12]  # ipi_addr: where the datagram was sent to
-                    cmsg = [(socket.SOL_IP, IP_PKTINFO, struct.pack("=i4s4s", 0, dst, dst))]
-                elif s is s6 and level == socket.IPPROTO_IPV6 and typ == socket.IPV6_PKTINFO:
-                    cmsg = [(socket.IPPROTO_IPV6, socket.IPV6_PKTINFO, d[:20])]
-            try:
-                s.sendmsg([name.encode() + b" " + data], cmsg, 0, peer)
-            except OSError as e:
-                print("send:", e, file=sys.stderr, flush=True)
-
-def client(addr):
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    s = socket.socket(fam, socket.SOCK_DGRAM)
-    s.setblocking(False)
-    return s
-
-def ask(addr, port, timeout_ms):
-    s = client(addr)
-    s.sendto(b"ask", (addr, port))
-    r, _, _ = select.select([s], [], [], timeout_ms / 1000.0)
-    if not r:
-        return 1
-    print(s.recv(2048).split(b" ")[0].decode())
-    return 0
-
-def until(addr, port, name, max_ms):
-    s = client(addr)
-    start = now_ms()
-    seen = {}
-    seq = 0
-    nxt = start
-    while now_ms() - start < max_ms:
-        t = now_ms()
-        if t >= nxt:
-            seq += 1
-            try:
-                s.sendto(b"%d" % seq, (addr, port))
-            except OSError:
-                pass
-            nxt += 5.0
-        r, _, _ = select.select([s], [], [], max(0.0, (nxt - now_ms()) / 1000.0))
-        while r:
-            try:
-                who = s.recv(2048).split(b" ")[0].decode()
-            except BlockingIOError:
-                break
-            if who == name:
-                print("%.3f %s" % (now_ms(), " ".join("%s=%d" % kv for kv in sorted(seen.items()))))
-                return 0
-            seen[who] = seen.get(who, 0) + 1
-    print("none " + " ".join("%s=%d" % kv for kv in sorted(seen.items())))
-    return 1
-
-def probe(addr, port, period_ms, max_s, log):
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
-    s = client(addr)
-    out = open(log, "w", buffering=1)
-    start = now_ms()
-    sent = {}
-    seq = 0
-    nxt = start
-    while not stop and now_ms() - start < max_s * 1000.0:
-        t = now_ms()
-        if t >= nxt:
-            seq += 1
-            sent[seq] = t
-            try:
-                s.sendto(b"%d" % seq, (addr, port))
-            except OSError:
-                pass
-            nxt += period_ms
-            if nxt < t:
-                nxt = t + period_ms
-        try:
-            r, _, _ = select.select([s], [], [], max(0.0, (nxt - now_ms()) / 1000.0))
-        except InterruptedError:
-            continue
-        while r:
-            try:
-                data = s.recv(2048)
-            except BlockingIOError:
-                break
-            t = now_ms()
-            parts = data.split(b" ")
-            try:
-                q = int(parts[1])
-            except (IndexError, ValueError):
-                continue
-            out.write("%.3f %s %d %.3f\n" % (t, parts[0].decode(), q, sent.get(q, 0.0)))
-    out.close()
-    return 0
-
-CLONE_NEWNET = 0x40000000
-RTM_NEWADDR, RTM_GETADDR, NLMSG_DONE, NLMSG_ERROR = 20, 22, 3, 2
-
-def nl_socket_in(ns):
-    import ctypes, os
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
-    if libc.setns(fd, CLONE_NEWNET) != 0:
-        raise OSError(ctypes.get_errno(), "setns " + ns)
-    os.close(fd)
-    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)  # NETLINK_ROUTE
-    s.bind((0, 0))
-    return s
-
-def has_addr(s, fam, want, seq):
-    s.send(struct.pack("=IHHII", 16 + 8, RTM_GETADDR, 0x301, seq, 0) + struct.pack("=BBBBI", fam, 0, 0, 0, 0))
-    found = False
-    while True:
-        buf = s.recv(65536)
-        off = 0
-        while off + 16 <= len(buf):
-            ln, typ, _, _, _ = struct.unpack_from("=IHHII", buf, off)
-            if ln < 16:
-                return found
-            if typ in (NLMSG_DONE, NLMSG_ERROR):
-                return found
-            if typ == RTM_NEWADDR:
-                a = off + 16 + 8
-                while a + 4 <= off + ln:
-                    rl, rt = struct.unpack_from("=HH", buf, a)
-                    if rl < 4:
-                        break
-                    if rt in (1, 2) and buf[a + 4:a + rl] == want:
-                        found = True
-                    a += (rl + 3) & ~3
-            off += (ln + 3) & ~3
-
-def holders(ns_new, ns_old, addr, period_ms, max_s, outp):
-    stop = []
-    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
-    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
-    want = socket.inet_pton(fam, addr)
-    sn, so = nl_socket_in(ns_new), nl_socket_in(ns_old)
-    out = open(outp, "w", buffering=1)
-    end = time.monotonic() + max_s
-    seq = 0
-    while not stop and time.monotonic() < end:
-        seq += 1
-        n = has_addr(sn, fam, want, seq)
-        o = has_addr(so, fam, want, seq)
-        out.write("%.3f %d %d\n" % (now_ms(), n, o))
-        time.sleep(period_ms / 1000.0)
-    out.close()
-    return 0
-
-def main(a):
-    if a[0] == "serve":
-        return serve(a[1], int(a[2]), float(a[3]))
-    if a[0] == "ask":
-        return ask(a[1], int(a[2]), float(a[3]))
-    if a[0] == "until":
-        return until(a[1], int(a[2]), a[3], float(a[4]))
-    if a[0] == "probe":
-        return probe(a[1], int(a[2]), float(a[3]), float(a[4]), a[5])
-    if a[0] == "holders":
-        return holders(a[1], a[2], a[3], float(a[4]), float(a[5]), a[6])
-    print("unknown mode", a[0], file=sys.stderr)
-    return 2
-
-sys.exit(main(sys.argv[1:]))
-PY
-	echo "$f"
-}
+t_tool_py() { echo "$KCW_TOP/tests/tools/kcwtool.py"; }
 
 T_PY=${T_PY:-$(command -v /usr/bin/python3 || command -v python3)}
 

@@ -7,7 +7,7 @@
 # neither passed nor failed. The last line is "N passed, N failed".
 set -u
 top=${KCW_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
-rows=$(mktemp /tmp/kcw-chaos-verdicts.XXXXXX)
+rows=$(mktemp "${TMPDIR:-/tmp}/kcw-chaos-verdicts.XXXXXX")
 trap 'rm -f "$rows"' EXIT
 KCW_CHAOS_RESULTS=$rows bash "$top/tests/chaos/run.sh" "$@"
 rc=$?

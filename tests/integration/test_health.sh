@@ -2,10 +2,9 @@
 # SPDX-License-Identifier: MIT
 # test_health.sh: health checks, backend choice and HAProxy runtime API against real nginx/HAProxy on 127.0.0.1.
 #
-# Needs nginx, haproxy, openssl, python3 and a built tree: BUILD (default
-# /tmp/build-health) holds libkcw.a; the driver is HEALTH_DRIVE, else
-# $BUILD/tests/integration/health_drive when make built it, else it is compiled
-# from tests/integration/health_drive.c into $BUILD/health_drive.
+# Needs nginx, haproxy, openssl, python3 and a built tree: the driver is
+# $KCW_BUILD/tests/integration/health_drive (KCW_BUILD: the build directory tests/run.sh
+# made, default build/ in the source tree), or HEALTH_DRIVE when set.
 # Only loopback addresses; every process is stopped by PID and the temp dir
 # removed by the trap. Last line: "N passed, N failed"; exit status 1 on failure.
 set -u
@@ -14,11 +13,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 # lib.sh for its helpers (t_pki_ca, t_nginx_conf, t_hap_servers...) and its temp dir; no
 # namespaces here, and this test keeps its own bookkeeping (PIDS, ok/not_ok) and EXIT trap.
 . "$SRC/tests/integration/lib.sh"
-BUILD=${BUILD:-/tmp/build-health}
-if [ -z "${HEALTH_DRIVE:-}" ] && [ -x "$BUILD/tests/integration/health_drive" ]; then
-	HEALTH_DRIVE=$BUILD/tests/integration/health_drive # built by make, when Makefile.am has it
-fi
-DRIVE=${HEALTH_DRIVE:-$BUILD/health_drive}
+DRIVE=${HEALTH_DRIVE:-$KCW_BUILD/tests/integration/health_drive}
 PASS=0
 FAIL=0
 PIDS=()
@@ -46,7 +41,7 @@ ok() { PASS=$((PASS + 1)); echo "ok - $1"; }
 not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1"; [ $# -gt 1 ] && echo "#   $2"; }
 finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; exit $?; }
 
-for tool in nginx haproxy openssl python3 gcc pkg-config; do
+for tool in nginx haproxy openssl python3; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "missing $tool"
 		not_ok "prerequisite $tool"
@@ -54,15 +49,10 @@ for tool in nginx haproxy openssl python3 gcc pkg-config; do
 	fi
 done
 
-if [ -z "${HEALTH_DRIVE:-}" ]; then
-	# shellcheck disable=SC2046
-	if ! gcc -std=c11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE -I"$SRC" -I"$SRC/daemon" \
-		-I"$BUILD/proto" -o "$DRIVE" "$SRC/tests/integration/health_drive.c" "$BUILD/libkcw.a" \
-		$(pkg-config --cflags --libs libnl-3.0 libnl-route-3.0 libssl libcrypto ldns libcurl \
-			libprotobuf-c json-c); then
-		not_ok "compile health_drive"
-		finish
-	fi
+# The driver comes only from the build directory: a copy compiled here could link a stale library.
+if [ ! -x "$DRIVE" ]; then
+	not_ok "no $DRIVE: build first (tests/run.sh does)"
+	finish
 fi
 
 chmod 755 "$DIR" # nginx workers run as nobody

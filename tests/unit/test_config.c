@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "daemon/config.h"
+#include "tmpdir.h"
 
 /* base64 of the bytes 0, 1, ..., 31 */
 #define KEY32_B64 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
@@ -54,9 +55,10 @@ static void path_in(const struct fx *fx, const char *name, char *out, size_t len
 static int group_setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	char tmpl[] = "/tmp/kcw-test-config-XXXXXX";
+	char tmpl[PATH_MAX];
 	char key[PATH_MAX], real[PATH_MAX];
 
+	snprintf(tmpl, sizeof(tmpl), "%s/kcw-test-config-XXXXXX", test_tmpdir());
 	if (!fx || !mkdtemp(tmpl) || !realpath(tmpl, real) || strlen(real) >= sizeof(fx->dir))
 		return -1;
 	strcpy(fx->dir, real);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 
 #include "tsigkey.h"
 #include "update.h"
+#include "tmpdir.h"
 
 #define SECRET256 "rPvWFLut1Qd5KbU2nFrbN0RbBgHRM+mki/3MRSC9nm4="
 #define SECRET512                                                                                  \
@@ -549,11 +551,13 @@ static void test_key_errors(void **state)
 
 static void test_key_load(void **state)
 {
-	char path[] = "/tmp/test_dnsmsg.XXXXXX", err[512];
+	char path[PATH_MAX], err[512];
 	struct tsig_key k;
-	int fd = mkstemp(path);
+	int fd;
 
 	(void)state;
+	snprintf(path, sizeof(path), "%s/test_dnsmsg.XXXXXX", test_tmpdir());
+	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, KEYFILE256, strlen(KEYFILE256)), (ssize_t)strlen(KEYFILE256));
 	close(fd);

@@ -17,10 +17,11 @@
 
 #include "hooks.h"
 #include "loop.h"
+#include "tmpdir.h"
 
 struct fx {
-	char dir[64];
-	char log[128];
+	char dir[160];
+	char log[192];
 	struct kcw_config *cfg;
 	struct loop *loop;
 	struct loop_timer *limit;
@@ -44,7 +45,7 @@ static void on_idle(void *arg)
 /* Writes an executable /bin/sh script NAME in the fixture's directory; returns its path. */
 static const char *script(struct fx *f, const char *name, const char *body)
 {
-	static char path[4][160];
+	static char path[4][256];
 	static int next;
 	char *p = path[next++ % 4];
 	FILE *fp;
@@ -63,7 +64,7 @@ static int setup(void **state)
 	struct fx *f = calloc(1, sizeof(*f));
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/kcw-hooks-test.XXXXXX");
+	snprintf(f->dir, sizeof(f->dir), "%s/kcw-hooks-test.XXXXXX", test_tmpdir());
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(f->log, sizeof(f->log), "%s/log", f->dir);
 	f->cfg = calloc(1, sizeof(*f->cfg));
@@ -78,7 +79,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
+	char cmd[256];
 
 	hooks_free(f->h);
 	loop_timer_free(f->limit);

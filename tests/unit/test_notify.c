@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "notify.h"
+#include "tmpdir.h"
 
 static void test_parse_path(void **state)
 {
@@ -146,10 +147,10 @@ static void exchange(const char *name)
 
 static void test_path_socket(void **state)
 {
-	char path[64];
+	char path[108]; /* sun_path */
 
 	(void)state;
-	snprintf(path, sizeof(path), "/tmp/kcw-notify-test.%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/kcw-notify-test.%d", test_tmpdir(), (int)getpid());
 	exchange(path);
 }
 
@@ -196,12 +197,12 @@ static void test_bad_socket_refused(void **state)
 
 static void test_peer_gone(void **state)
 {
-	char path[64];
+	char path[108]; /* sun_path */
 	int fd;
 	struct notify *n;
 
 	(void)state;
-	snprintf(path, sizeof(path), "/tmp/kcw-notify-gone.%d", (int)getpid());
+	snprintf(path, sizeof(path), "%s/kcw-notify-gone.%d", test_tmpdir(), (int)getpid());
 	fd = listener(path);
 	setenv("NOTIFY_SOCKET", path, 1);
 	n = notify_new(true);
