@@ -1,7 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# tests/check_spdx.sh: every source file (C, headers, scripts, build files, .proto, XML, SELinux) carries the
-# SPDX licence line near its top, and LICENSE is the MIT licence. TAP, run by `make check`.
+# tests/check_spdx.sh: every source file (C, headers, scripts, Python, build files, .proto,
+# XML, SELinux policy, completion) carries the SPDX licence line near its top, and LICENSE is
+# the MIT licence. TAP, run by `make check`.
 top=${srcdir:-.}
 cd "$top" || exit 1
 
@@ -11,7 +12,7 @@ list() {
 	printf '%s\n' Makefile.am configure.ac
 	find daemon ctl dns proto tests fuzz lab bench rpm doc systemd firewalld selinux completion .ci -type f \
 		\( -name '*.c' -o -name '*.h' -o -name '*.sh' -o -name '*.proto' -o -name '*.mk' \
-		-o -name '*.te' -o -name '*.if' -o -name '*.fc' -o -name '*.xml' -o -path '.ci/run' -o -path 'completion/*' \) \
+		-o -name '*.te' -o -name '*.if' -o -name '*.fc' -o -name '*.xml' -o -name '*.py' -o -path '.ci/run' -o -path 'completion/*' \) \
 		! -name '*.pb-c.[ch]' ! -path 'fuzz/corpus/*' 2>/dev/null | LC_ALL=C sort
 }
 
