@@ -2,8 +2,10 @@
 /* precheck.c: what `kcwatchd -t` checks on this host beyond the file's syntax. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,15 +90,31 @@ static int check_backends(const struct kcw_config *cfg, char *err, size_t errlen
 	return rc;
 }
 
+/* The file a key is read from: $CREDENTIALS_DIRECTORY/<basename> when systemd passed it as a
+ * credential (LoadCredential=, the unit's way to hand over a root-only key), else path. */
+static const char *key_source(const char *path, char *buf, size_t len)
+{
+	const char *dir = getenv("CREDENTIALS_DIRECTORY");
+	const char *base = strrchr(path, '/');
+	struct stat st;
+
+	base = base ? base + 1 : path;
+	if (!dir || !dir[0] || snprintf(buf, len, "%s/%s", dir, base) >= (int)len ||
+	    stat(buf, &st) < 0)
+		return path;
+	return buf;
+}
+
 static int check_tsig(const struct kcw_config *cfg, char *err, size_t errlen)
 {
 	struct tsig_key k;
-	char why[CFG_ERR_MAX];
+	char why[CFG_ERR_MAX], cred[PATH_MAX];
 	int rc;
 
 	if (!cfg->dns.enabled || !cfg->dns.tsig_key_file[0])
 		return 0;
-	rc = tsigkey_load(cfg->dns.tsig_key_file, &k, why, sizeof(why));
+	rc = tsigkey_load(key_source(cfg->dns.tsig_key_file, cred, sizeof(cred)), &k, why,
+			  sizeof(why));
 	tsigkey_clear(&k);
 	if (rc < 0)
 		snprintf(err, errlen, "%s: [dns] tsig-key-file: %s", cfg->path, why);

@@ -11,7 +11,9 @@
  * The host-specific facts that make a start fail, checked with this process's credentials
  * (ExecStartPre runs as the daemon's user): the VIP interfaces exist; the TSIG key file, the
  * backends' CA files, client certificates and keys can be opened and read; libcurl opens when
- * there are backends. The cluster key was already read by config_load. Returns 0, or -errno
+ * there are backends. The TSIG key comes from $CREDENTIALS_DIRECTORY/<basename> when systemd
+ * passed it there (as the daemon reads it). The cluster key was already read by config_load.
+ * Returns 0, or -errno
  * with err = "FILE: [section NAME] key PATH: reason".
  */
 int precheck_host(const struct kcw_config *cfg, char *err, size_t errlen);

@@ -92,4 +92,18 @@ out=$(check asuser); rc=$?
 t_check "a cluster key the daemon's user cannot read: exit 1, names the file ($out)" \
 	grep -qE "^kcwatchd: $CONF:[0-9]+: key-file $T_DIR/cluster.key.*Permission denied" <<<"$out"
 
+# --- a TSIG key passed as a systemd credential ($CREDENTIALS_DIRECTORY/<basename>) -----------
+# the configured file stays root's 0600, as with LoadCredential=tsig.key:...
+CONF="$T_DIR/dns.conf"
+chown nobody "$T_DIR/cluster.key"
+chown root "$T_DIR/tsig.key" && chmod 0600 "$T_DIR/tsig.key"
+out=$(check asuser); rc=$?
+t_eq "as the daemon's user, a root-only TSIG key file: exit 1, exact text" "$rc $out" \
+	"1 kcwatchd: $CONF: [dns] tsig-key-file: $T_DIR/tsig.key: Permission denied"
+mkdir -p "$T_DIR/creds" && chmod 0755 "$T_DIR/creds"
+cp "$T_DIR/tsig.key" "$T_DIR/creds/tsig.key" && chown nobody "$T_DIR/creds/tsig.key"
+out=$(check asuser env CREDENTIALS_DIRECTORY="$T_DIR/creds"); rc=$?
+t_eq "with the key in \$CREDENTIALS_DIRECTORY it reads that one: exit 0 ($out)" "$rc" 0
+chown root "$T_DIR/cluster.key"
+
 t_done
