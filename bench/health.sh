@@ -108,7 +108,7 @@ for i in $(seq 1 "$n"); do
 	t_conf_backend "$conf" "$name" "https://$name.$DOM:$PORT/health" "$addr:$port" "$d/ca.pem" \
 		interval=1s timeout=800ms
 done
-"$KCWATCHD" -t -c "$conf" >/dev/null || { echo "kcwatchd -t rejects the generated config" >&2; exit 1; }
+t_exec bench1 "$KCWATCHD" -t -c "$conf" >/dev/null || { echo "kcwatchd -t rejects the generated config" >&2; exit 1; }
 
 nginx_pids() { echo "$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"; }
 checks_json() { "$KCWATCHCTL" -s "$T_DIR/bench1.sock" status --json 2>/dev/null; }
