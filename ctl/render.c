@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *jget_str(struct json_object *o, const char *key, const char *dflt)
 {
@@ -96,8 +97,76 @@ void print_backends(struct json_object *st)
 	}
 }
 
+static bool jbool(struct json_object *o, const char *key)
+{
+	return json_object_get_boolean(jget(o, key));
+}
+
+/* "witness, satisfied (2 of 2 votes)", "tie-breaker 10.0.0.1, NOT satisfied (unreachable)" */
+static void defence_text(struct json_object *st, char *buf, size_t len)
+{
+	struct json_object *d = jget(st, "defence");
+	const char *kind = jget_str(d, "kind", "none");
+	bool ok = jbool(d, "satisfied");
+
+	if (!d || !strcmp(kind, "none")) {
+		snprintf(buf, len, "none (a partition gives two leaders until it heals)");
+		return;
+	}
+	if (!strcmp(kind, "tie-breaker"))
+		snprintf(buf, len, "tie-breaker %s, %s", jget_str(d, "address", "?"),
+			 ok ? "satisfied (reachable)"
+			    : "NOT satisfied (unreachable): may not lead");
+	else
+		snprintf(buf, len, "witness %s, %s (%lld of %lld votes)",
+			 jget_str(d, "witness", "?"), ok ? "satisfied" : "NOT satisfied",
+			 (long long)jget_int(d, "votes"), (long long)jget_int(d, "needed"));
+}
+
+/* "after 5m, hold: 42 s left before failback to sno1", "never", "immediate" */
+static void failback_text(struct json_object *st, char *buf, size_t len)
+{
+	const char *mode = jget_str(st, "backend_failback", "?");
+	struct json_object *left = jget(st, "backend_failback_in_ms");
+	int n;
+
+	if (strcmp(mode, "after") != 0) {
+		snprintf(buf, len, "%s%s", mode, jbool(st, "backend_pinned") ? " (pinned)" : "");
+		return;
+	}
+	n = snprintf(buf, len, "after %lld s",
+		     (long long)jget_int(st, "backend_failback_after_ms") / 1000);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (left)
+		snprintf(buf + n, len - (size_t)n, ", hold: %lld s left before failback to %s",
+			 ((long long)json_object_get_int64(left) + 999) / 1000,
+			 jget_str(st, "backend_failback_to", "?"));
+	else if (jbool(st, "backend_pinned"))
+		snprintf(buf + n, len - (size_t)n, " (pinned: no automatic failback)");
+	else
+		snprintf(buf + n, len - (size_t)n, ", no hold running");
+}
+
+static void print_fence(struct json_object *st)
+{
+	struct json_object *dns = jget(st, "dns");
+
+	if (!dns)
+		return;
+	if (jget(dns, "fence_term"))
+		printf("dns fence term %lld, held by %s%s\n",
+		       (long long)jget_int(dns, "fence_term"), jget_str(dns, "fence_holder", "?"),
+		       jbool(st, "fenced") ? " (FENCED: this node may not lead)" : "");
+	else
+		printf("dns fence not read yet%s\n",
+		       jbool(st, "fenced") ? " (FENCED: this node may not lead)" : "");
+}
+
 void print_status(struct json_object *st)
 {
+	char buf[256];
+
 	printf("node      %s (%s)\n", jget_str(st, "node", "?"), jget_str(st, "address", "?"));
 	printf("role      %s\n", jget_str(st, "role", "?"));
 	printf("term      %lld\n", (long long)jget_int(st, "term"));
@@ -105,11 +174,102 @@ void print_status(struct json_object *st)
 	printf("priority  %lld (effective %lld)\n", (long long)jget_int(st, "priority"),
 	       (long long)jget_int(st, "effective_priority"));
 	printf("cluster   %s\n", jget_str(st, "cluster", "?"));
-	if (jget(st, "backends"))
+	printf("maintenance %s\n", jbool(st, "maintenance")
+				       ? "on: this node does not lead until 'maintenance off'"
+				       : "off");
+	defence_text(st, buf, sizeof(buf));
+	printf("defence   %s\n", buf);
+	print_fence(st);
+	if (jget(st, "haproxy_reachable"))
+		printf("haproxy   %s\n", jbool(st, "haproxy_reachable")
+					     ? "reachable"
+					     : "NOT reachable (this node advertises priority 1)");
+	if (jget(st, "backends")) {
 		printf("active    %s\n", jget_str(st, "active_backend", "none"));
+		failback_text(st, buf, sizeof(buf));
+		printf("failback  %s\n", buf);
+	}
 	print_peers(st);
 	print_vips(st);
 	print_backends(st);
+}
+
+/* A leader's VIPs: held of configured. */
+static void count_vips(struct json_object *st, int *held, int *all)
+{
+	struct json_object *vips = jget(st, "vips");
+	size_t n = vips ? json_object_array_length(vips) : 0;
+
+	*held = 0;
+	*all = (int)n;
+	for (size_t i = 0; i < n; i++)
+		*held += jbool(json_object_array_get_idx(vips, i), "held");
+}
+
+/* The peer called name, or NULL. */
+static struct json_object *find_peer(struct json_object *st, const char *name)
+{
+	struct json_object *peers = jget(st, "peers");
+	size_t n = peers ? json_object_array_length(peers) : 0;
+
+	for (size_t i = 0; name && i < n; i++) {
+		struct json_object *p = json_object_array_get_idx(peers, i);
+
+		if (!strcmp(jget_str(p, "node", ""), name))
+			return p;
+	}
+	return NULL;
+}
+
+static int role_health(struct json_object *st, const char *maint, char *buf, size_t len)
+{
+	const char *role = jget_str(st, "role", "?"), *leader = jget_str(st, "leader", NULL);
+	long long term = (long long)jget_int(st, "term");
+	struct json_object *lp = find_peer(st, leader);
+	int held, all;
+
+	if (!strcmp(role, "leader")) {
+		count_vips(st, &held, &all);
+		snprintf(buf, len, "leader, term %lld, holding %d of %d VIPs%s", term, held, all,
+			 maint);
+		return held == all ? 0 : 1;
+	}
+	if (!strcmp(role, "init")) {
+		snprintf(buf, len, "starting: no role yet%s", maint);
+		return 1;
+	}
+	if (!leader || !lp || !jbool(lp, "alive")) {
+		snprintf(buf, len, "%s, term %lld: no leader heard%s", role, term, maint);
+		return 1;
+	}
+	snprintf(buf, len, "%s, term %lld, leader %s heard %lld ms ago%s", role, term, leader,
+		 (long long)jget_int(lp, "last_seen_ms"), maint);
+	return 0;
+}
+
+int status_health(struct json_object *st, char *buf, size_t len)
+{
+	const char *maint = jbool(st, "maintenance") ? ", in maintenance" : "";
+	struct json_object *d = jget(st, "defence");
+	char def[160];
+
+	if (!strcmp(jget_str(st, "role", "?"), "fault")) {
+		snprintf(buf, len, "fault: effective priority 0 (a VIP interface is down)%s",
+			 maint);
+		return 1;
+	}
+	if (jbool(st, "fenced")) {
+		snprintf(buf, len, "fenced: the DNS fence holds term %lld of %s, newer than ours",
+			 (long long)jget_int(jget(st, "dns"), "fence_term"),
+			 jget_str(jget(st, "dns"), "fence_holder", "?"));
+		return 1;
+	}
+	if (d && !jbool(d, "satisfied")) {
+		defence_text(st, def, sizeof(def));
+		snprintf(buf, len, "split-brain defence: %s%s", def, maint);
+		return 1;
+	}
+	return role_health(st, maint, buf, len);
 }
 
 void print_dns(struct json_object *st)
@@ -131,5 +291,28 @@ void print_dns(struct json_object *st)
 	else
 		printf("last update  never\n");
 	printf("fence term   %s\n", jget_str(dns, "fence_term", "none"));
+	printf("fence holder %s\n", jget_str(dns, "fence_holder", "none"));
 	printf("fenced       %s\n", json_object_get_boolean(jget(st, "fenced")) ? "yes" : "no");
+}
+
+void print_hook_test(struct json_object *r)
+{
+	struct json_object *v = jget(r, "values"), *st = jget(r, "exit_status");
+	const char *out = jget_str(r, "output", "");
+	size_t n = strlen(out);
+
+	printf("ran %s %s %s %s %lld %s %s %s\n", jget_str(r, "program", "?"),
+	       jget_str(v, "event", "?"), jget_str(v, "node", ""), jget_str(v, "role", ""),
+	       (long long)jget_int(v, "term"), jget_str(v, "leader", ""),
+	       jget_str(v, "backend", ""), jget_str(v, "previous", ""));
+	if (st)
+		printf("exit status %lld after %lld ms%s\n", (long long)json_object_get_int64(st),
+		       (long long)jget_int(r, "duration_ms"),
+		       jbool(r, "timed_out") ? " (timed out)" : "");
+	else
+		printf("killed by signal %lld after %lld ms%s\n", (long long)jget_int(r, "signal"),
+		       (long long)jget_int(r, "duration_ms"),
+		       jbool(r, "timed_out") ? " (timed out)" : "");
+	printf("output%s:\n%s%s", jbool(r, "output_truncated") ? " (cut)" : "", out,
+	       n && out[n - 1] != '\n' ? "\n" : "");
 }

@@ -11,12 +11,10 @@
 
 #include "daemon.h"
 #include "haproxy.h"
+#include "hapwatch.h"
 #include "health.h"
 #include "log.h"
 #include "role.h"
-
-/* How often every node reads its HAProxy back: proves it reachable, catches drift. */
-#define HAPROXY_PROBE_MS 5000
 
 struct active {
 	struct kcwd *d;
@@ -25,7 +23,7 @@ struct active {
 	struct haproxy *haproxy; /* NULL without [backends] haproxy-socket */
 	struct loop_timer *failback;
 	struct loop_timer *probe;
-	bool haproxy_down;
+	struct hapwatch hw; /* down after 3 failed exchanges in a row, up after 1 good one */
 	bool warned_unmapped;
 };
 
@@ -36,7 +34,7 @@ const struct backend_view *active_view(const struct active *a)
 
 bool active_haproxy_down(const struct active *a)
 {
-	return a && a->haproxy && a->haproxy_down;
+	return a && a->haproxy && a->hw.down;
 }
 
 static void apply_haproxy(struct active *a)
@@ -134,41 +132,60 @@ static bool haproxy_matches(const struct active *a, const struct haproxy_report 
 	return true;
 }
 
-static void on_haproxy(void *arg, const struct haproxy_report *r)
+static void haproxy_liveness(struct active *a, const struct haproxy_report *r, unsigned act)
 {
-	struct active *a = arg;
-	bool was_down = a->haproxy_down;
-
-	a->haproxy_down = !r->reachable;
-	if (a->haproxy_down != was_down) {
-		if (a->haproxy_down)
-			log_err("local HAProxy is unreachable (%s): lowering this node's priority",
-				r->error);
+	if (act & HAPWATCH_DOWN_CHANGED) {
+		if (a->hw.down)
+			log_err(
+			    "local HAProxy is unreachable (%s; %d exchanges in a row): lowering "
+			    "this node's priority",
+			    r->error, HAPWATCH_FAILS_DOWN);
 		else
 			log_notice("local HAProxy answers again");
 		daemon_priority_changed(a->d);
+	} else if (!r->reachable && !a->hw.down) {
+		log_warn("local HAProxy did not answer (%s): %u of %d failed exchanges before it "
+			 "counts as down",
+			 r->error, a->hw.fails, HAPWATCH_FAILS_DOWN);
 	}
+}
+
+static void on_haproxy(void *arg, const struct haproxy_report *r)
+{
+	struct active *a = arg;
+	uint64_t next;
+	unsigned act = hapwatch_probe(&a->hw, r->reachable, r->pid, r->uptime_s, r->started_ms,
+				      loop_now_ms(), &next);
+
+	loop_timer_arm_at(a->probe, next);
+	haproxy_liveness(a, r, act);
 	if (!r->reachable || a->view.active < 0)
 		return;
-	if (r->apply && !r->ok)
+	if (r->apply && !r->ok) {
 		log_warn("HAProxy did not take the active backend: %s", r->error);
-	else if (!r->apply && !haproxy_matches(a, r)) {
+	} else if (r->apply) {
+		return; /* this process has just been given the active backend */
+	} else if (act & HAPWATCH_REAPPLY) {
+		log_notice("local HAProxy (pid %ld, up %lld s) is a new process or answers again: "
+			   "applying the active backend %s again",
+			   r->pid, (long long)r->uptime_s, backend_active_name(&a->view));
+		apply_haproxy(a);
+	} else if (!haproxy_matches(a, r)) {
 		log_warn("HAProxy's servers do not match the active backend %s: applying it again",
 			 backend_active_name(&a->view));
-		apply_haproxy(a);
-	} else if (was_down) {
 		apply_haproxy(a);
 	}
 }
 
-/* Reads HAProxy back: proves it reachable and catches drift (on_haproxy re-applies). */
+/* Reads HAProxy back: proves it reachable and catches drift (on_haproxy re-applies and sets
+ * the next probe: 5 s while it answers, at most 1 s while it does not). */
 static void on_probe(void *arg)
 {
 	struct active *a = arg;
 
 	if (!haproxy_busy(a->haproxy))
 		haproxy_refresh(a->haproxy);
-	loop_timer_arm(a->probe, HAPROXY_PROBE_MS);
+	loop_timer_arm(a->probe, HAPWATCH_PROBE_MS); /* until the exchange reports */
 }
 
 static int open_haproxy(struct active *a, const struct cfg_backends *o, char *err, size_t errlen)
@@ -176,8 +193,9 @@ static int open_haproxy(struct active *a, const struct cfg_backends *o, char *er
 
 	if (!o->haproxy_socket[0])
 		return 0;
-	a->haproxy =
-	    haproxy_new(a->d->loop, o->haproxy_socket, o->haproxy_backend, 0, on_haproxy, a);
+	hapwatch_init(&a->hw);
+	a->haproxy = haproxy_new(a->d->loop, o->haproxy_socket, o->haproxy_backend,
+				 HAPWATCH_RETRY_MS, on_haproxy, a);
 	a->probe = a->haproxy ? loop_timer_new(a->d->loop, on_probe, a) : NULL;
 	if (!a->probe) {
 		snprintf(err, errlen, "HAProxy runtime API %s: %s", o->haproxy_socket,
@@ -299,5 +317,5 @@ void active_status_json(const struct active *a, struct json_object *root)
 	backend_status_json(&a->view, root);
 	if (a->haproxy)
 		json_object_object_add(root, "haproxy_reachable",
-				       json_object_new_boolean(!a->haproxy_down));
+				       json_object_new_boolean(!a->hw.down));
 }

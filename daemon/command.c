@@ -110,6 +110,18 @@ static struct json_object *cmd_reload(struct kcwd *d, int argc, char **argv)
 	return reply_ok(msg);
 }
 
+static struct json_object *cmd_hook(struct kcwd *d, int argc, char **argv)
+{
+	char err[PATH_MAX + 128] = "";
+
+	if (argc != 3 || strcmp(argv[1], "test") != 0)
+		return reply_error("usage: hook test leader|follower|fault|backend-change");
+	log_notice("operator: hook test %s", argv[2]);
+	if (daemon_ops_hook_test(d, argv[2], err, sizeof(err)) == NULL && err[0])
+		return reply_error("%s", err);
+	return NULL; /* the reply comes when the hook has ended */
+}
+
 static struct json_object *cmd_metrics(struct kcwd *d, int argc, char **argv)
 {
 	return daemon_ops_metrics_json(d);
@@ -120,6 +132,7 @@ static const struct command commands[] = {
     {"status", false, cmd_status},  {"step-down", true, cmd_step_down},
     {"backend", true, cmd_backend}, {"maintenance", true, cmd_maintenance},
     {"reload", true, cmd_reload},   {"metrics", false, cmd_metrics},
+    {"hook", true, cmd_hook},
 };
 
 /* "Groups:" of /proc/PID/status lists the supplementary groups without asking NSS. */
@@ -168,9 +181,9 @@ static int split(char *line, char **argv)
 	return argc;
 }
 
-struct json_object *command_handle(void *arg, const char *request, const struct ucred *cred)
+static struct json_object *handle(struct kcwd *d, const char *request, const struct ucred *cred,
+				  bool read_only)
 {
-	struct kcwd *d = arg;
 	char line[CONTROL_REQUEST_MAX];
 	char *argv[CMD_MAX_ARGS];
 	int argc;
@@ -184,6 +197,10 @@ struct json_object *command_handle(void *arg, const char *request, const struct 
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;
+		if (commands[i].privileged && read_only)
+			return reply_error("'%s' is not served on the status socket, which only "
+					   "reads: use the control socket (root or group %s)",
+					   argv[0], DAEMON_ADMIN_GROUP);
 		if (commands[i].privileged && !caller_privileged(d, cred)) {
 			log_warn("refused '%s' from uid %u (pid %d): not root nor in group %s",
 				 argv[0], (unsigned)cred->uid, (int)cred->pid, DAEMON_ADMIN_GROUP);
@@ -193,4 +210,14 @@ struct json_object *command_handle(void *arg, const char *request, const struct 
 		return commands[i].run(d, argc, argv);
 	}
 	return reply_error("unknown command '%.64s'", argv[0]);
+}
+
+struct json_object *command_handle(void *arg, const char *request, const struct ucred *cred)
+{
+	return handle(arg, request, cred, false);
+}
+
+struct json_object *command_handle_status(void *arg, const char *request, const struct ucred *cred)
+{
+	return handle(arg, request, cred, true);
 }

@@ -22,7 +22,7 @@ bool config_valid_name(const char *s)
 {
 	size_t n = strlen(s);
 
-	if (n < 1 || n >= CFG_NAME_MAX)
+	if (n < 1 || n >= CFG_NAME_MAX || s[0] == '-')
 		return false;
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
@@ -30,6 +30,9 @@ bool config_valid_name(const char *s)
 int config_key_name(const struct ini_ctx *c, const struct ini_key *k, const struct ini_entry *e,
 		    void *obj)
 {
+	if (e->value[0] == '-')
+		return ini_error(c, e->line, "%s: '%.64s' starts with '-' (" CONFIG_NAME_DASH ")",
+				 k->name, e->value);
 	if (!config_valid_name(e->value) || strlen(e->value) >= k->size)
 		return ini_error(c, e->line,
 				 "%s: '%.64s' is not a valid name (" CONFIG_NAME_RULE ")", k->name,
@@ -69,6 +72,8 @@ static const struct ini_key cluster_keys[] = {
 	 .min = 0, .max = 3600000},
 	{.name = "control-socket", .type = INI_T_ABSPATH,
 	 .off = offsetof(struct kcw_config, control_socket), .size = SUN_PATH_SIZE},
+	{.name = "status-socket", .type = INI_T_ABSPATH,
+	 .off = offsetof(struct kcw_config, status_socket), .size = SUN_PATH_SIZE},
 	{.name = "witness", .type = INI_T_FN, INI_FIELD(struct kcw_config, witness),
 	 .fn = config_key_name},
 	{.name = "tie-breaker", .type = INI_T_FN, .fn = cluster_tie_breaker},
@@ -205,6 +210,10 @@ static int check_header(const struct ini_ctx *c, const struct ini_file *f, size_
 	if (!d->named && h->value)
 		return ini_error(c, h->line, "section [%s] takes no name (got '%.64s')", h->key,
 				 h->value);
+	if (d->named && h->value[0] == '-')
+		return ini_error(c, h->line,
+				 "invalid %s name '%.64s': it starts with '-' (" CONFIG_NAME_DASH ")",
+				 h->key, h->value);
 	if (d->named && !config_valid_name(h->value))
 		return ini_error(c, h->line, "invalid %s name '%.64s' (" CONFIG_NAME_RULE ")",
 				 h->key, h->value);

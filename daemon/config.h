@@ -99,6 +99,7 @@ struct kcw_config {
 	bool preempt;                 /* default yes */
 	uint32_t preempt_delay_ms;    /* default 0 */
 	char control_socket[PATH_MAX]; /* default /run/kcwatch/kcwatchd.sock */
+	char status_socket[PATH_MAX]; /* empty = next to the control socket (sockpath.h) */
 	char witness[CFG_NAME_MAX];   /* empty = none (issue: split-brain defence) */
 	bool has_tie_breaker;
 	struct kcw_addr tie_breaker;

@@ -17,7 +17,10 @@
 struct client {
 	struct control *ctl;
 	int fd;
+	uint64_t id; /* for control_complete() */
 	uint64_t since_ms;
+	uint64_t deadline_ms; /* closed by the sweep from then on */
+	bool deferred;	      /* the handler answers later (control_defer) */
 	size_t in_len;
 	char in[CONTROL_REQUEST_MAX];
 	char *out; /* reply being written, NULL while reading */
@@ -28,6 +31,8 @@ struct client {
 struct control {
 	struct loop *loop;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	const char *label; /* "control socket" or "status socket", for messages */
+	mode_t mode;
 	int fd;
 	control_handler handler;
 	void *arg;
@@ -35,6 +40,8 @@ struct control {
 	struct loop_timer *resume; /* re-enables accepting after a pause */
 	struct client *clients;
 	size_t n_clients;
+	uint64_t next_id;
+	struct client *current; /* the client whose request the handler runs now */
 };
 
 static void client_close(struct client *c)
@@ -105,10 +112,16 @@ static void client_request(struct client *c, char *line)
 	line[strcspn(line, "\r\n")] = '\0';
 	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
 		reply = error_reply("cannot identify the client (SO_PEERCRED failed)");
-	else
+	else {
+		c->ctl->current = c;
 		reply = c->ctl->handler(c->ctl->arg, line, &cred);
+		c->ctl->current = NULL;
+	}
+	if (!reply && c->deferred)
+		return; /* control_complete() answers */
 	if (!reply)
 		reply = error_reply("internal error");
+	c->deferred = false;
 	client_reply(c, reply);
 }
 
@@ -138,12 +151,24 @@ static void client_readable(struct client *c)
 	}
 }
 
+/* Waiting for a deferred reply: more input is ignored, a hang-up ends the wait. */
+static void client_waiting(struct client *c)
+{
+	char buf[256];
+	ssize_t n = recv(c->fd, buf, sizeof(buf), 0);
+
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		client_close(c);
+}
+
 static void client_event(void *arg, int fd, uint32_t events)
 {
 	struct client *c = arg;
 
 	if (c->out)
 		client_flush(c);
+	else if (c->deferred)
+		client_waiting(c);
 	else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 		client_readable(c);
 }
@@ -166,7 +191,7 @@ static bool make_room(struct control *ctl)
 	struct client *oldest = NULL;
 
 	for (struct client *c = ctl->clients; c; c = c->next)
-		if (!c->out)
+		if (!c->out && !c->deferred)
 			oldest = c; /* the list is newest first */
 	if (!oldest)
 		return false;
@@ -177,7 +202,7 @@ static bool make_room(struct control *ctl)
 /* Out of descriptors: stop accepting for a moment instead of spinning on a readable listener. */
 static void pause_accept(struct control *ctl, int err)
 {
-	log_warn("control socket: accept: %s; pausing new connections for 100 ms", strerror(err));
+	log_warn("%s: accept: %s; pausing new connections for 100 ms", ctl->label, strerror(err));
 	loop_mod_fd(ctl->loop, ctl->fd, 0);
 	loop_timer_arm(ctl->resume, 100);
 }
@@ -198,7 +223,8 @@ static void on_accept(void *arg, int lfd, uint32_t events)
 		struct client *c;
 
 		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM)
 				pause_accept(ctl, errno);
 			return;
 		}
@@ -214,7 +240,9 @@ static void on_accept(void *arg, int lfd, uint32_t events)
 		}
 		c->ctl = ctl;
 		c->fd = fd;
+		c->id = ++ctl->next_id;
 		c->since_ms = loop_now_ms();
+		c->deadline_ms = c->since_ms + CONTROL_IDLE_MS;
 		if (!ctl->clients)
 			loop_timer_arm(ctl->sweep, 1000);
 		c->next = ctl->clients;
@@ -232,7 +260,7 @@ static void on_sweep(void *arg)
 
 	for (; c; c = next) {
 		next = c->next;
-		if (now - c->since_ms >= CONTROL_IDLE_MS)
+		if (now >= c->deadline_ms)
 			client_close(c);
 	}
 	/* No clients, no timer: an idle daemon should not wake up for nothing. */
@@ -241,7 +269,7 @@ static void on_sweep(void *arg)
 }
 
 /* A socket file nobody answers on is left over from a crash: replace it. */
-static int take_path(const char *path, char *err, size_t errlen)
+static int take_path(const char *label, const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct stat st;
@@ -250,7 +278,7 @@ static int take_path(const char *path, char *err, size_t errlen)
 	if (lstat(path, &st) < 0)
 		return 0;
 	if (!S_ISSOCK(st.st_mode)) {
-		snprintf(err, errlen, "control socket %s exists and is not a socket", path);
+		snprintf(err, errlen, "%s %s exists and is not a socket", label, path);
 		return -EEXIST;
 	}
 	strcpy(sun.sun_path, path);
@@ -259,7 +287,7 @@ static int take_path(const char *path, char *err, size_t errlen)
 	if (fd >= 0)
 		close(fd);
 	if (rc == 0) {
-		snprintf(err, errlen, "control socket %s is in use by a running kcwatchd", path);
+		snprintf(err, errlen, "%s %s is in use by a running kcwatchd", label, path);
 		return -EADDRINUSE;
 	}
 	unlink(path);
@@ -274,9 +302,9 @@ static int bind_listen(struct control *ctl, char *err, size_t errlen)
 	strcpy(sun.sun_path, ctl->path);
 	ctl->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ctl->fd < 0 || bind(ctl->fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(ctl->path, 0660) < 0 || listen(ctl->fd, 128) < 0) {
+	    chmod(ctl->path, ctl->mode) < 0 || listen(ctl->fd, 128) < 0) {
 		rc = -errno;
-		snprintf(err, errlen, "control socket %s: %s", ctl->path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", ctl->label, ctl->path, strerror(errno));
 		if (ctl->fd >= 0)
 			close(ctl->fd);
 		return rc;
@@ -287,10 +315,16 @@ static int bind_listen(struct control *ctl, char *err, size_t errlen)
 struct control *control_open(struct loop *l, const char *path, control_handler h, void *arg,
 			     char *err, size_t errlen)
 {
+	return control_open_mode(l, path, 0660, "control socket", h, arg, err, errlen);
+}
+
+struct control *control_open_mode(struct loop *l, const char *path, mode_t mode, const char *label,
+				  control_handler h, void *arg, char *err, size_t errlen)
+{
 	struct control *ctl;
 
 	if (strlen(path) >= sizeof(ctl->path)) {
-		snprintf(err, errlen, "control socket path too long: %s", path);
+		snprintf(err, errlen, "%s path too long: %s", label, path);
 		return NULL;
 	}
 	ctl = calloc(1, sizeof(*ctl));
@@ -300,14 +334,16 @@ struct control *control_open(struct loop *l, const char *path, control_handler h
 	ctl->loop = l;
 	ctl->handler = h;
 	ctl->arg = arg;
-	if (take_path(path, err, errlen) < 0 || bind_listen(ctl, err, errlen) < 0) {
+	ctl->label = label;
+	ctl->mode = mode;
+	if (take_path(label, path, err, errlen) < 0 || bind_listen(ctl, err, errlen) < 0) {
 		free(ctl);
 		return NULL;
 	}
 	ctl->sweep = loop_timer_new(l, on_sweep, ctl);
 	ctl->resume = loop_timer_new(l, on_resume, ctl);
 	if (!ctl->sweep || !ctl->resume || loop_add_fd(l, ctl->fd, EPOLLIN, on_accept, ctl) < 0) {
-		snprintf(err, errlen, "control socket %s: cannot watch it", path);
+		snprintf(err, errlen, "%s %s: cannot watch it", label, path);
 		loop_timer_free(ctl->sweep);
 		loop_timer_free(ctl->resume);
 		close(ctl->fd);
@@ -335,4 +371,29 @@ void control_close(struct control *c)
 size_t control_clients(const struct control *c)
 {
 	return c->n_clients;
+}
+
+uint64_t control_defer(struct control *ctl, uint32_t timeout_ms)
+{
+	struct client *c = ctl ? ctl->current : NULL;
+
+	if (!c)
+		return 0;
+	c->deferred = true;
+	c->deadline_ms = loop_now_ms() + timeout_ms;
+	return c->id;
+}
+
+void control_complete(struct control *ctl, uint64_t id, struct json_object *reply)
+{
+	struct client *c = ctl ? ctl->clients : NULL;
+
+	while (c && c->id != id)
+		c = c->next;
+	if (!c || !c->deferred || c->out) {
+		json_object_put(reply); /* the client left or was timed out */
+		return;
+	}
+	c->deferred = false;
+	client_reply(c, reply);
 }

@@ -264,6 +264,12 @@ static void on_signal(void *arg, int fd, uint32_t events)
 		case SIGHUP:
 			reload_on_signal(d);
 			break;
+		case SIGUSR1:
+			daemon_ops_log_status(d);
+			break;
+		case SIGUSR2:
+			daemon_ops_log_metrics(d);
+			break;
 		default:
 			break;
 		}
@@ -278,6 +284,8 @@ static int open_signals(struct kcwd *d, char *err, size_t errlen)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1); /* status to the log, as keepalived's data dump */
+	sigaddset(&set, SIGUSR2); /* metrics to the log */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	d->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -385,6 +393,10 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 	d->ctl = control_open(d->loop, d->ctl_path, command_handle, d, err, errlen);
 	if (!d->ctl)
 		return -EIO;
+	d->status = control_open_mode(d->loop, d->status_path, 0666, "status socket",
+				      command_handle_status, d, err, errlen);
+	if (!d->status)
+		return -EIO;
 	d->el_timer = loop_timer_new(d->loop, on_election_timer, d);
 	if (!d->el_timer) {
 		snprintf(err, errlen, "cannot create a timer: %s", strerror(errno));
@@ -417,13 +429,14 @@ static void find_admin_group(struct kcwd *d)
 }
 
 int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char *ctl_path,
-		 char *err, size_t errlen)
+		 const char *status_path, char *err, size_t errlen)
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
 	d->self = self;
 	d->sigfd = -1;
 	snprintf(d->ctl_path, sizeof(d->ctl_path), "%s", ctl_path);
+	snprintf(d->status_path, sizeof(d->status_path), "%s", status_path);
 	d->incarnation = new_incarnation();
 	find_admin_group(d);
 	d->started_ms = loop_now_ms();
@@ -453,6 +466,7 @@ int daemon_run(struct kcwd *d)
 void daemon_stop(struct kcwd *d)
 {
 	daemon_ops_close(d); /* may wait a moment for a running hook */
+	control_close(d->status);
 	control_close(d->ctl);
 	naming_free(d->naming);
 	active_free(d->active);

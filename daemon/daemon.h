@@ -28,6 +28,7 @@ struct peer_seen {
 struct kcwd {
 	struct kcw_config *cfg;
 	char ctl_path[PATH_MAX];
+	char status_path[PATH_MAX]; /* the read-only status socket */
 	size_t self;
 	struct loop *loop;
 	struct hmac *hmac;
@@ -41,6 +42,7 @@ struct kcwd {
 	struct naming *naming; /* NULL without [dns] */
 	struct pinger *pinger; /* tie-breaker echo; NULL without one or with a witness */
 	struct daemon_ops *ops; /* sd_notify, hooks, metrics (ops.h) */
+	struct control *status; /* read-only commands, mode 0666 */
 	int sigfd;
 	uint64_t incarnation;
 	uint64_t seq;
@@ -53,9 +55,10 @@ struct kcwd {
 	struct hb_msg hb;    /* scratch for building heartbeats */
 };
 
-/* Takes ownership of cfg. On failure err says why (already fit for the user). */
+/* Takes ownership of cfg. On failure err says why (already fit for the user). ctl_path is
+ * the control socket, status_path the status socket. */
 int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char *ctl_path,
-		 char *err, size_t errlen);
+		 const char *status_path, char *err, size_t errlen);
 /*
  * Reads the config file again. Invalid: nothing changes and msg holds
  * "FILE:LINE: reason". Valid: the difference is applied and msg says what

@@ -3,10 +3,13 @@
 #include "haproxy.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -14,8 +17,12 @@
 #include "log.h"
 #include "strutil.h"
 
-#define REQ_MAX	 16384 /* HAProxy reads one CLI line into a 16 KiB buffer by default */
-#define RESP_MAX 65536
+#define REQ_MAX 16384 /* HAProxy reads one CLI line into a 16 KiB buffer by default */
+/* After the socket is re-created, the new process binds it before it listens: exchanges that
+ * fail then are retried every RENEW_RETRY_MS for RENEW_BURST_MS before one is reported. */
+#define RENEW_BURST_MS 2000u
+#define RENEW_RETRY_MS 20u
+#define RESP_MAX       65536
 
 enum pending { PENDING_NONE = 0, PENDING_REFRESH, PENDING_APPLY };
 
@@ -45,6 +52,12 @@ struct haproxy {
 	size_t req_len, req_off;
 	char resp[RESP_MAX + 1];
 	size_t resp_len;
+	uint64_t started_ms;
+	bool has_apply;		  /* an apply was asked for: a new HAProxy process gets it again */
+	int ino_fd;		  /* inotify on the socket's directory, -1 = none */
+	uint64_t burst_until;	  /* socket re-created: failures until then are retried */
+	struct loop_timer *retry; /* the next try of such a failure */
+	char base[NAME_MAX + 1];  /* the socket's file name in that directory */
 };
 
 /* A name goes into a CLI command line: no separators, no spaces, not empty. */
@@ -137,8 +150,12 @@ int haproxy_parse_state(char *text, struct haproxy_report *r)
 		if (!table && !strcmp(line, "1")) {
 			table = true;
 		} else if (!table) {
+			char msg[HAPROXY_ERR_MAX];
+
+			str_escape(msg, sizeof(msg), line,
+				   strlen(line)); /* HAProxy's text, inert */
 			str_append(r->error, sizeof(r->error), "%sHAProxy: %s",
-				   r->error[0] ? "; " : "", line);
+				   r->error[0] ? "; " : "", msg);
 		} else if (line[0] == '#') {
 			header_columns(line, &cols);
 			header = true;
@@ -152,6 +169,28 @@ int haproxy_parse_state(char *text, struct haproxy_report *r)
 		str_append(r->error, sizeof(r->error),
 			   "HAProxy: no server state table in the answer");
 	return -ENOENT;
+}
+
+/* "show info" comes first: "Key: value" lines up to an empty line. Takes Pid and
+ * Uptime_sec into r; returns the rest of the answer. */
+static char *take_info(char *text, struct haproxy_report *r)
+{
+	char *end, *p;
+
+	r->pid = 0;
+	r->uptime_s = -1;
+	if (strncmp(text, "Name: ", 6) != 0)
+		return text;
+	end = strstr(text, "\n\n");
+	if (end)
+		*end = '\0';
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+		if (!strncmp(p, "Pid: ", 5))
+			r->pid = strtol(p + 5, NULL, 10);
+		else if (!strncmp(p, "Uptime_sec: ", 12))
+			r->uptime_s = strtoll(p + 12, NULL, 10);
+	}
+	return end ? end + 2 : text + strlen(text);
 }
 
 /* --- one exchange ------------------------------------------------------------- */
@@ -233,11 +272,20 @@ static void fail_exchange(struct haproxy *h, const char *fmt, ...)
 	va_list ap;
 
 	close_exchange(h);
+	if (loop_now_ms() < h->burst_until) { /* the new process does not listen yet */
+		if (h->pending == PENDING_NONE || h->cur_apply)
+			h->pending = h->cur_apply ? PENDING_APPLY : PENDING_REFRESH;
+		loop_timer_arm(h->retry, RENEW_RETRY_MS);
+		free(r);
+		return;
+	}
 	if (!r) {
 		log_err("%s: out of memory", __func__);
 		return;
 	}
 	r->apply = h->cur_apply;
+	r->started_ms = h->started_ms;
+	r->uptime_s = -1;
 	fill_request_servers(h, r);
 	va_start(ap, fmt);
 	vsnprintf(r->error, sizeof(r->error), fmt, ap);
@@ -257,9 +305,10 @@ static void finish_exchange(struct haproxy *h)
 	}
 	r->reachable = true;
 	r->apply = h->cur_apply;
+	r->started_ms = h->started_ms;
 	fill_request_servers(h, r);
 	h->resp[h->resp_len] = '\0';
-	r->ok = haproxy_parse_state(h->resp, r) == 0;
+	r->ok = haproxy_parse_state(take_info(h->resp, r), r) == 0;
 	if (r->ok && r->apply)
 		check_apply(r);
 	if (r->ok)
@@ -360,6 +409,7 @@ static int build_request(struct haproxy *h)
 		left -= (size_t)w;                                                                 \
 	} while (0)
 
+	ADD("show info;");
 	if (h->cur_apply && h->cur_active[0])
 		ADD("set server %s/%s state ready;", h->backend, h->cur_active);
 	for (size_t i = 0; h->cur_apply && i < h->cur_n; i++) {
@@ -387,6 +437,7 @@ static int start_exchange(struct haproxy *h)
 	}
 	h->req_off = 0;
 	h->resp_len = 0;
+	h->started_ms = loop_now_ms();
 	rc = build_request(h);
 	if (rc < 0) {
 		log_err("%s: request too long", __func__);
@@ -419,6 +470,70 @@ static int start_exchange(struct haproxy *h)
 	return 0;
 }
 
+/* --- a new HAProxy process: the socket is re-created --------------------------- */
+
+static int request(struct haproxy *h, enum pending what);
+
+static void on_socket_dir(void *arg, int fd, uint32_t events)
+{
+	struct haproxy *h = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool renewed = false;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *ev = (const struct inotify_event *)p;
+
+			if (ev->len && !strcmp(ev->name, h->base))
+				renewed = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (!renewed)
+		return;
+	log_notice("haproxy %s: socket re-created (a new HAProxy process): %s", h->sun.sun_path,
+		   h->has_apply ? "applying the active backend again" : "reading it back");
+	h->burst_until = loop_now_ms() + RENEW_BURST_MS;
+	request(h, h->has_apply ? PENDING_APPLY : PENDING_REFRESH);
+}
+
+static void on_retry(void *arg)
+{
+	struct haproxy *h = arg;
+
+	if (!h->busy && !h->in_cb && h->pending != PENDING_NONE)
+		start_exchange(h);
+}
+
+/* HAProxy binds a new socket under a temporary name and renames it over the path. Without
+ * the watch (no inotify, no directory) the periodic read-back notices the new Pid. */
+static void watch_socket(struct haproxy *h)
+{
+	char dir[sizeof(h->sun.sun_path)];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", h->sun.sun_path);
+	slash = strrchr(dir, '/');
+	snprintf(h->base, sizeof(h->base), "%s", slash ? slash + 1 : dir);
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	h->ino_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (h->ino_fd >= 0 && inotify_add_watch(h->ino_fd, dir, IN_CREATE | IN_MOVED_TO) >= 0 &&
+	    loop_add_fd(h->loop, h->ino_fd, EPOLLIN, on_socket_dir, h) == 0)
+		return;
+	log_info("haproxy %s: cannot watch %s (%s): a new HAProxy process is noticed at the "
+		 "next read-back",
+		 h->sun.sun_path, dir, strerror(errno));
+	if (h->ino_fd >= 0)
+		close(h->ino_fd);
+	h->ino_fd = -1;
+}
+
 /* --- API ---------------------------------------------------------------------- */
 
 struct haproxy *haproxy_new(struct loop *l, const char *socket_path, const char *backend,
@@ -446,13 +561,16 @@ struct haproxy *haproxy_new(struct loop *l, const char *socket_path, const char 
 	h->cb = cb;
 	h->arg = arg;
 	h->timer = loop_timer_new(l, on_timeout, h);
-	if (!h->timer) {
+	h->retry = h->timer ? loop_timer_new(l, on_retry, h) : NULL;
+	if (!h->retry) {
 		int err = errno;
 
+		loop_timer_free(h->timer);
 		free(h);
 		errno = err;
 		return NULL;
 	}
+	watch_socket(h);
 	return h;
 }
 
@@ -480,6 +598,7 @@ int haproxy_apply(struct haproxy *h, const char *active, const char *const *serv
 	if (!found)
 		return -EINVAL;
 	snprintf(h->active, sizeof(h->active), "%s", active ? active : "");
+	h->has_apply = true;
 	h->n = n;
 	for (size_t i = 0; i < n; i++)
 		snprintf(h->servers[i], sizeof(h->servers[i]), "%s", servers[i]);
@@ -511,5 +630,10 @@ void haproxy_free(struct haproxy *h)
 	}
 	close_exchange(h);
 	loop_timer_free(h->timer);
+	loop_timer_free(h->retry);
+	if (h->ino_fd >= 0) {
+		loop_del_fd(h->loop, h->ino_fd);
+		close(h->ino_fd);
+	}
 	free(h);
 }

@@ -10,9 +10,9 @@
 #include "config.h"
 #include "loop.h"
 
-#define HAPROXY_MAX_SERVERS  CFG_MAX_BACKENDS
-#define HAPROXY_TIMEOUT_MS   2000 /* per exchange when 0 is given */
-#define HAPROXY_ERR_MAX      512
+#define HAPROXY_MAX_SERVERS CFG_MAX_BACKENDS
+#define HAPROXY_TIMEOUT_MS  2000 /* per exchange when 0 is given */
+#define HAPROXY_ERR_MAX	    512
 
 /* srv_admin_state bits of "show servers state" (HAProxy's SRV_ADMF_*). */
 #define HAPROXY_ADMF_FMAINT 0x01u /* forced maintenance ("set server ... state maint") */
@@ -27,20 +27,24 @@ struct haproxy;
 
 struct haproxy_server {
 	char name[CFG_NAME_MAX];
-	bool found;           /* listed by "show servers state" */
-	int op_state;         /* srv_op_state: 0 stopped, 1 starting, 2 running, 3 stopping; -1 unknown */
+	bool found;   /* listed by "show servers state" */
+	int op_state; /* srv_op_state: 0 stopped, 1 starting, 2 running, 3 stopping; -1 unknown */
 	unsigned admin_state; /* srv_admin_state bits */
-	bool ready;           /* no maintenance and no drain bit: takes traffic when op_state allows */
-	bool want_ready;      /* apply: what was asked */
+	bool ready;	 /* no maintenance and no drain bit: takes traffic when op_state allows */
+	bool want_ready; /* apply: what was asked */
 };
 
 struct haproxy_report {
-	bool reachable;   /* the socket answered within the timeout */
-	bool apply;       /* this exchange was an apply (else a read-back only) */
-	bool ok;          /* reachable, the backend exists and (apply) every server reads back as asked */
-	char error[HAPROXY_ERR_MAX]; /* "" when ok: unreachable, timeout, HAProxy's messages, mismatch */
+	bool reachable; /* the socket answered within the timeout */
+	bool apply;	/* this exchange was an apply (else a read-back only) */
+	bool ok; /* reachable, the backend exists and (apply) every server reads back as asked */
+	char error[HAPROXY_ERR_MAX]; /* "" when ok: unreachable, timeout, HAProxy's messages,
+					mismatch */
 	size_t n;
 	struct haproxy_server servers[HAPROXY_MAX_SERVERS]; /* apply: in the order given */
+	long pid;	     /* HAProxy's "show info" Pid; 0 = not told */
+	int64_t uptime_s;    /* its Uptime_sec; -1 = not told */
+	uint64_t started_ms; /* when the exchange started (loop clock) */
 };
 
 /*
@@ -51,6 +55,10 @@ typedef void (*haproxy_cb)(void *arg, const struct haproxy_report *r);
 
 /*
  * A client for socket_path managing the servers of HAProxy backend `backend`.
+ * Every exchange starts with "show info" (the report carries Pid and Uptime_sec).
+ * It watches the socket's directory (inotify): when HAProxy re-creates the socket
+ * (a new process after a reload or restart, which lost the runtime server states),
+ * the newest apply is sent again at once (a read-back when nothing was applied yet).
  * timeout_ms bounds each exchange (0 = HAPROXY_TIMEOUT_MS). Nothing is sent
  * yet. NULL with errno set (ENAMETOOLONG, EINVAL for a name with spaces or
  * ';', ENOMEM).

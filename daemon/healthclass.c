@@ -112,20 +112,12 @@ static void classify_transport(const struct health_input *in, char *reason, size
 	}
 }
 
-/* The first characters of the body, control characters shown as '.'. */
+/* The first characters of the body, made inert (str_escape). */
 static void body_snippet(const struct health_input *in, char *out, size_t outlen)
 {
 	size_t n = in->body_len < SNIPPET_MAX ? in->body_len : SNIPPET_MAX;
-	size_t i;
 
-	if (n >= outlen)
-		n = outlen - 1;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)in->body[i];
-
-		out[i] = isprint(c) ? (char)c : '.';
-	}
-	out[i] = '\0';
+	str_escape(out, outlen, in->body, n);
 }
 
 static bool only_space(const char *p, size_t n)
@@ -145,7 +137,7 @@ static struct json_object *parse_body(const struct health_input *in, char *reaso
 	struct json_tokener *tok;
 	struct json_object *obj;
 	enum json_tokener_error jerr;
-	char snip[SNIPPET_MAX + 1];
+	char snip[4 * SNIPPET_MAX + 1];
 	size_t used;
 
 	if (in->body_len == 0 || !in->body) {
@@ -267,12 +259,9 @@ static void classify_status(const struct cfg_backend *b, const struct health_inp
 	json_object_put(obj);
 }
 
-bool healthclass_classify(const struct cfg_backend *b, const struct health_input *in, char *reason,
-			  size_t len)
+static bool classify(const struct cfg_backend *b, const struct health_input *in, char *reason,
+		     size_t len)
 {
-	if (!reason || len == 0)
-		return false;
-	reason[0] = '\0';
 	/* A body cut at HEALTH_BODY_MAX ends the transfer with a write error: judge what came. */
 	if (in->curl_code != CURLE_OK &&
 	    !(in->curl_code == CURLE_WRITE_ERROR && in->body_overflow)) {
@@ -301,4 +290,19 @@ bool healthclass_classify(const struct cfg_backend *b, const struct health_input
 	if (b->expect_json_status[0])
 		return classify_json(b, in, reason, len);
 	return true;
+}
+
+/* Everything the backend or libcurl said is made inert in one place, the reason as a whole:
+ * Keycloak's status, the names of its checks, body snippets, curl's error text. */
+bool healthclass_classify(const struct cfg_backend *b, const struct health_input *in, char *reason,
+			  size_t len)
+{
+	bool up;
+
+	if (!reason || len == 0)
+		return false;
+	reason[0] = '\0';
+	up = classify(b, in, reason, len);
+	str_escape_inplace(reason, len);
+	return up;
 }

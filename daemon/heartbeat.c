@@ -162,6 +162,8 @@ static bool from_pb_backends(const Kcwatch__Heartbeat *pb, struct hb_msg *out)
 		o->up = b->up;
 		o->unknown = b->unknown;
 		copy_trunc(o->reason, sizeof(o->reason), b->reason);
+		str_escape_inplace(o->name, sizeof(o->name)); /* peer text is made inert */
+		str_escape_inplace(o->reason, sizeof(o->reason));
 		o->latency_ms = b->latency_ms;
 	}
 	out->n_backends = pb->n_backends;
@@ -174,7 +176,7 @@ static bool from_pb(const Kcwatch__Heartbeat *pb, struct hb_msg *out)
 	int role = (int)pb->role;
 	size_t dlen = pb->config_digest.len;
 
-	if (!role_valid(role) || (dlen != 0 && dlen != HB_DIGEST_LEN) ||
+	if (!role_valid(role) || pb->term > HB_TERM_MAX || (dlen != 0 && dlen != HB_DIGEST_LEN) ||
 	    (dlen && !pb->config_digest.data))
 		return false;
 	if (!str_copy(out->cluster, sizeof(out->cluster), pb->cluster) ||
@@ -182,6 +184,12 @@ static bool from_pb(const Kcwatch__Heartbeat *pb, struct hb_msg *out)
 	    !str_copy(out->leader, sizeof(out->leader), pb->leader) ||
 	    !str_copy(out->active_backend, sizeof(out->active_backend), pb->active_backend))
 		return false;
+	/* peer text is made inert before anything logs or shows it (a node name with control
+	 * characters matches no [node] and is dropped as unknown_node) */
+	str_escape_inplace(out->cluster, sizeof(out->cluster));
+	str_escape_inplace(out->node, sizeof(out->node));
+	str_escape_inplace(out->leader, sizeof(out->leader));
+	str_escape_inplace(out->active_backend, sizeof(out->active_backend));
 	out->version = pb->version;
 	out->incarnation = pb->incarnation;
 	out->seq = pb->seq;

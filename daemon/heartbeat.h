@@ -20,6 +20,9 @@
 #define HB_VERSION      1
 #define HB_MAX_DATAGRAM 8192
 #define HB_REASON_MAX   96
+/* Terms never wrap: a term above 2^53 (the last integer a JSON double holds exactly) is
+ * invalid input, dropped as "decode" (same bound as FENCE_TERM_MAX). */
+#define HB_TERM_MAX     (1ULL << 53)
 
 struct hb_backend {
 	char name[CFG_NAME_MAX];

@@ -121,8 +121,9 @@ static char **build_env(const struct hooks *h, const struct hook_job *j,
 	return envp;
 }
 
-/* Own process group, default signal mask and dispositions, stdin from /dev/null. */
-static int spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at)
+/* Own process group, default signal mask and dispositions, stdin from /dev/null, stdout and
+ * stderr on out_fd unless it is -1. */
+static int spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at, int out_fd)
 {
 	static const int dfl[] = {SIGPIPE, SIGCHLD, SIGHUP,  SIGINT, SIGQUIT,
 				  SIGTERM, SIGUSR1, SIGUSR2, SIGALRM};
@@ -142,6 +143,10 @@ static int spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at)
 		return -rc;
 	}
 	rc = posix_spawn_file_actions_addopen(fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (!rc && out_fd >= 0)
+		rc = posix_spawn_file_actions_adddup2(fa, out_fd, STDOUT_FILENO);
+	if (!rc && out_fd >= 0)
+		rc = posix_spawn_file_actions_adddup2(fa, out_fd, STDERR_FILENO);
 	if (!rc)
 		rc = posix_spawnattr_setflags(at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 						      POSIX_SPAWN_SETSIGDEF);
@@ -158,11 +163,11 @@ static int spawn_setup(posix_spawn_file_actions_t *fa, posix_spawnattr_t *at)
 	return -rc;
 }
 
-static int spawn_job(struct hooks *h, struct hook_job *j, pid_t *pid)
+static int spawn_job(const struct hooks *h, struct hook_job *j, int out_fd, pid_t *pid)
 {
 	char vars[HOOKS_ENV_OWN][HOOKS_VAR_MAX];
 	char term[24];
-	char *argv[] = {h->path[j->ev],
+	char *argv[] = {(char *)h->path[j->ev],
 			(char *)event_names[j->ev],
 			j->node,
 			j->role,
@@ -180,7 +185,7 @@ static int spawn_job(struct hooks *h, struct hook_job *j, pid_t *pid)
 	envp = build_env(h, j, vars);
 	if (!envp)
 		return -ENOMEM;
-	rc = spawn_setup(&fa, &at);
+	rc = spawn_setup(&fa, &at, out_fd);
 	if (rc == 0) {
 		/* glibc reports a failed exec here (posix_spawn waits for it). */
 		rc = -posix_spawn(pid, h->path[j->ev], &fa, &at, argv, envp);
@@ -245,7 +250,7 @@ static int run_job(struct hooks *h)
 {
 	struct hook_job *j = &h->cur;
 	pid_t pid;
-	int rc = spawn_job(h, j, &pid);
+	int rc = spawn_job(h, j, -1, &pid);
 
 	if (rc < 0) {
 		h->stats.exec_failed++;
@@ -427,6 +432,37 @@ int hooks_event(struct hooks *h, enum hook_event ev, const struct hook_info *inf
 	if (h->pid == 0)
 		start_next(h);
 	return 1;
+}
+
+int hooks_spawn_test(const struct hooks *h, enum hook_event ev, const struct hook_info *info,
+		     int out_fd, pid_t *pid)
+{
+	struct hook_job j;
+
+	if (!h || (unsigned)ev >= HOOK__COUNT || !info)
+		return -EINVAL;
+	if (!h->path[ev][0])
+		return -ENOENT;
+	fill_job(&j, ev, info);
+	return spawn_job(h, &j, out_fd, pid);
+}
+
+const char *hooks_path(const struct hooks *h, enum hook_event ev)
+{
+	return h && (unsigned)ev < HOOK__COUNT ? h->path[ev] : "";
+}
+
+const char *hooks_key(enum hook_event ev)
+{
+	return (unsigned)ev < HOOK__COUNT ? hook_keys[ev] : "unknown";
+}
+
+int hooks_event_from_name(const char *name)
+{
+	for (int i = 0; i < HOOK__COUNT; i++)
+		if (!strcmp(name, event_names[i]))
+			return i;
+	return -1;
 }
 
 bool hooks_busy(const struct hooks *h)

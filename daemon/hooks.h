@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "config.h"
 #include "loop.h"
@@ -89,6 +90,20 @@ int hooks_event(struct hooks *h, enum hook_event ev, const struct hook_info *inf
 int hooks_event_for_role(int role);
 /* "leader", "follower", "fault", "backend-change". */
 const char *hooks_event_name(enum hook_event ev);
+/*
+ * kcwatchctl hook test: starts the program for ev at once, outside the queue, as a real
+ * event would (same arguments, environment, process group), with info's values and its
+ * stdout and stderr on out_fd. 0 with *pid (the caller reaps it and kills its group on a
+ * timeout), -ENOENT when no program is configured for ev, or negative errno.
+ */
+int hooks_spawn_test(const struct hooks *h, enum hook_event ev, const struct hook_info *info,
+		     int out_fd, pid_t *pid);
+/* The configured program for ev ("" = none). */
+const char *hooks_path(const struct hooks *h, enum hook_event ev);
+/* "on-leader", "on-follower", "on-fault", "on-backend-change". */
+const char *hooks_key(enum hook_event ev);
+/* The event called name ("leader", ...), or -1. */
+int hooks_event_from_name(const char *name);
 /* A hook runs or waits. */
 bool hooks_busy(const struct hooks *h);
 void hooks_get_stats(const struct hooks *h, struct hooks_stats *out);

@@ -112,6 +112,8 @@ int ini_apply(const struct ini_ctx *c, const struct ini_section *s, const struct
  * 1..63 characters of A-Z a-z 0-9 . _ -
  */
 #define CONFIG_NAME_RULE "use 1..63 characters of A-Z a-z 0-9 . _ -"
+/* Names reach hooks' and kcwatchctl's command lines, where a leading '-' reads as an option. */
+#define CONFIG_NAME_DASH "a name may not start with '-': hooks get names as arguments"
 bool config_valid_name(const char *s);
 /* INI_T_FN handler storing a valid name into char[k->size] at k->off. */
 int config_key_name(const struct ini_ctx *c, const struct ini_key *k, const struct ini_entry *e,

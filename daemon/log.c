@@ -2,9 +2,11 @@
 /* log.c: leveled logging to stderr, journald-aware. */
 #include "log.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,10 +14,27 @@
 static int log_debug_on;
 static int log_journal;
 
+bool log_stream_is_journal(const char *journal_stream, const struct stat *st)
+{
+	uintmax_t dev, ino;
+	char end;
+
+	if (!journal_stream || !st)
+		return false;
+	if (sscanf(journal_stream, "%ju:%ju%c", &dev, &ino, &end) != 2)
+		return false;
+	return dev == (uintmax_t)st->st_dev && ino == (uintmax_t)st->st_ino;
+}
+
 void log_init(int debug)
 {
+	struct stat st;
+
 	log_debug_on = debug;
-	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	/* systemd sets JOURNAL_STREAM for the unit's stderr; a shell started from the unit or
+	 * a terminal inherits the variable but not the stream: compare the two. */
+	log_journal =
+	    fstat(STDERR_FILENO, &st) == 0 && log_stream_is_journal(getenv("JOURNAL_STREAM"), &st);
 }
 
 int log_debug_enabled(void)
@@ -39,13 +58,11 @@ static const char *level_name(enum log_level lvl)
 	}
 }
 
-void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+static void emit(enum log_level lvl, const char *line)
 {
-	char line[1024];
 	struct timespec ts;
 	struct tm tm;
 
-	vsnprintf(line, sizeof(line), fmt, ap);
 	if (log_journal) {
 		fprintf(stderr, "<%d>%s\n", (int)lvl, line);
 		return;
@@ -56,6 +73,14 @@ void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
 		tm.tm_sec, ts.tv_nsec / 1000000, (int)getpid(), level_name(lvl), line);
 }
 
+void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	emit(lvl, line);
+}
+
 void log_msg(enum log_level lvl, const char *fmt, ...)
 {
 	va_list ap;
@@ -63,4 +88,25 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vmsg(lvl, fmt, ap);
 	va_end(ap);
+}
+
+void log_text(enum log_level lvl, const char *prefix, const char *text)
+{
+	const char *s = text;
+
+	while (s && *s) {
+		size_t n = strcspn(s, "\n");
+		char *line = malloc(strlen(prefix) + n + 1);
+
+		if (line) {
+			memcpy(line, prefix, strlen(prefix));
+			memcpy(line + strlen(prefix), s, n);
+			line[strlen(prefix) + n] = '\0';
+			emit(lvl, line);
+			free(line);
+		}
+		s += n;
+		if (*s == '\n')
+			s++;
+	}
 }

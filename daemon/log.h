@@ -4,21 +4,34 @@
 #define KCW_LOG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
-enum log_level { LOG_LVL_ERR = 3, LOG_LVL_WARN = 4, LOG_LVL_NOTICE = 5, LOG_LVL_INFO = 6,
-		 LOG_LVL_DEBUG = 7 };
+struct stat;
 
-/* debug: also print LOG_LVL_DEBUG; the journal prefix is used when stderr is
- * connected to journald (JOURNAL_STREAM set), else a timestamped plain line. */
+enum log_level {
+	LOG_LVL_ERR = 3,
+	LOG_LVL_WARN = 4,
+	LOG_LVL_NOTICE = 5,
+	LOG_LVL_INFO = 6,
+	LOG_LVL_DEBUG = 7
+};
+
+/* debug: also print LOG_LVL_DEBUG. The journal's "<N>" priority prefix is used only when
+ * stderr is the journal's stream (JOURNAL_STREAM's "DEV:INODE" is stderr's), else each
+ * message is a plain line with the time, the pid and the level. */
 void log_init(int debug);
+/* JOURNAL_STREAM's value ("DEV:INODE", may be NULL) names the file st describes. */
+bool log_stream_is_journal(const char *journal_stream, const struct stat *st);
 int log_debug_enabled(void);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level lvl, const char *fmt, va_list ap);
+/* Each line of text as one message, prefix in front, without a length limit. */
+void log_text(enum log_level lvl, const char *prefix, const char *text);
 
-#define log_err(...)    log_msg(LOG_LVL_ERR, __VA_ARGS__)
-#define log_warn(...)   log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_LVL_NOTICE, __VA_ARGS__)
-#define log_info(...)   log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
 #define log_debug(...)                                                                             \
 	do {                                                                                       \
 		if (log_debug_enabled())                                                           \

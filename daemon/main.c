@@ -13,6 +13,8 @@
 #include "daemon.h"
 #include "log.h"
 #include "precheck.h"
+#include "sockpath.h"
+#include "release.h"
 
 #define DEFAULT_CONFIG SYSCONFDIR "/kcwatch/kcwatch.conf"
 
@@ -20,22 +22,28 @@ struct options {
 	const char *config;
 	const char *node;
 	const char *socket;
+	const char *status_socket;
 	int check_only;
 	int debug;
+	int release_vips; /* --release-vips: remove the configured VIPs and exit */
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: kcwatchd [-c FILE] [-n NODE] [-s SOCKET] [-d]\n"
+	fprintf(f, "Usage: kcwatchd [-c FILE] [-n NODE] [-s SOCKET] [-S SOCKET] [-d]\n"
 		   "       kcwatchd -t [-c FILE] [-n NODE]\n"
+		   "       kcwatchd --release-vips [-c FILE]\n"
 		   "Keeps one leader among the load-balancer nodes of a kcwatch cluster.\n\n"
 		   "  -c FILE    configuration file (default " DEFAULT_CONFIG ")\n"
 		   "  -n NODE    this node's [node] name (default: the node whose address\n"
 		   "             is on a local interface)\n"
 		   "  -s SOCKET  control socket path (overrides [cluster] control-socket)\n"
+		   "  -S SOCKET  status socket path (overrides [cluster] status-socket)\n"
 		   "  -t         check the configuration and this host (node, VIP interfaces,\n"
 		   "             key and CA files) and exit (0 = valid, 1 = invalid)\n"
 		   "  -d         log debug messages\n"
+		   "  --release-vips  remove this host's configured VIPs from their\n"
+		   "             interfaces and exit, without the daemon (ExecStopPost=)\n"
 		   "  -V         print the version and exit\n"
 		   "  -h         this help\n");
 }
@@ -46,11 +54,18 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	memset(o, 0, sizeof(*o));
 	o->config = DEFAULT_CONFIG;
-	while ((c = getopt(argc, argv, "c:n:s:tdVh")) != -1) {
+	static const struct option longopts[] = {
+	    {"release-vips", no_argument, NULL, 'R'},
+	    {NULL, 0, NULL, 0},
+	};
+
+	while ((c = getopt_long(argc, argv, "c:n:s:S:tdVh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'R': o->release_vips = 1; break;
 		case 'c': o->config = optarg; break;
 		case 'n': o->node = optarg; break;
 		case 's': o->socket = optarg; break;
+		case 'S': o->status_socket = optarg; break;
 		case 't': o->check_only = 1; break;
 		case 'd': o->debug = 1; break;
 		case 'V': printf("kcwatchd %s\n", PACKAGE_VERSION); exit(0);
@@ -147,17 +162,33 @@ static int check_config(const struct options *o, struct kcw_config *cfg)
 	return 0;
 }
 
+/* -S, else [cluster] status-socket, else next to the control socket in use. */
+static int status_path(const struct options *o, const struct kcw_config *cfg, char *out, size_t len,
+		       char *err, size_t errlen)
+{
+	if (o->status_socket || cfg->status_socket[0]) {
+		snprintf(out, len, "%s", o->status_socket ? o->status_socket : cfg->status_socket);
+		return 0;
+	}
+	if (sockpath_status_for(o->socket ? o->socket : cfg->control_socket, out, len) == 0)
+		return 0;
+	snprintf(err, errlen, "status socket path too long: use -S SOCKET");
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct options o;
 	struct kcw_config *cfg = NULL;
 	struct kcwd *d;
-	char err[CFG_ERR_MAX];
+	char err[CFG_ERR_MAX], status[PATH_MAX];
 	int self, rc;
 
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	log_init(o.debug);
+	if (o.release_vips)
+		return release_vips_main(o.config);
 	if (config_load(o.config, &cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kcwatchd: %s\n", err);
 		return 1;
@@ -172,8 +203,9 @@ int main(int argc, char **argv)
 	}
 	raise_fd_limit();
 	d = calloc(1, sizeof(*d));
-	if (!d || daemon_start(d, cfg, (size_t)self, o.socket ? o.socket : cfg->control_socket,
-			       err, sizeof(err)) < 0) {
+	if (!d || status_path(&o, cfg, status, sizeof(status), err, sizeof(err)) < 0 ||
+	    daemon_start(d, cfg, (size_t)self, o.socket ? o.socket : cfg->control_socket, status,
+			 err, sizeof(err)) < 0) {
 		log_err("cannot start: %s", d ? err : "out of memory");
 		if (d)
 			daemon_stop(d);

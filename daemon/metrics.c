@@ -71,20 +71,29 @@ static void sample1(FILE *f, const char *name, const char *label, const char *va
 		metrics_escape_label(value, esc, sizeof(esc)), (unsigned long long)v);
 }
 
+/* Milliseconds as seconds with three decimals. */
+static void sample_ms(FILE *f, const char *name, uint64_t ms)
+{
+	fprintf(f, "%s %llu.%03llu\n", name, (unsigned long long)(ms / 1000),
+		(unsigned long long)(ms % 1000));
+}
+
 static void render_node(FILE *f, const struct kcw_metrics *m)
 {
 	static const int roles[] = {ROLE_INIT, ROLE_FOLLOWER, ROLE_LEADER, ROLE_FAULT,
 				    ROLE_WITNESS};
 	char node[LABEL_MAX], cluster[LABEL_MAX];
 
-	family(f, "kcwatch_info", "gauge", "Always 1; labels name the node, cluster and version.");
-	fprintf(f, "kcwatch_info{node=\"%s\",cluster=\"%s\",version=\"%s\"} 1\n",
-		metrics_escape_label(m->node, node, sizeof(node)),
-		metrics_escape_label(m->cluster, cluster, sizeof(cluster)), PACKAGE_VERSION);
-	family(f, "kcwatch_uptime_seconds", "gauge", "Seconds since the daemon started.");
-	fprintf(f, "kcwatch_uptime_seconds %llu.%03llu\n",
-		(unsigned long long)(m->uptime_ms / 1000),
-		(unsigned long long)(m->uptime_ms % 1000));
+	family(f, "kcwatch_build_info", "gauge",
+	       "Always 1; labels name the version, the node and the cluster.");
+	fprintf(f, "kcwatch_build_info{version=\"%s\",node=\"%s\",cluster=\"%s\"} 1\n",
+		PACKAGE_VERSION, metrics_escape_label(m->node, node, sizeof(node)),
+		metrics_escape_label(m->cluster, cluster, sizeof(cluster)));
+	family(f, "process_start_time_seconds", "gauge",
+	       "Start time of the process since unix epoch in seconds.");
+	sample_ms(f, "process_start_time_seconds", m->start_unix_ms);
+	family(f, "kcwatch_is_leader", "gauge", "1 while this node is the leader, else 0.");
+	sample(f, "kcwatch_is_leader", m->role == ROLE_LEADER);
 	family(f, "kcwatch_role", "gauge", "1 for this node's current role, 0 for the others.");
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		sample1(f, "kcwatch_role", "role", role_name(roles[i]), m->role == roles[i]);
@@ -92,14 +101,39 @@ static void render_node(FILE *f, const struct kcw_metrics *m)
 	sample(f, "kcwatch_term", m->term);
 	family(f, "kcwatch_maintenance", "gauge", "1 while the node is in maintenance.");
 	sample(f, "kcwatch_maintenance", m->maintenance);
-	family(f, "kcwatch_leader_changes_total", "counter",
+	family(f, "kcwatch_fenced", "gauge",
+	       "1 while the DNS fence holds a newer term: this node may not lead.");
+	sample(f, "kcwatch_fenced", m->fenced);
+	family(f, "kcwatch_defence_satisfied", "gauge",
+	       "1 while the split-brain defence (witness or tie-breaker) holds; 1 without one.");
+	sample(f, "kcwatch_defence_satisfied", m->defence_satisfied);
+	family(f, "kcwatch_leader_transitions_total", "counter",
 	       "Times this node saw the leader change.");
-	sample(f, "kcwatch_leader_changes_total", m->leader_changes);
-	family(f, "kcwatch_peers", "gauge", "Other nodes in the configuration.");
-	sample(f, "kcwatch_peers", m->peers);
+	sample(f, "kcwatch_leader_transitions_total", m->leader_changes);
+}
+
+static void render_peers(FILE *f, const struct kcw_metrics *m)
+{
+	size_t n = m->n_peers < CFG_MAX_NODES ? m->n_peers : CFG_MAX_NODES;
+	char b[LABEL_MAX];
+
 	family(f, "kcwatch_peers_alive", "gauge",
 	       "Other nodes heard from within the dead interval.");
 	sample(f, "kcwatch_peers_alive", m->peers_alive);
+	family(f, "kcwatch_peer_up", "gauge",
+	       "1 while the peer was heard from within the dead interval.");
+	for (size_t i = 0; i < n; i++)
+		sample1(f, "kcwatch_peer_up", "node", m->peers[i].name, m->peers[i].up);
+	family(f, "kcwatch_peer_last_seen_seconds", "gauge",
+	       "Seconds since the peer's last accepted heartbeat (absent before the first).");
+	for (size_t i = 0; i < n; i++) {
+		if (!m->peers[i].heard)
+			continue;
+		fprintf(f, "kcwatch_peer_last_seen_seconds{node=\"%s\"} %llu.%03llu\n",
+			metrics_escape_label(m->peers[i].name, b, sizeof(b)),
+			(unsigned long long)(m->peers[i].seen_ago_ms / 1000),
+			(unsigned long long)(m->peers[i].seen_ago_ms % 1000));
+	}
 }
 
 static void render_heartbeats(FILE *f, const struct kcw_metrics *m)
@@ -120,13 +154,17 @@ static void render_heartbeats(FILE *f, const struct kcw_metrics *m)
 
 static void render_vips(FILE *f, const struct kcw_metrics *m)
 {
-	family(f, "kcwatch_vips", "gauge", "Virtual addresses in the configuration.");
-	sample(f, "kcwatch_vips", m->vips);
-	family(f, "kcwatch_vips_held", "gauge", "Virtual addresses this node holds now.");
-	sample(f, "kcwatch_vips_held", m->vips_held);
+	size_t n = m->n_vips < CFG_MAX_VIPS ? m->n_vips : CFG_MAX_VIPS;
+
+	family(f, "kcwatch_vip_held", "gauge", "1 while this node holds the virtual address.");
+	for (size_t i = 0; i < n; i++)
+		sample1(f, "kcwatch_vip_held", "vip", m->vips[i].name, m->vips[i].held);
 	family(f, "kcwatch_vip_announcements_total", "counter",
 	       "Gratuitous ARPs and unsolicited neighbour advertisements sent.");
 	sample(f, "kcwatch_vip_announcements_total", m->vip_announcements);
+	family(f, "kcwatch_vip_release_failures_total", "counter",
+	       "Failed VIP deletes (netlink errors), each retried with backoff.");
+	sample(f, "kcwatch_vip_release_failures_total", m->vip_release_failures);
 }
 
 static void render_histogram(FILE *f, const char *backend, const struct metrics_histogram *h)
@@ -177,6 +215,11 @@ static void render_backends(FILE *f, const struct kcw_metrics *m)
 	sample(f, "kcwatch_backend_switches_total", m->backend_switches);
 	family(f, "kcwatch_backend_outage", "gauge", "1 while every backend is checked down.");
 	sample(f, "kcwatch_backend_outage", m->backend_outage);
+	family(
+	    f, "kcwatch_haproxy_up", "gauge",
+	    "1 while the local HAProxy answers on its runtime socket (only with haproxy-socket).");
+	if (m->has_haproxy)
+		sample(f, "kcwatch_haproxy_up", m->haproxy_up);
 }
 
 static void render_others(FILE *f, const struct kcw_metrics *m)
@@ -189,6 +232,15 @@ static void render_others(FILE *f, const struct kcw_metrics *m)
 	for (unsigned i = 0; i < DNS_RESULTS; i++)
 		sample1(f, "kcwatch_dns_updates_total", "result", dns_result_name(i),
 			m->dns_updates[i]);
+	family(f, "kcwatch_dns_last_success_timestamp_seconds", "gauge",
+	       "Unix time of the last successful DNS update; 0 before the first.");
+	sample_ms(f, "kcwatch_dns_last_success_timestamp_seconds", m->dns_last_success_unix_ms);
+	family(f, "kcwatch_dns_fence_rejected_total", "counter",
+	       "DNS fence reads that found a record rejected: invalid text or a term above 2^53, "
+	       "or an implausible term (more than 1000000 above the own).");
+	sample1(f, "kcwatch_dns_fence_rejected_total", "reason", "invalid", m->dns_fence_invalid);
+	sample1(f, "kcwatch_dns_fence_rejected_total", "reason", "implausible",
+		m->dns_fence_implausible);
 	family(f, "kcwatch_hook_runs_total", "counter", "Hook programs run, by result.");
 	for (size_t i = 0; i < sizeof(hook_results) / sizeof(hook_results[0]); i++)
 		sample1(f, "kcwatch_hook_runs_total", "result", hook_results[i], hook_counts[i]);
@@ -198,6 +250,13 @@ static void render_others(FILE *f, const struct kcw_metrics *m)
 	family(f, "kcwatch_config_reloads_total", "counter", "Configuration reloads, by result.");
 	sample1(f, "kcwatch_config_reloads_total", "result", "ok", m->reloads_ok);
 	sample1(f, "kcwatch_config_reloads_total", "result", "failed", m->reloads_failed);
+	family(
+	    f, "kcwatch_config_reload_success", "gauge",
+	    "1 when the last configuration reload succeeded (or none was tried), 0 when refused.");
+	sample(f, "kcwatch_config_reload_success", !m->reload_failed_last);
+	family(f, "kcwatch_config_reload_last_reload_timestamp_seconds", "gauge",
+	       "Unix time of the last reload attempt; the start time before the first.");
+	sample_ms(f, "kcwatch_config_reload_last_reload_timestamp_seconds", m->last_reload_unix_ms);
 }
 
 char *metrics_render(const struct kcw_metrics *m, size_t *len)
@@ -209,6 +268,7 @@ char *metrics_render(const struct kcw_metrics *m, size_t *len)
 	if (!f)
 		return NULL;
 	render_node(f, m);
+	render_peers(f, m);
 	render_heartbeats(f, m);
 	render_vips(f, m);
 	render_backends(f, m);

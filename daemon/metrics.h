@@ -48,16 +48,38 @@ struct metrics_backend {
  * data: the renderer makes no calls into the daemon. Zero means "none" for
  * every field, so a memset struct renders a valid exposition.
  */
+/* One other node of the configuration. */
+struct metrics_peer {
+	char name[CFG_NAME_MAX];
+	bool up;	      /* heard within the dead interval */
+	bool heard;	      /* at least one accepted heartbeat since start */
+	uint64_t seen_ago_ms; /* since its last accepted heartbeat (when heard) */
+};
+
+struct metrics_vip {
+	char name[CFG_NAME_MAX];
+	bool held;
+};
+
+/*
+ * A snapshot the daemon fills right before rendering. Everything is plain
+ * data: the renderer makes no calls into the daemon. Zero means "none" for
+ * every field, so a memset struct renders a valid exposition. Times called
+ * *_unix_ms are wall-clock milliseconds since the epoch (0 = never).
+ */
 struct kcw_metrics {
 	char node[CFG_NAME_MAX];
 	char cluster[CFG_NAME_MAX];
-	uint64_t uptime_ms;
+	uint64_t start_unix_ms; /* process_start_time_seconds */
 	/* election */
 	int role; /* enum kcw_role */
 	uint64_t term;
 	bool maintenance;
+	bool fenced;		/* the DNS fence holds a newer term */
+	bool defence_satisfied; /* split-brain defence holds (always with none) */
 	uint64_t leader_changes;
-	size_t peers; /* other nodes in the config */
+	struct metrics_peer peers[CFG_MAX_NODES]; /* the other nodes */
+	size_t n_peers;
 	size_t peers_alive;
 	/* heartbeat transport */
 	uint64_t hb_sent;
@@ -65,20 +87,28 @@ struct kcw_metrics {
 	uint64_t hb_send_errors;
 	uint64_t hb_dropped[HB_DROP__COUNT]; /* label reason = hb_drop_name(i) */
 	/* VIPs */
-	size_t vips; /* configured */
-	size_t vips_held;
+	struct metrics_vip vips[CFG_MAX_VIPS];
+	size_t n_vips;
 	uint64_t vip_announcements;
+	uint64_t vip_release_failures; /* failed VIP deletes, retried with backoff */
 	/* backends, file order */
 	struct metrics_backend backends[CFG_MAX_BACKENDS];
 	size_t n_backends;
 	uint64_t backend_switches;
 	bool backend_outage;
+	bool has_haproxy; /* [backends] haproxy-socket is set */
+	bool haproxy_up;
 	/* DNS */
 	uint64_t dns_updates[DNS_RESULTS]; /* label result = dns_result_name(i) */
+	uint64_t dns_last_success_unix_ms;
+	uint64_t dns_fence_invalid;	   /* fence reads with a record that does not parse */
+	uint64_t dns_fence_implausible;	   /* fence reads with a term > own + 1,000,000 */
 	/* hooks and reloads */
 	struct hooks_stats hooks;
 	uint64_t reloads_ok;
 	uint64_t reloads_failed;
+	bool reload_failed_last;      /* the last reload was refused */
+	uint64_t last_reload_unix_ms; /* the last reload attempt, or the start */
 };
 
 /* Counts one check result of a backend into its accumulator. */

@@ -172,6 +172,11 @@ void naming_status_json(const struct naming *n, struct json_object *root)
 		dns_status_json(n->dns, root);
 }
 
+uint64_t naming_last_success_ms(const struct naming *n)
+{
+	return n && n->dns ? dns_last_success_ms(n->dns) : 0;
+}
+
 bool naming_fenced(const struct naming *n)
 {
 	return n && dns_fenced(n->dns);

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 
@@ -20,6 +21,8 @@ void naming_free(struct naming *n);
 void naming_sync(struct naming *n);
 void naming_status_json(const struct naming *n, struct json_object *root);
 bool naming_fenced(const struct naming *n);
+/* loop_now_ms() of the last successful DNS update, 0 before the first or without [dns]. */
+uint64_t naming_last_success_ms(const struct naming *n);
 /* The updater's counters (all zero without [dns]). */
 struct dns_counters;
 void naming_get_counters(const struct naming *n, struct dns_counters *out);

@@ -7,26 +7,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "active.h"
 #include "daemon.h"
 #include "dns.h"
+#include "control.h"
 #include "hooks.h"
+#include "hooktest.h"
 #include "log.h"
 #include "metrics.h"
 #include "naming.h"
 #include "notify.h"
 #include "peer.h"
 #include "role.h"
+#include "status.h"
 #include "vipset.h"
 
 struct daemon_ops {
 	struct kcwd *d;
 	struct notify *notify;
 	struct loop_timer *watchdog;
-	uint64_t watchdog_ms; /* ping period: half of WATCHDOG_USEC */
+	struct loop_timer *lonely; /* the firewall hint, once, OPS_LONELY_INTERVALS after start */
+	uint64_t watchdog_ms;	   /* ping period: half of WATCHDOG_USEC */
 	bool ready;
 	struct hooks *hooks;
+	struct hooktest *test; /* kcwatchctl hook test, one at a time */
+	uint64_t test_client;  /* its control client (control_defer) */
 	struct metrics_http *http;
 	bool http_on; /* listening on http_addr:http_port */
 	struct kcw_addr http_addr;
@@ -35,7 +42,31 @@ struct daemon_ops {
 	char check_names[CFG_MAX_BACKENDS][CFG_NAME_MAX]; /* ... and name, for reloads */
 	char backend[CFG_NAME_MAX]; /* the active backend the last hook reported */
 	uint64_t reloads_ok, reloads_failed;
+	bool reload_failed_last;
+	uint64_t start_unix_ms;	      /* wall clock at the daemon's start */
+	uint64_t last_reload_unix_ms; /* the last reload attempt, or the start */
 };
+
+/* Intervals after start without a datagram from any peer before the firewall hint. */
+#define OPS_LONELY_INTERVALS 10
+
+static uint64_t unix_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* A loop_now_ms() instant in the past as wall-clock ms; 0 stays 0 (never). */
+static uint64_t mono_to_unix_ms(uint64_t mono_ms)
+{
+	uint64_t now = loop_now_ms(), unix_now = unix_now_ms();
+
+	if (!mono_ms)
+		return 0;
+	return now >= mono_ms && unix_now > now - mono_ms ? unix_now - (now - mono_ms) : unix_now;
+}
 
 static const char *leader_name(const struct kcwd *d)
 {
@@ -79,6 +110,34 @@ static int open_watchdog(struct daemon_ops *o)
 	log_info("systemd watchdog: %llu ms, pinging every %llu ms",
 		 (unsigned long long)(usec / 1000), (unsigned long long)o->watchdog_ms);
 	return loop_timer_arm(o->watchdog, o->watchdog_ms);
+}
+
+/*
+ * Nothing at all arrived on the heartbeat port (not even a datagram that was dropped) while
+ * the own heartbeats leave: the classic closed firewall (firewalld's default zone drops UDP).
+ */
+static void on_lonely(void *arg)
+{
+	struct daemon_ops *o = arg;
+	const struct peer_stats *ps = peer_stats(o->d->peers);
+	uint64_t heard = ps->rx;
+
+	for (int i = 0; i < HB_DROP__COUNT; i++)
+		heard += ps->drops[i];
+	if (!heard && ps->tx > ps->tx_errors)
+		log_warn(
+		    "no heartbeat from any peer: is UDP %u open in the firewall on every node?",
+		    (unsigned)o->d->cfg->port);
+}
+
+static int open_lonely(struct daemon_ops *o)
+{
+	if (o->d->cfg->n_nodes < 2)
+		return 0;
+	o->lonely = loop_timer_new(o->d->loop, on_lonely, o);
+	if (!o->lonely)
+		return -errno;
+	return loop_timer_arm(o->lonely, (uint64_t)o->d->cfg->interval_ms * OPS_LONELY_INTERVALS);
 }
 
 static void fill_for_http(void *arg, struct kcw_metrics *m)
@@ -132,6 +191,8 @@ int daemon_ops_open(struct kcwd *d, char *err, size_t errlen)
 	}
 	d->ops = o;
 	o->d = d;
+	o->start_unix_ms = mono_to_unix_ms(d->started_ms ? d->started_ms : loop_now_ms());
+	o->last_reload_unix_ms = o->start_unix_ms;
 	o->notify = notify_new(true);
 	if (!o->notify)
 		log_warn("%s: sd_notify unusable (%s): running without it", __func__,
@@ -146,6 +207,11 @@ int daemon_ops_open(struct kcwd *d, char *err, size_t errlen)
 		snprintf(err, errlen, "watchdog timer: %s", strerror(-rc));
 		return rc;
 	}
+	rc = open_lonely(o);
+	if (rc < 0) {
+		snprintf(err, errlen, "timer: %s", strerror(-rc));
+		return rc;
+	}
 	remember_backends(o);
 	snprintf(o->backend, sizeof(o->backend), "%s", active_name(d));
 	return open_http(o, err, errlen);
@@ -157,10 +223,13 @@ void daemon_ops_close(struct kcwd *d)
 
 	if (!o)
 		return;
+	hooktest_free(o->test);
 	hooks_free(o->hooks);
 	metrics_http_close(o->http);
 	if (o->watchdog)
 		loop_timer_free(o->watchdog);
+	if (o->lonely)
+		loop_timer_free(o->lonely);
 	notify_free(o->notify);
 	free(o);
 	d->ops = NULL;
@@ -265,6 +334,8 @@ void daemon_ops_reloaded(struct kcwd *d, bool ok)
 
 	if (!o)
 		return;
+	o->reload_failed_last = !ok;
+	o->last_reload_unix_ms = unix_now_ms();
 	if (ok) {
 		o->reloads_ok++;
 		hooks_set_config(o->hooks, d->cfg);
@@ -298,6 +369,43 @@ static void fill_backends(const struct kcwd *d, struct kcw_metrics *m)
 	m->backend_outage = v->outage;
 }
 
+static void fill_election(const struct kcwd *d, struct kcw_metrics *m, uint64_t now)
+{
+	struct election_defence_state ds;
+
+	m->role = d->el.role;
+	m->term = d->el.term;
+	m->maintenance = d->el.maintenance;
+	m->fenced = d->el.fenced;
+	election_defence(&d->el, now, &ds);
+	m->defence_satisfied = ds.satisfied;
+	m->leader_changes = d->el.leader_changes;
+	for (size_t i = 0; i < d->cfg->n_nodes && m->n_peers < CFG_MAX_NODES; i++) {
+		struct metrics_peer *p = &m->peers[m->n_peers];
+		const struct election_peer *ep = &d->el.peers[i];
+
+		if (i == d->self)
+			continue;
+		m->n_peers++;
+		snprintf(p->name, sizeof(p->name), "%s", d->cfg->nodes[i].name);
+		p->up = election_peer_alive(&d->el, i, now);
+		p->heard = ep->heard;
+		p->seen_ago_ms =
+		    ep->heard && now >= ep->last_heard_ms ? now - ep->last_heard_ms : 0;
+		m->peers_alive += p->up;
+	}
+}
+
+static void fill_vips(const struct kcwd *d, struct kcw_metrics *m)
+{
+	for (size_t i = 0; d->vips && i < vipset_count(d->vips) && i < CFG_MAX_VIPS; i++) {
+		snprintf(m->vips[i].name, CFG_NAME_MAX, "%s", vipset_vip(d->vips, i)->name);
+		m->vips[i].held = vipset_held(d->vips, i);
+		m->n_vips++;
+	}
+	m->vip_announcements = d->vips ? vipset_announcements(d->vips) : 0;
+}
+
 void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 {
 	const struct peer_stats *ps = peer_stats(d->peers);
@@ -307,29 +415,28 @@ void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 	memset(m, 0, sizeof(*m));
 	snprintf(m->node, sizeof(m->node), "%s", d->cfg->nodes[d->self].name);
 	snprintf(m->cluster, sizeof(m->cluster), "%s", d->cfg->cluster_name);
-	m->uptime_ms = now - d->started_ms;
-	m->role = d->el.role;
-	m->term = d->el.term;
-	m->maintenance = d->el.maintenance;
-	m->leader_changes = d->el.leader_changes;
-	m->peers = d->cfg->n_nodes - 1;
-	for (size_t i = 0; i < d->cfg->n_nodes; i++)
-		m->peers_alive += i != d->self && election_peer_alive(&d->el, i, now);
+	fill_election(d, m, now);
 	m->hb_sent = ps->tx;
 	m->hb_received = ps->rx;
 	m->hb_send_errors = ps->tx_errors;
 	memcpy(m->hb_dropped, ps->drops, sizeof(m->hb_dropped));
-	m->vips = d->cfg->n_vips;
-	for (size_t i = 0; d->vips && i < vipset_count(d->vips); i++)
-		m->vips_held += vipset_held(d->vips, i);
-	m->vip_announcements = d->vips ? vipset_announcements(d->vips) : 0;
+	fill_vips(d, m);
+	m->vip_release_failures = d->vips ? vipset_release_failures(d->vips) : 0;
 	fill_backends(d, m);
+	m->has_haproxy = d->active && d->cfg->backends_opt.haproxy_socket[0];
+	m->haproxy_up = m->has_haproxy && !active_haproxy_down(d->active);
 	naming_get_counters(d->naming, &dc);
 	memcpy(m->dns_updates, dc.updates, sizeof(m->dns_updates));
+	m->dns_last_success_unix_ms = mono_to_unix_ms(naming_last_success_ms(d->naming));
+	m->dns_fence_invalid = dc.invalid;
+	m->dns_fence_implausible = dc.implausible;
 	if (d->ops) {
+		m->start_unix_ms = d->ops->start_unix_ms;
 		hooks_get_stats(d->ops->hooks, &m->hooks);
 		m->reloads_ok = d->ops->reloads_ok;
 		m->reloads_failed = d->ops->reloads_failed;
+		m->reload_failed_last = d->ops->reload_failed_last;
+		m->last_reload_unix_ms = d->ops->last_reload_unix_ms;
 	}
 }
 
@@ -351,4 +458,101 @@ struct json_object *daemon_ops_metrics_json(const struct kcwd *d)
 				       json_object_new_string("cannot render the metrics"));
 	free(text);
 	return o;
+}
+
+void daemon_ops_log_status(const struct kcwd *d)
+{
+	struct json_object *st = status_json(d);
+
+	log_text(LOG_LVL_NOTICE, "status: ",
+		 json_object_to_json_string_ext(st, JSON_C_TO_STRING_PLAIN |
+							JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(st);
+}
+
+void daemon_ops_log_metrics(const struct kcwd *d)
+{
+	struct kcw_metrics *m = calloc(1, sizeof(*m));
+	char *text = NULL;
+
+	if (m) {
+		daemon_ops_fill(d, m);
+		text = metrics_render(m, NULL);
+		free(m);
+	}
+	if (text)
+		log_text(LOG_LVL_NOTICE, "metrics: ", text);
+	else
+		log_err("SIGUSR2: cannot render the metrics");
+	free(text);
+}
+
+static void on_test_done(void *arg, struct json_object *result)
+{
+	struct daemon_ops *o = arg;
+
+	control_complete(o->d->ctl, o->test_client, result);
+	hooktest_free(o->test);
+	o->test = NULL;
+}
+
+/* Plausible values for a test of ev: the node's own, as the event would report them. */
+static void sample_info(const struct kcwd *d, enum hook_event ev, struct hook_info *in)
+{
+	const struct kcw_config *c = d->cfg;
+	const char *other = c->n_nodes > 1 ? c->nodes[d->self == 0 ? 1 : 0].name : "";
+	const char *active = active_name(d);
+
+	fill_info(d, in, "");
+	in->term = d->el.term ? d->el.term : 1;
+	if (!*active && c->n_backends)
+		active = c->backends[0].name;
+	in->backend = active;
+	switch (ev) {
+	case HOOK_LEADER:
+		in->role = "leader";
+		in->leader = in->node;
+		in->previous = "follower";
+		break;
+	case HOOK_FOLLOWER:
+		in->role = "follower";
+		in->leader =
+		    *leader_name(d) && d->el.leader != (int)d->self ? leader_name(d) : other;
+		in->previous = "leader";
+		break;
+	case HOOK_FAULT:
+		in->role = "fault";
+		in->leader = "";
+		in->previous = "leader";
+		break;
+	default: /* backend-change: from another backend to the active one */
+		for (size_t i = 0; i < c->n_backends && !*in->previous; i++)
+			if (strcmp(c->backends[i].name, active) != 0)
+				in->previous = c->backends[i].name;
+		break;
+	}
+}
+
+struct json_object *daemon_ops_hook_test(struct kcwd *d, const char *event, char *err,
+					 size_t errlen)
+{
+	struct daemon_ops *o = d->ops;
+	int ev = hooks_event_from_name(event);
+	struct hook_info in;
+
+	if (ev < 0) {
+		snprintf(err, errlen, "usage: hook test leader|follower|fault|backend-change");
+		return NULL;
+	}
+	if (!o || o->test) {
+		snprintf(err, errlen, "a hook test is already running: try again when it ends");
+		return NULL;
+	}
+	sample_info(d, (enum hook_event)ev, &in);
+	o->test = hooktest_start(d->loop, o->hooks, (enum hook_event)ev, &in, on_test_done, o, err,
+				 errlen);
+	if (!o->test)
+		return NULL;
+	o->test_client = control_defer(d->ctl, HOOKS_TIMEOUT_MS + 2 * HOOKS_KILL_GRACE_MS + 1000);
+	return NULL;
 }

@@ -47,6 +47,19 @@ void daemon_ops_reloading(struct kcwd *d);
  * paths and [metrics] listener and the backend list, READY=1 with the status again. */
 void daemon_ops_reloaded(struct kcwd *d, bool ok);
 
+/* SIGUSR1: the status object (as "status" answers it) as one notice line "status: {...}". */
+void daemon_ops_log_status(const struct kcwd *d);
+/* SIGUSR2: the metrics exposition, each line a notice "metrics: LINE". */
+void daemon_ops_log_metrics(const struct kcwd *d);
+
+/*
+ * The control command "hook test EVENT" (from inside the control handler): runs EVENT's
+ * hook now with sample values and defers the reply until it ends (control_defer). NULL
+ * either way; when it could not start, err says why and the caller answers with it.
+ */
+struct json_object *daemon_ops_hook_test(struct kcwd *d, const char *event, char *err,
+					 size_t errlen);
+
 /* The metrics snapshot of the daemon now. */
 void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m);
 /* The control command "metrics": {"text": "<exposition>"} or {"error": ...}. */

@@ -42,6 +42,8 @@ static const char *needs_restart(const struct kcw_config *o, const struct kcw_co
 		return "[cluster] port";
 	if (strcmp(o->control_socket, n->control_socket) != 0)
 		return "[cluster] control-socket";
+	if (strcmp(o->status_socket, n->status_socket) != 0)
+		return "[cluster] status-socket";
 	if (strcmp(o->witness, n->witness) != 0 || o->has_tie_breaker != n->has_tie_breaker ||
 	    (o->has_tie_breaker && !addr_eq(&o->tie_breaker, &n->tie_breaker)))
 		return "[cluster] witness or tie-breaker";

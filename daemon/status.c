@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "active.h"
+#include "backend.h"
 #include "daemon.h"
 #include "naming.h"
 #include "peer.h"
@@ -134,6 +135,24 @@ static struct json_object *defence_json(const struct kcwd *d, uint64_t now)
 	return o;
 }
 
+/* A running failback hold (leader, failback = after): how long it has left and for whom. */
+static void failback_hold_json(const struct kcwd *d, struct json_object *o, uint64_t now)
+{
+	const struct backend_view *v = d->active ? active_view(d->active) : NULL;
+	uint64_t due = v ? backend_next_deadline(v, now) : UINT64_MAX;
+	int to = -1;
+
+	if (!v)
+		return;
+	for (int i = 0; due != UINT64_MAX && i < v->active; i++)
+		if (v->b[i].state == BACKEND_UP && (to < 0 || v->b[i].since_ms < v->b[to].since_ms))
+			to = i;
+	json_object_object_add(o, "backend_failback_in_ms",
+			       to >= 0 ? json_object_new_int64((int64_t)(due - now)) : NULL);
+	json_object_object_add(o, "backend_failback_to",
+			       to >= 0 ? json_object_new_string(v->b[to].name) : NULL);
+}
+
 struct json_object *status_json(const struct kcwd *d)
 {
 	const struct cfg_node *me = &d->cfg->nodes[d->self];
@@ -155,6 +174,7 @@ struct json_object *status_json(const struct kcwd *d)
 	add_int(o, "priority", me->priority);
 	add_int(o, "effective_priority", d->el.eff_priority);
 	json_object_object_add(o, "preempt", json_object_new_boolean(d->cfg->preempt));
+	json_object_object_add(o, "maintenance", json_object_new_boolean(d->el.maintenance));
 	add_int(o, "uptime_ms", (int64_t)(now - d->started_ms));
 	add_int(o, "leader_changes", (int64_t)d->el.leader_changes);
 	for (size_t i = 0; i < d->cfg->n_nodes; i++)
@@ -163,6 +183,7 @@ struct json_object *status_json(const struct kcwd *d)
 	json_object_object_add(o, "peers", peers);
 	json_object_object_add(o, "vips", vips_json(d));
 	active_status_json(d->active, o);
+	failback_hold_json(d, o, now);
 	naming_status_json(d->naming, o);
 	json_object_object_add(o, "fenced", json_object_new_boolean(d->el.fenced));
 	json_object_object_add(o, "heartbeat", heartbeat_json(d));

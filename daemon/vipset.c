@@ -28,8 +28,9 @@ struct vs_vip {
 	int send_err;	      /* last announcement error, so it is logged once */
 	struct loop_timer *timer;
 	enum ann_phase phase;
-	unsigned left;	     /* announcements left in the current burst */
-	uint64_t started_ms; /* start of the first burst */
+	unsigned left;	      /* announcements left in the current burst */
+	uint64_t started_ms;  /* start of the first burst */
+	bool release_pending; /* a delete failed: retried until it works or we lead again */
 };
 
 struct vipset {
@@ -43,6 +44,9 @@ struct vipset {
 	bool taken;
 	bool fault_reported; /* the last value given to cb */
 	uint64_t announcements;
+	struct loop_timer *release_timer; /* retries of failed releases */
+	unsigned release_attempt;	  /* retries so far in this series (the backoff) */
+	uint64_t release_failures;	  /* failed deletes, first tries and retries */
 	size_t n;
 	struct vs_vip vips[];
 };
@@ -475,10 +479,80 @@ static int open_netlink(struct vipset *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* --- failed releases: retried with backoff until they work or the node leads again ------------ */
+
+/* 100 ms doubling to 5 s, the delay before retry number `attempt` (0-based). */
+uint64_t vipset_release_backoff_ms(unsigned attempt)
+{
+	uint64_t d = VIPSET_RELEASE_RETRY_MS << (attempt < 6 ? attempt : 6);
+
+	return d < VIPSET_RELEASE_RETRY_MAX_MS ? d : VIPSET_RELEASE_RETRY_MAX_MS;
+}
+
+static void release_schedule(struct vipset *s)
+{
+	loop_timer_arm(s->release_timer, vipset_release_backoff_ms(s->release_attempt));
+	s->release_attempt++;
+}
+
+/* A delete of v failed: count it, and make sure a retry is scheduled. */
+static void release_failed(struct vipset *s, struct vs_vip *v)
+{
+	bool scheduled = false;
+
+	s->release_failures++;
+	for (size_t i = 0; i < s->n; i++)
+		scheduled = scheduled || s->vips[i].release_pending;
+	v->release_pending = true;
+	if (!scheduled) /* else the retry of the others takes this one along */
+		release_schedule(s);
+}
+
+static void release_stop(struct vipset *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		s->vips[i].release_pending = false;
+	s->release_attempt = 0;
+	loop_timer_disarm(s->release_timer);
+}
+
+static void release_fired(void *arg)
+{
+	struct vipset *s = arg;
+	bool left = false;
+
+	if (s->taken) { /* leading again: the VIPs stay */
+		release_stop(s);
+		return;
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		struct vs_vip *v = &s->vips[i];
+		char a[ADDR_STRLEN];
+		int plen = v->cfg.prefixlen;
+
+		if (!v->release_pending)
+			continue;
+		if (remove_vip(s, v, &plen) < 0) {
+			s->release_failures++;
+			left = true;
+			continue;
+		}
+		v->release_pending = false;
+		log_notice("vip %s: %s/%d released from %s on retry %u", v->cfg.name,
+			   addr_str(&v->cfg.addr, a, sizeof(a)), plen, v->cfg.interface,
+			   s->release_attempt);
+	}
+	if (left)
+		release_schedule(s);
+	else
+		s->release_attempt = 0;
+}
+
 static int make_timers(struct vipset *s, char *err, size_t errlen)
 {
 	s->fault_timer = loop_timer_new(s->loop, fault_fired, s);
-	if (!s->fault_timer)
+	s->release_timer = s->fault_timer ? loop_timer_new(s->loop, release_fired, s) : NULL;
+	if (!s->release_timer)
 		return fail(err, errlen, -errno, "vip: creating a timer: %s", strerror(errno));
 	for (size_t i = 0; i < s->n; i++) {
 		s->vips[i].timer = loop_timer_new(s->loop, ann_fired, &s->vips[i]);
@@ -531,6 +605,7 @@ void vipset_free(struct vipset *s)
 	for (size_t i = 0; i < s->n; i++)
 		loop_timer_free(s->vips[i].timer);
 	loop_timer_free(s->fault_timer);
+	loop_timer_free(s->release_timer);
 	linkwatch_free(s->watch);
 	garp_free(s->garp);
 	vip_nl_close(s->nl);
@@ -544,6 +619,7 @@ int vipset_take(struct vipset *s)
 	int first = 0;
 
 	s->taken = true;
+	release_stop(s);
 	for (size_t i = 0; i < s->n; i++) {
 		struct vs_vip *v = &s->vips[i];
 		char buf[ADDR_STRLEN];
@@ -585,6 +661,8 @@ int vipset_release(struct vipset *s)
 		ann_stop(v);
 		r = remove_vip(s, v, &plen);
 		if (r < 0)
+			release_failed(s, v);
+		if (r < 0)
 			first = first ? first : r;
 		else if (r > 0)
 			log_notice("vip %s: removed %s/%d from %s", v->cfg.name,
@@ -614,6 +692,8 @@ int vipset_remove_leftovers(struct vipset *s)
 		int r = remove_vip(s, v, &plen);
 
 		if (r < 0)
+			release_failed(s, v);
+		if (r < 0)
 			first = first ? first : r;
 		else if (r > 0)
 			log_notice("vip %s: removed leftover %s/%d from %s (this node is not the "
@@ -642,6 +722,11 @@ const struct cfg_vip *vipset_vip(const struct vipset *s, size_t i)
 uint64_t vipset_announcements(const struct vipset *s)
 {
 	return s->announcements;
+}
+
+uint64_t vipset_release_failures(const struct vipset *s)
+{
+	return s->release_failures;
 }
 
 bool vipset_taken(const struct vipset *s)

@@ -34,7 +34,9 @@ void vipset_free(struct vipset *s);
  * releases). */
 int vipset_take(struct vipset *s);
 /* Stops announcements, deletes all VIPs synchronously (absent = fine); complete when it returns.
- * Works on a down link. 0 or the first negative errno (the others are still tried). */
+ * Works on a down link. 0 or the first negative errno (the others are still tried). A delete
+ * that failed is counted and retried from the loop with backoff (vipset_release_backoff_ms)
+ * until it works or vipset_take() is called (the node leads again); so are leftovers. */
 int vipset_release(struct vipset *s);
 /* A fresh burst now (after a healed partition); nothing when not taken. */
 void vipset_reannounce(struct vipset *s);
@@ -46,6 +48,12 @@ size_t vipset_count(const struct vipset *s);
 /* Currently on the interface per the netlink state we track. */
 bool vipset_held(const struct vipset *s, size_t i);
 const struct cfg_vip *vipset_vip(const struct vipset *s, size_t i);
+/* Failed VIP deletes (first tries and retries), for metrics. */
+uint64_t vipset_release_failures(const struct vipset *s);
+#define VIPSET_RELEASE_RETRY_MS	    100u
+#define VIPSET_RELEASE_RETRY_MAX_MS 5000u
+/* The delay before release retry number attempt (0-based): 100 ms doubling to 5 s. */
+uint64_t vipset_release_backoff_ms(unsigned attempt);
 /* Total GARP/NA sent, for metrics. */
 uint64_t vipset_announcements(const struct vipset *s);
 /* Between vipset_take() and vipset_release(). */

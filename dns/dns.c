@@ -66,10 +66,11 @@ struct dns_updater {
 	bool backing_off;
 	uint64_t rng;
 	char logged[DNSMSG_REASON_MAX]; /* last failure logged (each is logged once) */
+	uint64_t implausible_logged;	/* last implausible fence term logged */
 	/* status */
 	char served[160];
-	char written[160]; /* addresses of the last successful update */
-	bool addrs_current; /* this leadership wrote the current target: renew the fence only */
+	char written[160];    /* addresses of the last successful update */
+	bool addrs_current;   /* this leadership wrote the current target: renew the fence only */
 	uint64_t target_gen;  /* bumped by every target change */
 	uint64_t writing_gen; /* target_gen of the addresses in the update in flight, 0 = none */
 	char last_result[RESULT_MAX];
@@ -223,10 +224,21 @@ static void report_stale(struct dns_updater *d)
 	if (d->leader && d->term > ft)
 		return;
 	d->counters.stale++;
-	set_result(d, "stale: fence term %" PRIu64 " above own term %" PRIu64, ft, own);
-	log_err("%s: %s: stale: fence %s holds term %" PRIu64 " (node %s) above own term %" PRIu64
-		"; leaving leadership",
-		__func__, d->name, d->fence_name, ft, holder, own);
+	if (ft == own) { /* same term: the claim of the higher node name stands */
+		set_result(d,
+			   "stale: fence term %" PRIu64 " of node %s above own term %" PRIu64
+			   " of node %s (same term: the higher node name wins)",
+			   ft, holder, own, d->node);
+		log_err("%s: %s: stale: fence %s holds term %" PRIu64 " of node %s, above own term "
+			"%" PRIu64 " of node %s (same term: the higher node name wins); leaving "
+			"leadership",
+			__func__, d->name, d->fence_name, ft, holder, own, d->node);
+	} else {
+		set_result(d, "stale: fence term %" PRIu64 " above own term %" PRIu64, ft, own);
+		log_err("%s: %s: stale: fence %s holds term %" PRIu64 " (node %s) above own term "
+			"%" PRIu64 "; leaving leadership",
+			__func__, d->name, d->fence_name, ft, holder, own);
+	}
 	loop_timer_arm(d->renew_timer, d->cfg.fence_renew_ms);
 }
 
@@ -248,6 +260,28 @@ static void report_unfenced(struct dns_updater *d)
 	kick(d);
 }
 
+/* A term far above ours is no newer leadership (terms grow by one per election): it does not
+ * fence the cluster. The record is left alone (only a person should remove it) and read again
+ * at every renewal; the addresses are not written while it is there. */
+static void report_implausible(struct dns_updater *d)
+{
+	uint64_t ft = d->fence.implausible_term;
+
+	d->counters.implausible++;
+	set_result(d,
+		   "error: implausible fence term %" PRIu64 " (own term %" PRIu64
+		   ", more than %llu above): not fencing, not writing; remove the record %s",
+		   ft, d->term, (unsigned long long)FENCE_IMPLAUSIBLE_GAP, d->fence_name);
+	if (ft != d->implausible_logged) {
+		d->implausible_logged = ft;
+		log_err("%s: %s: implausible fence term %" PRIu64 " in %s (own term %" PRIu64
+			", more than %llu above): ignored, this node keeps leading and does not "
+			"write DNS until the record is removed",
+			__func__, d->name, ft, d->fence_name, d->term,
+			(unsigned long long)FENCE_IMPLAUSIBLE_GAP);
+	}
+}
+
 static void handle_read(struct dns_updater *d, struct dnsmsg_answer *a)
 {
 	char texts[FENCE_RRS_MAX][DNSMSG_TXT_MAX];
@@ -264,10 +298,12 @@ static void handle_read(struct dns_updater *d, struct dnsmsg_answer *a)
 	d->counters.reads++;
 	succeeded(d);
 	v = fence_on_read(&d->fence, ptrs, n, loop_now_ms());
-	if (d->fence.garbage)
-		log_warn("%s: %s: fence %s holds text that is not \"term=N node=NAME seq=K\"; "
-			 "it will be overwritten",
+	if (d->fence.garbage) {
+		d->counters.invalid++;
+		log_warn("%s: %s: fence %s holds text that is not \"term=N node=NAME seq=K\" "
+			 "(or a term above 2^53): invalid, it will be overwritten",
 			 __func__, d->name, d->fence_name);
+	}
 	log_debug("%s: fence %s: %zu record(s), term %" PRIu64 ", verdict %d", __func__,
 		  d->fence_name, n, d->fence.cur.term, (int)v);
 	switch (v) {
@@ -280,6 +316,9 @@ static void handle_read(struct dns_updater *d, struct dnsmsg_answer *a)
 	case FENCE_UNFENCED:
 		report_unfenced(d);
 		return;
+	case FENCE_IMPLAUSIBLE:
+		report_implausible(d);
+		break;
 	default:
 		if (d->fence.stale) { /* re-read every renew, and when the quiet period ends */
 			uint64_t at = loop_now_ms() + d->cfg.fence_renew_ms;
@@ -778,6 +817,10 @@ void dns_status_json(const struct dns_updater *d, struct json_object *root)
 	json_object_object_add(o, "fence_term",
 			       d->fence_seen ? json_object_new_int64((int64_t)d->fence.cur.term)
 					     : NULL);
+	json_object_object_add(o, "fence_holder",
+			       d->fence_seen && d->fence.cur.node[0]
+				   ? json_object_new_string(d->fence.cur.node)
+				   : NULL);
 	json_object_object_add(o, "fenced", json_object_new_boolean(d->fence.stale));
 	for (unsigned i = 0; i < DNS_RESULTS; i++)
 		json_object_object_add(u, dns_result_name(i),
@@ -799,6 +842,11 @@ const char *dns_result_name(unsigned idx)
 const char *dns_last_result(const struct dns_updater *d)
 {
 	return d->last_result;
+}
+
+uint64_t dns_last_success_ms(const struct dns_updater *d)
+{
+	return d->updated ? d->last_update_ms : 0;
 }
 
 bool dns_fenced(const struct dns_updater *d)

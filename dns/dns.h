@@ -62,6 +62,8 @@ struct dns_counters {
 	uint64_t reads;		       /* fence reads answered */
 	uint64_t queries;	       /* reconcile queries answered */
 	uint64_t stale;		       /* times this node found itself stale */
+	uint64_t invalid;	       /* fence reads with a record that does not parse */
+	uint64_t implausible;	       /* fence reads with a term > own + 1,000,000 */
 };
 
 void dns_get_counters(const struct dns_updater *d, struct dns_counters *out);
@@ -71,5 +73,7 @@ const char *dns_result_name(unsigned idx);
 const char *dns_last_result(const struct dns_updater *d);
 /* True while this node is fenced (stale, waiting for the fence to go quiet). */
 bool dns_fenced(const struct dns_updater *d);
+/* loop_now_ms() of the last successful update, 0 before the first. */
+uint64_t dns_last_success_ms(const struct dns_updater *d);
 
 #endif

@@ -53,7 +53,7 @@ int fence_parse(const char *text, struct fence_value *out)
 	const char *p = text, *end;
 	size_t n;
 
-	if (parse_num(&p, "term", &v.term) < 0 || *p++ != ' ')
+	if (parse_num(&p, "term", &v.term) < 0 || v.term > FENCE_TERM_MAX || *p++ != ' ')
 		return -EINVAL;
 	if (strncmp(p, "node=", 5) != 0)
 		return -EINVAL;
@@ -72,6 +72,18 @@ int fence_parse(const char *text, struct fence_value *out)
 		return -EINVAL;
 	*out = v;
 	return 0;
+}
+
+static int claim_cmp(uint64_t at, const char *an, uint64_t bt, const char *bn)
+{
+	if (at != bt)
+		return at < bt ? -1 : 1;
+	return strcmp(an, bn);
+}
+
+int fence_cmp(const struct fence_value *v, uint64_t term, const char *node)
+{
+	return claim_cmp(v->term, v->node, term, node);
 }
 
 int fence_format(const struct fence_value *v, char *buf, size_t len)
@@ -98,7 +110,7 @@ void fence_lead(struct fence_state *st, uint64_t term, const char *node)
 	st->own_term = term;
 	snprintf(st->own_node, sizeof(st->own_node), "%s", node);
 	st->known = false;
-	if (st->stale && term > st->stale_term) {
+	if (st->stale && claim_cmp(term, st->own_node, st->stale_term, st->stale_node) > 0) {
 		st->stale = false; /* the election already chose a term above the fence */
 		st->seen[0] = '\0';
 	}
@@ -125,31 +137,55 @@ static void join_texts(const char *const *texts, size_t n, char *buf, size_t len
 	}
 }
 
-/* Records what the RRset holds: existence, garbage, the highest-term value. */
+static bool implausible(const struct fence_state *st, uint64_t term)
+{
+	return term > st->own_term && term - st->own_term > FENCE_IMPLAUSIBLE_GAP;
+}
+
+/* Records what the RRset holds: existence, garbage, implausible terms, the highest claim
+ * by (term, node, seq). A leader that found an implausible term must read again before
+ * writing (known stays false). */
 static void take_rrset(struct fence_state *st, const char *const *texts, size_t n)
 {
 	struct fence_value best = {0}, v;
+	int c;
 
-	st->known = true;
 	st->exists = n > 0;
 	st->garbage = false;
+	st->implausible = false;
+	st->implausible_term = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (fence_parse(texts[i], &v) < 0)
+		if (fence_parse(texts[i], &v) < 0) {
 			st->garbage = true;
-		else if (v.term > best.term || (v.term == best.term && v.seq >= best.seq))
+		} else if (implausible(st, v.term)) {
+			st->implausible = true;
+			if (v.term > st->implausible_term)
+				st->implausible_term = v.term;
+		} else if ((c = fence_cmp(&v, best.term, best.node)) > 0 ||
+			   (c == 0 && v.seq >= best.seq)) {
 			best = v;
+		}
 	}
 	st->cur = best;
+	st->known = !st->implausible;
+}
+
+static void set_stale_claim(struct fence_state *st)
+{
+	if (fence_cmp(&st->cur, st->stale_term, st->stale_node) > 0) {
+		st->stale_term = st->cur.term;
+		snprintf(st->stale_node, sizeof(st->stale_node), "%s", st->cur.node);
+	}
 }
 
 static enum fence_verdict stale_read(struct fence_state *st, const char *seen, uint64_t now_ms)
 {
-	bool higher = st->cur.term > st->stale_term;
+	bool higher = fence_cmp(&st->cur, st->stale_term, st->stale_node) > 0;
 
 	if (strcmp(seen, st->seen) != 0) {
 		snprintf(st->seen, sizeof(st->seen), "%s", seen);
 		st->seen_since_ms = now_ms;
-		st->stale_term = st->cur.term > st->stale_term ? st->cur.term : st->stale_term;
+		set_stale_claim(st);
 		return higher ? FENCE_STALE : FENCE_WAIT;
 	}
 	if (now_ms - st->seen_since_ms >= (uint64_t)FENCE_QUIET_RENEWALS * st->renew_ms) {
@@ -167,15 +203,14 @@ enum fence_verdict fence_on_read(struct fence_state *st, const char *const *text
 
 	take_rrset(st, texts, n);
 	join_texts(texts, n, seen, sizeof(seen));
-	if (st->cur.term > st->own_term) {
+	if (fence_cmp(&st->cur, st->own_term, st->own_node) > 0) {
 		if (st->stale && !st->leading)
 			return stale_read(st, seen, now_ms);
 		if (!st->stale || strcmp(seen, st->seen) != 0) {
 			snprintf(st->seen, sizeof(st->seen), "%s", seen);
 			st->seen_since_ms = now_ms;
 		}
-		if (st->cur.term > st->stale_term)
-			st->stale_term = st->cur.term;
+		set_stale_claim(st);
 		st->stale = true;
 		st->leading = false;
 		return FENCE_STALE;
@@ -186,6 +221,8 @@ enum fence_verdict fence_on_read(struct fence_state *st, const char *const *text
 		st->seen[0] = '\0';
 		return FENCE_UNFENCED;
 	}
+	if (st->leading && st->implausible)
+		return FENCE_IMPLAUSIBLE;
 	return st->leading ? FENCE_WRITE : FENCE_WAIT;
 }
 
@@ -202,6 +239,7 @@ void fence_on_written(struct fence_state *st, const struct fence_value *v)
 	st->known = true;
 	st->exists = true;
 	st->garbage = false;
+	st->implausible = false;
 	st->cur = *v;
 }
 

@@ -14,10 +14,17 @@
  * seq: a compare-and-swap, so a stale leader can never overwrite a newer one.
  *
  *  - fence_lead(): the leader must read the fence before writing.
- *  - fence_on_read(): highest term in the RRset above ours -> FENCE_STALE (the
- *    caller reports it, steps down and keeps re-reading); otherwise
- *    FENCE_WRITE (leading) or FENCE_WAIT. Unparsable text counts as term 0:
- *    it is overwritten (the prerequisite still names it exactly).
+ *  - Claims are ordered totally by (term, node name), node names compared
+ *    byte by byte (strcmp): "term=5 node=lb2" is above "term=5 node=lb1".
+ *  - fence_on_read(): the highest claim in the RRset above ours (a higher
+ *    term, or the same term of a node whose name sorts higher) -> FENCE_STALE
+ *    (the caller reports it, steps down and keeps re-reading); otherwise
+ *    FENCE_WRITE (leading) or FENCE_WAIT. Unparsable text (including a term
+ *    above FENCE_TERM_MAX) counts as term 0: it is overwritten (the
+ *    prerequisite still names it exactly).
+ *  - A term more than FENCE_IMPLAUSIBLE_GAP above our own is no claim at all:
+ *    it never makes us stale; a leader gets FENCE_IMPLAUSIBLE (report it, do
+ *    not write, read again at the next renewal) until it is gone.
  *  - while stale, once the fence read back stayed the same text for
  *    3 x renew (first seen at t0, read again at t >= t0 + 3 x renew) or fell to
  *    our term or below -> FENCE_UNFENCED: the node may lead again with a term
@@ -30,6 +37,9 @@
 #define FENCE_TEXT_MAX	     160 /* one formatted value with the NUL */
 #define FENCE_SEEN_MAX	     512 /* the whole RRset text kept to detect changes */
 #define FENCE_QUIET_RENEWALS 3
+/* Terms never wrap: above 2^53 (the last integer a JSON double holds exactly) is invalid. */
+#define FENCE_TERM_MAX	      (1ULL << 53)
+#define FENCE_IMPLAUSIBLE_GAP 1000000ULL
 
 struct fence_value {
 	uint64_t term;
@@ -37,19 +47,22 @@ struct fence_value {
 	char node[FENCE_NODE_MAX];
 };
 
-/* "term=N node=NAME seq=K" (single spaces, that order). 0 or -EINVAL. */
+/* "term=N node=NAME seq=K" (single spaces, that order, N <= FENCE_TERM_MAX). 0 or -EINVAL. */
 int fence_parse(const char *text, struct fence_value *out);
 /* Writes the text form; its length, or -EINVAL (bad node) / -ENOSPC. */
 int fence_format(const struct fence_value *v, char *buf, size_t len);
 /* NAME may appear in a fence: 1..63 of [A-Za-z0-9._-]. */
 bool fence_node_valid(const char *node);
+/* Orders claims by (term, node): <0, 0 or >0 as v is below, equal to or above (term, node). */
+int fence_cmp(const struct fence_value *v, uint64_t term, const char *node);
 
 enum fence_verdict {
-	FENCE_WAIT = 0, /* nothing to do now */
-	FENCE_WRITE,	/* fence term <= ours: write with the fence as read as prerequisite */
-	FENCE_STALE,	/* fence term above ours (first seen, or a higher term): report it */
-	FENCE_UNFENCED, /* was stale; fence quiet for 3 x renew or below our term */
-	FENCE_REREAD,	/* prerequisite failed: read again, then retry */
+	FENCE_WAIT = 0,	   /* nothing to do now */
+	FENCE_WRITE,	   /* fence term <= ours: write with the fence as read as prerequisite */
+	FENCE_STALE,	   /* fence term above ours (first seen, or a higher term): report it */
+	FENCE_UNFENCED,	   /* was stale; fence quiet for 3 x renew or below our term */
+	FENCE_REREAD,	   /* prerequisite failed: read again, then retry */
+	FENCE_IMPLAUSIBLE, /* leading; a term > own + FENCE_IMPLAUSIBLE_GAP: report, no write */
 };
 
 struct fence_state {
@@ -58,15 +71,18 @@ struct fence_state {
 	char own_node[FENCE_NODE_MAX];
 	bool leading;
 	/* the fence as last read or written */
-	bool known;		/* false: read before writing */
-	bool exists;		/* the RRset has at least one record */
-	bool garbage;		/* some record did not parse */
-	struct fence_value cur; /* highest-term record that parsed (zero if none) */
+	bool known;		   /* false: read before writing */
+	bool exists;		   /* the RRset has at least one record */
+	bool garbage;		   /* some record did not parse */
+	bool implausible;	   /* some record had a term > own + FENCE_IMPLAUSIBLE_GAP */
+	uint64_t implausible_term; /* the highest such term */
+	struct fence_value cur;	   /* highest plausible claim that parsed (zero if none) */
 	/* stale tracking */
 	bool stale;
 	uint64_t stale_term;
-	char seen[FENCE_SEEN_MAX]; /* RRset text as last read while stale */
-	uint64_t seen_since_ms;	   /* monotonic time that text was first read */
+	char stale_node[FENCE_NODE_MAX]; /* with stale_term: the highest claim that fenced us */
+	char seen[FENCE_SEEN_MAX];	 /* RRset text as last read while stale */
+	uint64_t seen_since_ms;		 /* monotonic time that text was first read */
 };
 
 void fence_init(struct fence_state *st, uint32_t renew_ms);

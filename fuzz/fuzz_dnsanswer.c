@@ -8,12 +8,15 @@
  *   ./fuzz_dnsanswer -max_total_time=30
  * Byte 0 picks the request (update, fence read, address query); the rest is the
  * datagram, its id forced to the request's so that parsing goes past the id check.
+ * The TXT texts found then go through the fence logic of a leader with term 3 (seeds
+ * fence-huge-term and fence-implausible-term: terms that must never fence or wrap).
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fence.h"
 #include "tsigkey.h"
 #include "update.h"
 
@@ -23,6 +26,33 @@
 #define ID 0x4b43
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void fence_check(const char (*texts)[DNSMSG_TXT_MAX], size_t n)
+{
+	const char *ptrs[4];
+	struct fence_state st;
+	struct fence_value next;
+
+	for (size_t i = 0; i < n && i < 4; i++)
+		ptrs[i] = texts[i];
+	fence_init(&st, 1000);
+	fence_lead(&st, 3, "lb1");
+	switch (fence_on_read(&st, ptrs, n < 4 ? n : 4, 5000)) {
+	case FENCE_STALE: /* only a plausible claim above ours fences */
+		if (st.stale_term > 3 + FENCE_IMPLAUSIBLE_GAP || st.stale_term < 3)
+			abort();
+		break;
+	case FENCE_WRITE:
+		fence_next(&st, &next);
+		if (next.term != 3)
+			abort();
+		break;
+	default:
+		break;
+	}
+	if (st.cur.term > FENCE_TERM_MAX)
+		abort();
+}
 
 static int build(unsigned which, const struct tsig_key *k, struct dnsmsg_req *r)
 {
@@ -68,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (dnsmsg_parse_answer(&r, copy, size - 1, &a) == 0) {
 		dnsmsg_explain(&a, "local.mylab.io", "127.0.0.1#53", err, sizeof(err));
-		dnsmsg_txt_texts(a.rrs, texts, 4);
+		fence_check(texts, dnsmsg_txt_texts(a.rrs, texts, 4));
 		dnsmsg_addrs_text(a.rrs, text, sizeof(text));
 		dnsmsg_addrs_match(a.rrs, NULL, NULL);
 		dnsmsg_answer_clear(&a);

@@ -175,6 +175,9 @@ int main(int argc, char **argv)
 	m.eff_priority = 0;
 	seed_backends(&m);
 	rc |= seed_write(argv[1], "resigning", &m);
+	seed_base(&m, "lb-a", ROLE_LEADER); /* terms never wrap: dropped as "decode" */
+	m.term = UINT64_MAX;
+	rc |= seed_write(argv[1], "huge-term", &m);
 	return rc ? 1 : 0;
 }
 #endif

@@ -257,6 +257,9 @@ got="$(t_field lb1 .active_backend)/$(t_field lb2 .active_backend) $(hap_state l
 read_ms=$(( $(t_ms_of_day) - t_up ))
 t_check "during the hold (read by ${read_ms} ms of ${HOLD}): still sno2 on both LBs and both HAProxys ($got)" \
 	[ "$got" = "sno2/sno2 $HAP_SNO2 / $HAP_SNO2" -a "$read_ms" -lt "$HOLD" ]
+human=$(t_ctl lb1 status)
+t_check "during the hold, lb1's kcwatchctl status shows the time left and HAProxy reachable" \
+	eval 'grep -qE "^failback  after 5 s, hold: [1-5] s left before failback to sno1\$" <<<"$human" && grep -qx "haproxy   reachable" <<<"$human"'
 wait_all 4000 both_active sno1; rc=$?
 t_check "after the hold: sno1 active on both LBs" [ $rc -eq 0 ]
 # The daemons' own time stamps: the first change of the active backend after sno1 came up is
@@ -374,9 +377,11 @@ t_eq "both HAProxys: sno2 ready" "$(hap_state lb1) / $(hap_state lb2)" "$HAP_SNO
 sw=$(t_field lb1 .backend_switches)
 t0=$(t_ms_of_day)
 kill -TERM "${HAP_PID[lb1]}"
-wait_all 8000 role_is lb2 leader; rc=$?
+wait_all 10000 role_is lb2 leader; rc=$?
 ms=$(( $(t_ms_of_day) - t0 ))
-t_check "HAProxy on lb1 stopped: lb2 becomes leader (${ms} ms; probe every 5 s)" [ $rc -eq 0 ]
+t_check "HAProxy on lb1 stopped: lb2 becomes leader (${ms} ms; a read-back every 5 s, then down after 3 failed ones at most 1 s apart)" [ $rc -eq 0 ]
+t_check "lb1 counted HAProxy as down only after 3 failed exchanges" \
+	eval "grep -q 'did not answer .*: 2 of 3 failed exchanges' '$T_DIR/lb1.log' && grep -q 'unreachable .*3 exchanges in a row' '$T_DIR/lb1.log'"
 js=$(t_json lb1)
 t_eq "lb1: role follower, haproxy_reachable false, effective_priority 1" \
 	"$(jq -r '[.role, .haproxy_reachable, .effective_priority] | join(" ")' <<<"$js")" "follower false 1"

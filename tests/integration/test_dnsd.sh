@@ -5,7 +5,8 @@
 # LAN. RFC 2136 updates with TSIG, the A and AAAA of the name (target = vip, then self), the
 # fence TXT _kcwatch.<name>, kill -9 failover timed against dig, named down and back, a leader
 # frozen and resumed, a stale leader (frozen, then cut off from its peer by nftables) that the
-# fence stops, a wrong key, and the rest of the zone left alone. Every assertion about DNS reads
+# fence stops, a wrong key, an implausible and an invalid fence term, two leaders with the
+# same term (the higher node name wins), and the rest of the zone left alone. Every assertion about DNS reads
 # what named serves with dig. About 80 s. KCW_KEEP_LOGS=/abs/dir keeps the logs there.
 . "$(dirname "$0")/lib.sh"
 t_require_root
@@ -337,6 +338,111 @@ t_check "restart: lb1 was never stale and never gave the VIP up" \
 t_check "restart: lb1 logged why it took a higher term" \
 	grep -q "the DNS fence holds term 50 of lb2, which does not lead now: leading with term 51" "$T_DIR/lb1.log"
 t_eq "restart: A points at the VIP" "$(t_dig "$name" A)" "$vip4"
+stop_all
+
+# --- fence values outside the term range: a huge term never fences, never wraps ----------------
+# lb1 leads with a small term. A fence term more than 1,000,000 above it is "implausible": an
+# error in status and a metric, the record is left alone and lb1 keeps leading with its VIP. A
+# term above 2^53 is no valid fence value at all: counted as invalid and overwritten.
+nsu() { # TXT-TEXT: replace the fence with one record
+	t_exec dns nsupdate -k "$T_DIR/tsig.key" <<UPD
+server $ns_ip 53
+zone $zone
+update delete $fence TXT
+update add $fence 30 TXT "$1"
+send
+UPD
+}
+metric() { t_ctl "$1" metrics | sed -n "s/^$2 //p"; } # NODE SERIES
+fence_has() { grep -Eq "$1" <<<"$(fence_text)"; }      # REGEX
+log_since() { tail -n +"$2" "$T_DIR/$1.log" | grep -Eq "$3"; } # NODE FIRST-LINE REGEX
+t_start lb1 "$conf_vip"
+t_start lb2 "$conf_vip"
+t_wait 3000 one_leader lb1 lb2 >/dev/null
+t_wait 3000 fence_has "node=lb1 " >/dev/null
+tl=$(t_field lb1 .term)
+big=$((tl + 2000000))
+nsu "term=$big node=lb2 seq=1"
+ms=$(t_wait 4000 result_has lb1 "^error: implausible fence term $big \\(own term $tl"); rc=$?
+t_check "implausible: lb1's dns.last_result reports 'implausible fence term $big' (${ms} ms): $(t_field lb1 .dns.last_result)" \
+	[ $rc -eq 0 ]
+t_check "implausible: logged at error level" \
+	grep -q "error: report_implausible: $name: implausible fence term $big" "$T_DIR/lb1.log"
+t_check "implausible: metric kcwatch_dns_fence_rejected_total{reason=\"implausible\"} >= 1" \
+	[ "$(metric lb1 'kcwatch_dns_fence_rejected_total{reason="implausible"}')" -ge 1 ]
+sleep 2.2 # two renewals: still not fenced, still not written over
+js=$(t_json lb1)
+t_eq "implausible: lb1 still leads, not fenced, term unchanged" \
+	"$(jq -r '"\(.role)/\(.fenced)/\(.dns.fenced)/\(.term)"' <<<"$js")" "leader/false/false/$tl"
+t_check "implausible: lb1 still holds the VIP" t_holds lb1 "$vip4"
+t_eq "implausible: lb2 is a follower that did not learn the term" \
+	"$(t_role lb2)/$(t_field lb2 .term)" "follower/$tl"
+t_eq "implausible: the record is left alone" "$(fence_text)" "term=$big node=lb2 seq=1"
+# the operator removes it: lb1 writes again at its next renewal
+t_exec dns nsupdate -k "$T_DIR/tsig.key" <<UPD
+server $ns_ip 53
+zone $zone
+update delete $fence TXT
+send
+UPD
+ms=$(t_wait 3000 fence_has "^term=$tl node=lb1 "); rc=$?
+t_check "implausible: removed, lb1 writes the fence with its term $tl within 3 s (${ms} ms)" [ $rc -eq 0 ]
+# above 2^53: invalid text, overwritten
+nsu "term=18446744073709551615 node=lb2 seq=1"
+ms=$(t_wait 4000 fence_has "^term=$tl node=lb1 "); rc=$?
+t_check "term above 2^53: invalid, lb1 writes over it with term $tl (${ms} ms)" [ $rc -eq 0 ]
+t_check "term above 2^53: metric kcwatch_dns_fence_rejected_total{reason=\"invalid\"} >= 1" \
+	[ "$(metric lb1 'kcwatch_dns_fence_rejected_total{reason="invalid"}')" -ge 1 ]
+t_eq "term above 2^53: lb1 still leads with term $tl" "$(t_role lb1)/$(t_field lb1 .term)" "leader/$tl"
+stop_all
+
+# --- two leaders with the same term: the claim of the higher node name stands -----------------
+# Both start cut off from each other (nftables, UDP 7112), so each leads with term 1 and claims
+# the fence. Ordered by (term, node), lb1's claim is below lb2's: lb1 steps down as for a higher
+# term and releases its VIPs; lb2 keeps leading and renewing, and the two do not rewrite the
+# fence against each other.
+t_exec dns nsupdate -k "$T_DIR/tsig.key" <<UPD
+server $ns_ip 53
+zone $zone
+update delete $fence TXT
+send
+UPD
+for n in lb1 lb2; do
+	t_exec $n nft -f - <<'NFT'
+table inet kcwpart {
+	chain in { type filter hook input priority 0; udp dport 7112 drop; }
+	chain out { type filter hook output priority 0; udp dport 7112 drop; }
+}
+NFT
+done
+l1=$(wc -l <"$T_DIR/lb1.log")
+t_start lb1 "$conf_vip"
+t_start lb2 "$conf_vip"
+ms=$(t_wait 5000 log_since lb1 $((l1 + 1)) \
+	'stale: fence .* holds term 1 of node lb2, above own term 1 of node lb1 \(same term: the higher node name wins\)'); rc=$?
+t_check "same term: lb1 logs that lb2's claim of term 1 is above its own (${ms} ms)" [ $rc -eq 0 ]
+ms=$(t_wait 2000 not_held lb1 "$vip4"); rc=$?
+t_check "same term: lb1 released its VIPs (${ms} ms)" eval "[ $rc -eq 0 ] && ! t_holds lb1 $vip6"
+js=$(t_json lb1)
+t_eq "same term: lb1 is a fenced follower" "$(jq -r '"\(.role)/\(.fenced)/\(.dns.fenced)"' <<<"$js")" \
+	follower/true/true
+t_eq "same term: lb1's dns.last_result" "$(jq -r .dns.last_result <<<"$js")" \
+	"stale: fence term 1 of node lb2 above own term 1 of node lb1 (same term: the higher node name wins)"
+t_eq "same term: lb2 leads with term 1 and holds the VIP" \
+	"$(t_role lb2)/$(t_field lb2 .term)/$(t_holds lb2 "$vip4" && echo held)" leader/1/held
+ok1=$(t_field lb1 .dns.updates.ok)
+s1=$(sed -n 's/.*seq=//p' <<<"$(fence_text)")
+sleep 3
+s2=$(sed -n 's/.*seq=//p' <<<"$(fence_text)")
+t_check "same term: the fence holds lb2's claim 'term=1 node=lb2' ($(fence_text))" \
+	grep -Eq '^term=1 node=lb2 seq=[0-9]+$' <<<"$(fence_text)"
+t_check "same term: no rewrite war: 3 s add $((s2 - s1)) to the seq (lb2's renewals: 2..4)" \
+	eval "[ $((s2 - s1)) -ge 2 ] && [ $((s2 - s1)) -le 4 ]"
+t_eq "same term: lb1 wrote nothing more (updates.ok)" "$(t_field lb1 .dns.updates.ok)" "$ok1"
+t_eq "same term: lb1 still a fenced follower without the VIP" \
+	"$(t_role lb1)/$(t_field lb1 .fenced)/$(t_holds lb1 "$vip4" && echo held)" follower/true/
+t_eq "same term: A points at the VIP" "$(t_dig "$name" A)" "$vip4"
+for n in lb1 lb2; do t_exec $n nft delete table inet kcwpart; done
 stop_all
 
 # --- the rest of the zone -----------------------------------------------------------------------

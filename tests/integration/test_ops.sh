@@ -274,14 +274,18 @@ t_check "lb2's on-leader got the new term, itself as leader, no backend, followe
 t_stop lb1
 
 # --- metrics after the failover ----------------------------------------------------------------
-families="kcwatch_info kcwatch_uptime_seconds kcwatch_role kcwatch_term kcwatch_maintenance
- kcwatch_leader_changes_total kcwatch_peers kcwatch_peers_alive kcwatch_heartbeats_sent_total
+families="kcwatch_build_info process_start_time_seconds kcwatch_is_leader kcwatch_role
+ kcwatch_term kcwatch_maintenance kcwatch_fenced kcwatch_defence_satisfied
+ kcwatch_leader_transitions_total kcwatch_peers_alive kcwatch_peer_up
+ kcwatch_peer_last_seen_seconds kcwatch_heartbeats_sent_total
  kcwatch_heartbeats_received_total kcwatch_heartbeats_dropped_total
- kcwatch_heartbeat_send_errors_total kcwatch_vips kcwatch_vips_held
+ kcwatch_heartbeat_send_errors_total kcwatch_vip_held
  kcwatch_vip_announcements_total kcwatch_backend_up kcwatch_backend_active
  kcwatch_backend_checks_total kcwatch_backend_check_duration_seconds
- kcwatch_backend_switches_total kcwatch_backend_outage kcwatch_dns_updates_total
- kcwatch_hook_runs_total kcwatch_hook_events_dropped_total kcwatch_config_reloads_total"
+ kcwatch_backend_switches_total kcwatch_backend_outage kcwatch_haproxy_up
+ kcwatch_dns_updates_total kcwatch_dns_last_success_timestamp_seconds
+ kcwatch_hook_runs_total kcwatch_hook_events_dropped_total kcwatch_config_reloads_total
+ kcwatch_config_reload_success kcwatch_config_reload_last_reload_timestamp_seconds"
 hooks_done() { t_ctl lb2 metrics | grep -qx 'kcwatch_hook_runs_total{result="ok"} 2'; }
 t_wait 2000 hooks_done >/dev/null
 text=$(t_ctl lb2 metrics 2>&1)
@@ -290,7 +294,8 @@ for f in $families; do grep -q "^# TYPE $f " <<<"$text" || missing="$missing $f"
 t_eq "kcwatchctl metrics: every metric family present after the failover" "$missing" ""
 t_check "kcwatch_role{role=\"leader\"} 1 on lb2" grep -qx 'kcwatch_role{role="leader"} 1' <<<"$text"
 t_check "kcwatch_term is lb2's term" grep -qx "kcwatch_term $term2" <<<"$text"
-t_check "leader changes counted" grep -qE '^kcwatch_leader_changes_total [1-9]' <<<"$text"
+t_check "leader transitions counted" grep -qE '^kcwatch_leader_transitions_total [1-9]' <<<"$text"
+t_check "kcwatch_is_leader 1 on lb2" grep -qx 'kcwatch_is_leader 1' <<<"$text"
 t_check "heartbeats received counted" grep -qE '^kcwatch_heartbeats_received_total [1-9]' <<<"$text"
 t_check "lb2's two hook runs counted" grep -qx 'kcwatch_hook_runs_total{result="ok"} 2' <<<"$text"
 http() { # NODE PATH: status line and body of http://127.0.0.1:9412/PATH from inside NODE

@@ -173,4 +173,30 @@ t_eq "the VIPs are gone from kcw0" "$(vips)" ""
 t_check "the journal shows both VIPs removed" \
 	[ "$(jl | grep -cE 'removed (10\.55\.0\.100/24|fd55::100/64) from kcw0')" -ge 2 ]
 
+# --- no VIP left behind: kcwatchd killed for good (ExecStopPost= kcwatchd --release-vips) ---------
+# kcwatchd leads with both VIPs; its configuration is then broken (as an operator's bad edit),
+# so after kill -9 every restart fails in ExecStartPre and systemd gives up: the daemon is gone
+# for good. The unit's ExecStopPost removes the VIPs all the same.
+put "$conf" /etc/kcwatch/kcwatch.conf 0640
+cx systemctl reset-failed kcwatchd 2>/dev/null
+out=$(cx timeout 30 systemctl start kcwatchd 2>&1); rc=$?
+ms=$(t_wait 3000 leads); rc2=$?
+t_check "release: kcwatchd started again and leads with both VIPs (${ms} ms)" [ $rc -eq 0 -a $rc2 -eq 0 ]
+put "$T_DIR/bad.conf" /etc/kcwatch/kcwatch.conf 0640
+pid=$(main_pid)
+cx kill -KILL "$pid"
+gone() { [ "$(vips)" = "" ]; }
+ms=$(t_wait 5000 gone); rc=$?
+t_check "release: after kill -9 the VIPs are gone from kcw0 (${ms} ms)" [ $rc -eq 0 ]
+t_check "release: ExecStopPost's kcwatchd --release-vips removed both" \
+	[ "$(jl | grep -cE 'removed (10\.55\.0\.100/24|fd55::100/64) from kcw0 \(--release-vips\)')" -ge 2 ]
+t_check "release: it read the [vip] sections of the broken file" \
+	grep -q 'taking the \[vip\] sections as written' <<<"$(jl)"
+given_up() { [ "$(prop ActiveState)" = failed ]; }
+ms=$(t_wait 20000 given_up); rc=$?
+t_check "release: systemd gave up restarting it (start limit; ${ms} ms; $(prop ActiveState)/$(prop Result))" \
+	[ $rc -eq 0 ]
+t_eq "release: no kcwatchd runs" "$(main_pid)/$(cx pgrep -c -x kcwatchd)" "0/0"
+t_eq "release: and no VIP came back on kcw0" "$(vips)" ""
+
 t_done

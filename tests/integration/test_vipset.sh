@@ -339,6 +339,26 @@ test_leftovers_and_free() {
 	ip -n "$NS_A" addr del "$VIP4/24" dev "$IF_A"
 }
 
+# A release that fails (netlink EPERM: CAP_NET_ADMIN out of the effective set) is counted and
+# retried with backoff (100 ms doubling) until it works.
+test_release_retry() {
+	drive retry --hold 300 --count 1 --eperm-release 700 "$IF_A" "$VIP4/24" "$VIP6/64"
+	wait "$DRIVE_PID"
+	check "release without CAP_NET_ADMIN fails (EPERM)" has_line "$TMP/retry.out" "^released rc=-1$"
+	check "the VIPs are still there right after the failed release" \
+		test "$(count_lines "$TMP/retry.out" "^held [01] 1$")" -ge 2
+	check "the capability came back" has_line "$TMP/retry.out" "^admin restored rc=0$"
+	check "the retry removed both VIPs" eval "not_on_a $VIP4 && not_on_a $VIP6"
+	check "both are logged as released on a retry" \
+		test "$(count_lines "$TMP/retry.err" "released from $IF_A on retry [0-9]+")" -eq 2
+	local n
+	n=$(sed -n 's/^release_failures //p' "$TMP/retry.out")
+	# first try (2 VIPs) + retries at 100, 300, 700 ms after it (2 each, the last one works)
+	check "failures are counted: first try and every failed retry ($n, 6..10)" \
+		test "${n:-0}" -ge 6 -a "${n:-0}" -le 10
+	check "held 0 at the end" eval "has_line $TMP/retry.out '^held 0 0$' && has_line $TMP/retry.out '^held 1 0$'"
+}
+
 # Construction errors come back as clear reasons.
 test_errors() {
 	drive noif "nosuch0" "$VIP4/24"
@@ -393,6 +413,7 @@ main() {
 	test_mac_change
 	test_fault
 	test_leftovers_and_free
+	test_release_retry
 	test_errors
 	if [ "$failed" -ne 0 ]; then
 		echo "driver output kept in $TMP"

@@ -2,6 +2,9 @@
 /* vipset_drive.c: drives the VIP manager (take, hold, release) on a real interface for tests. */
 #include <errno.h>
 #include <getopt.h>
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +25,8 @@ struct drive {
 	bool release_on_fault; /* what the daemon does */
 	uint32_t hold_ms;
 	uint32_t reannounce_ms; /* 0 = never */
+	uint32_t eperm_ms;	/* release without CAP_NET_ADMIN, given back after this long */
+	struct loop_timer *restore, *final;
 	int rc;
 };
 
@@ -31,6 +36,7 @@ static void usage(void)
 		"usage: vipset_drive [--hold MS] [--count N] [--interval MS] [--repeat MS]\n"
 		"                    [--refresh MS] [--reannounce-at MS] [--no-release]\n"
 		"                    [--release-on-fault] [--leftovers | --watch] [--debug]\n"
+		"                    [--eperm-release MS]\n"
 		"                    IFACE ADDR/PREFIX [ADDR/PREFIX...]\n");
 	exit(2);
 }
@@ -50,11 +56,57 @@ static void print_held(const struct drive *d)
 		printf("held %zu %d\n", i, vipset_held(d->set, i) ? 1 : 0);
 }
 
+/* CAP_NET_ADMIN in or out of the effective set (it stays permitted): netlink address
+ * changes then fail with EPERM, the way a failing release looks to the daemon. */
+static int admin_effective(bool on)
+{
+	struct __user_cap_header_struct h = {.version = _LINUX_CAPABILITY_VERSION_3};
+	struct __user_cap_data_struct c[2];
+
+	if (syscall(SYS_capget, &h, c) < 0)
+		return -errno;
+	if (on)
+		c[0].effective |= 1u << CAP_NET_ADMIN;
+	else
+		c[0].effective &= ~(1u << CAP_NET_ADMIN);
+	return syscall(SYS_capset, &h, c) < 0 ? -errno : 0;
+}
+
+static void on_restore(void *arg)
+{
+	(void)arg;
+	printf("admin restored rc=%d\n", admin_effective(true));
+}
+
+static void on_final(void *arg)
+{
+	struct drive *d = arg;
+
+	print_held(d);
+	printf("release_failures %llu\n", (unsigned long long)vipset_release_failures(d->set));
+	loop_stop(d->loop);
+}
+
+/* --eperm-release: the release fails, is retried with backoff, works once the capability is
+ * back; the end comes 1.5 s after that. */
+static void eperm_release(struct drive *d)
+{
+	printf("admin dropped rc=%d\n", admin_effective(false));
+	printf("released rc=%d\n", vipset_release(d->set));
+	print_held(d);
+	loop_timer_arm(d->restore, d->eperm_ms);
+	loop_timer_arm(d->final, d->eperm_ms + 1500);
+}
+
 static void on_end(void *arg)
 {
 	struct drive *d = arg;
 
 	print_held(d);
+	if (d->mode == MODE_TAKE && d->release && d->eperm_ms) {
+		eperm_release(d);
+		return;
+	}
 	if (d->mode == MODE_TAKE && d->release) {
 		int r = vipset_release(d->set);
 
@@ -89,12 +141,19 @@ static void parse_vip(struct cfg_vip *v, size_t i, const char *iface, const char
 static size_t parse_args(int argc, char **argv, struct drive *d, struct cfg_vip *vips)
 {
 	static const struct option opts[] = {
-	    {"hold", 1, NULL, 'h'},	     {"count", 1, NULL, 'c'},
-	    {"interval", 1, NULL, 'i'},	     {"repeat", 1, NULL, 'r'},
-	    {"refresh", 1, NULL, 'f'},	     {"no-release", 0, NULL, 'n'},
-	    {"leftovers", 0, NULL, 'l'},     {"watch", 0, NULL, 'w'},
-	    {"debug", 0, NULL, 'd'},	     {"release-on-fault", 0, NULL, 'F'},
-	    {"reannounce-at", 1, NULL, 'a'}, {NULL, 0, NULL, 0},
+	    {"hold", 1, NULL, 'h'},
+	    {"count", 1, NULL, 'c'},
+	    {"interval", 1, NULL, 'i'},
+	    {"repeat", 1, NULL, 'r'},
+	    {"refresh", 1, NULL, 'f'},
+	    {"no-release", 0, NULL, 'n'},
+	    {"leftovers", 0, NULL, 'l'},
+	    {"watch", 0, NULL, 'w'},
+	    {"debug", 0, NULL, 'd'},
+	    {"release-on-fault", 0, NULL, 'F'},
+	    {"reannounce-at", 1, NULL, 'a'},
+	    {"eperm-release", 1, NULL, 'E'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct cfg_vip tmpl = {.garp_count = 5,
 			       .garp_interval_ms = 100,
@@ -140,6 +199,9 @@ static size_t parse_args(int argc, char **argv, struct drive *d, struct cfg_vip 
 		case 'a':
 			d->reannounce_ms = (uint32_t)val;
 			break;
+		case 'E':
+			d->eperm_ms = (uint32_t)val;
+			break;
 		default:
 			usage();
 		}
@@ -156,7 +218,9 @@ static int run(struct drive *d)
 	struct loop_timer *end = loop_timer_new(d->loop, on_end, d);
 	struct loop_timer *re = loop_timer_new(d->loop, on_reannounce, d);
 
-	if (!end || !re)
+	d->restore = loop_timer_new(d->loop, on_restore, d);
+	d->final = loop_timer_new(d->loop, on_final, d);
+	if (!end || !re || !d->restore || !d->final)
 		return 1;
 	if (d->mode == MODE_LEFTOVERS) {
 		int r = vipset_remove_leftovers(d->set);

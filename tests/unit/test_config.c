@@ -689,6 +689,19 @@ static void test_err_section_names(void **state)
 	expect_err(state, BASE "[backends x]\n", "10: section [backends] takes no name (got 'x')");
 	expect_err(state, BASE "[node a/b]\n",
 		   "10: invalid node name 'a/b' (use 1..63 characters of A-Z a-z 0-9 . _ -)");
+	expect_err(state, BASE "[node -n]\n",
+		   "10: invalid node name '-n': it starts with '-' (a name may not start with '-': "
+		   "hooks get names as arguments)");
+	expect_err(state, BASE "[vip --x]\n",
+		   "10: invalid vip name '--x': it starts with '-' (a name may not start with '-': "
+		   "hooks get names as arguments)");
+	expect_err(state, "[cluster]\nname = -kc\n",
+		   "2: name: '-kc' starts with '-' (a name may not start with '-': hooks get names "
+		   "as arguments)");
+	expect_err(
+	    state, BASE "[backend -sno1]\n",
+	    "10: invalid backend name '-sno1': it starts with '-' (a name may not start with "
+	    "'-': hooks get names as arguments)");
 }
 
 static void test_err_missing_cluster(void **state)

@@ -374,7 +374,44 @@ static void json_snippet_bounded_and_printable(void **state)
 
 	body(f, "\x01\tnot json at all, and a rather long line that goes on and on");
 	expect_down(f, "body is not JSON: unexpected character "
-		       "('..not json at all, and a rather long lin')");
+		       "('\\x01\\tnot json at all, and a rather long lin')");
+}
+
+/* Text from the backend is inert: no raw control character or newline reaches a log line,
+ * a status field or a terminal. */
+static void assert_inert(const char *s)
+{
+	for (; *s; s++)
+		if (*s < 0x20 || *s > 0x7e)
+			fail_msg("byte 0x%02x in reason", (unsigned char)*s);
+}
+
+static void json_forged_status_and_check_name(void **state)
+{
+	struct fx *f = *state;
+
+	body(f, "{\"status\":\"DOWN\\n<0>forged\",\"checks\":[{\"name\":\"\\u001b[2J\"}]}");
+	expect_down(f, "JSON status DOWN\\n<0>forged (expected UP)");
+	assert_inert(f->reason);
+	/* the same name in a failing check is listed, escaped */
+	body(f, "{\"status\":\"DOWN\\n<0>forged\",\"checks\":[{\"name\":\"\\u001b[2J\","
+		"\"status\":\"DOWN\"}]}");
+	expect_down(f, "JSON status DOWN\\n<0>forged (expected UP); failing checks: \\x1b[2J");
+	assert_inert(f->reason);
+	/* at a 503, Keycloak's verdict is quoted the same way */
+	f->in.http_code = 503;
+	expect_down(f,
+		    "HTTP 503 (expected 200), status DOWN\\n<0>forged; failing checks: \\x1b[2J");
+	assert_inert(f->reason);
+}
+
+static void curl_text_inert(void **state)
+{
+	struct fx *f = *state;
+
+	transport(f, CURLE_PEER_FAILED_VERIFICATION, 0,
+		  "SSL: certificate subject name 'a\r\nb' bad");
+	expect_down(f, "TLS host name mismatch: SSL: certificate subject name 'a\\r\\nb' bad");
 }
 
 static void json_empty(void **state)
@@ -521,6 +558,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(json_nested_up_under_down, setup, teardown),
 	    cmocka_unit_test_setup_teardown(json_not_json, setup, teardown),
 	    cmocka_unit_test_setup_teardown(json_snippet_bounded_and_printable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(json_forged_status_and_check_name, setup, teardown),
+	    cmocka_unit_test_setup_teardown(curl_text_inert, setup, teardown),
 	    cmocka_unit_test_setup_teardown(json_empty, setup, teardown),
 	    cmocka_unit_test_setup_teardown(json_incomplete, setup, teardown),
 	    cmocka_unit_test_setup_teardown(json_trailing, setup, teardown),

@@ -306,7 +306,8 @@ static void test_roundtrip_largest(void **state)
 	set_str(m->node, sizeof(m->node), 'n', CFG_NAME_MAX - 1);
 	set_str(m->leader, sizeof(m->leader), 'l', CFG_NAME_MAX - 1);
 	set_str(m->active_backend, sizeof(m->active_backend), 'a', CFG_NAME_MAX - 1);
-	m->incarnation = m->seq = m->term = m->backend_switches = UINT64_MAX;
+	m->incarnation = m->seq = m->backend_switches = UINT64_MAX;
+	m->term = HB_TERM_MAX; /* the largest valid term */
 	m->priority = m->eff_priority = m->interval_ms = m->vips_held = UINT32_MAX;
 	m->role = ROLE_WITNESS;
 	m->n_backends = CFG_MAX_BACKENDS;
@@ -645,6 +646,27 @@ static void test_role_range(void **state)
 	assert_int_equal(out.role, ROLE_WITNESS);
 }
 
+/* Terms never wrap: above 2^53 a heartbeat is invalid input, dropped and counted as decode. */
+static void test_term_bound(void **state)
+{
+	Kcwatch__Heartbeat pb;
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+
+	(void)state;
+	base_pb(&pb);
+	pb.term = HB_TERM_MAX;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_true(out.term == HB_TERM_MAX);
+	pb.term = HB_TERM_MAX + 1;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_DECODE);
+	pb.term = UINT64_MAX;
+	why = HB_DROP__COUNT;
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
+	assert_int_equal(why, HB_DROP_DECODE);
+}
+
 static void test_digest_length(void **state)
 {
 	uint8_t digest[33];
@@ -694,6 +716,35 @@ static void test_reason_truncated(void **state)
 	reason[HB_REASON_MAX - 1] = (char)0xa9;
 	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
 	assert_int_equal(strlen(out.backends[0].reason), HB_REASON_MAX - 2);
+}
+
+/* Peer text is inert: a reason or name relayed in a heartbeat never carries a control
+ * character or a newline to a log line, a status field or a terminal. */
+static void test_peer_text_inert(void **state)
+{
+	Kcwatch__BackendState b = KCWATCH__BACKEND_STATE__INIT;
+	Kcwatch__BackendState *bp[] = {&b};
+	Kcwatch__Heartbeat pb;
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+
+	(void)state;
+	base_pb(&pb);
+	pb.n_backends = 1;
+	pb.backends = bp;
+	pb.leader = "lb\n<0>x";
+	pb.active_backend = "sno\x1b[2J";
+	b.name = "sno\x1b[2J";
+	b.reason = "JSON status DOWN\n<0>forged (expected UP)\r";
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_string_equal(out.leader, "lb\\n<0>x");
+	assert_string_equal(out.active_backend, "sno\\x1b[2J");
+	assert_string_equal(out.backends[0].name, "sno\\x1b[2J");
+	assert_string_equal(out.backends[0].reason,
+			    "JSON status DOWN\\n<0>forged (expected UP)\\r");
+	pb.node = "lb-a\x07";
+	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_string_equal(out.node, "lb-a\\x07");
 }
 
 /* --- encoder errors -------------------------------------------------------- */
@@ -837,8 +888,10 @@ int main(void)
 	    cmocka_unit_test(test_long_backend_name),
 	    cmocka_unit_test(test_too_many_backends),
 	    cmocka_unit_test(test_role_range),
+	    cmocka_unit_test(test_term_bound),
 	    cmocka_unit_test(test_digest_length),
 	    cmocka_unit_test(test_reason_truncated),
+	    cmocka_unit_test(test_peer_text_inert),
 	    cmocka_unit_test(test_encode_buffer_too_small),
 	    cmocka_unit_test(test_encode_invalid),
 	    cmocka_unit_test(test_drop_names),

@@ -21,20 +21,23 @@
 
 /* Every family the exposition promises (doc/kcwatchd.8, METRICS). */
 static const char *const families[] = {
-    "kcwatch_info",
-    "kcwatch_uptime_seconds",
+    "kcwatch_build_info",
+    "process_start_time_seconds",
+    "kcwatch_is_leader",
     "kcwatch_role",
     "kcwatch_term",
     "kcwatch_maintenance",
-    "kcwatch_leader_changes_total",
-    "kcwatch_peers",
+    "kcwatch_fenced",
+    "kcwatch_defence_satisfied",
+    "kcwatch_leader_transitions_total",
     "kcwatch_peers_alive",
+    "kcwatch_peer_up",
+    "kcwatch_peer_last_seen_seconds",
     "kcwatch_heartbeats_sent_total",
     "kcwatch_heartbeats_received_total",
     "kcwatch_heartbeats_dropped_total",
     "kcwatch_heartbeat_send_errors_total",
-    "kcwatch_vips",
-    "kcwatch_vips_held",
+    "kcwatch_vip_held",
     "kcwatch_vip_announcements_total",
     "kcwatch_backend_up",
     "kcwatch_backend_active",
@@ -42,10 +45,14 @@ static const char *const families[] = {
     "kcwatch_backend_check_duration_seconds",
     "kcwatch_backend_switches_total",
     "kcwatch_backend_outage",
+    "kcwatch_haproxy_up",
     "kcwatch_dns_updates_total",
+    "kcwatch_dns_last_success_timestamp_seconds",
     "kcwatch_hook_runs_total",
     "kcwatch_hook_events_dropped_total",
     "kcwatch_config_reloads_total",
+    "kcwatch_config_reload_success",
+    "kcwatch_config_reload_last_reload_timestamp_seconds",
 };
 
 static bool has_line(const char *text, const char *line)
@@ -63,19 +70,31 @@ static void fill_example(struct kcw_metrics *m)
 	memset(m, 0, sizeof(*m));
 	snprintf(m->node, sizeof(m->node), "lb1");
 	snprintf(m->cluster, sizeof(m->cluster), "keycloak");
-	m->uptime_ms = 12345;
+	m->start_unix_ms = 1700000012345ull;
 	m->role = ROLE_LEADER;
 	m->term = 7;
 	m->leader_changes = 3;
-	m->peers = 2;
+	m->defence_satisfied = true;
+	m->n_peers = 2;
+	snprintf(m->peers[0].name, CFG_NAME_MAX, "lb2");
+	m->peers[0].up = true;
+	m->peers[0].heard = true;
+	m->peers[0].seen_ago_ms = 150;
+	snprintf(m->peers[1].name, CFG_NAME_MAX, "lb3");
 	m->peers_alive = 1;
 	m->hb_sent = 100;
 	m->hb_received = 90;
 	m->hb_send_errors = 2;
 	m->hb_dropped[HB_DROP_AUTH] = 20;
 	m->hb_dropped[HB_DROP_REPLAY] = 4;
-	m->vips = 2;
-	m->vips_held = 2;
+	m->n_vips = 2;
+	snprintf(m->vips[0].name, CFG_NAME_MAX, "keycloak");
+	m->vips[0].held = true;
+	snprintf(m->vips[1].name, CFG_NAME_MAX, "keycloak6");
+	m->has_haproxy = true;
+	m->haproxy_up = true;
+	m->dns_last_success_unix_ms = 1700000100500ull;
+	m->last_reload_unix_ms = 1700000200000ull;
 	m->vip_announcements = 10;
 	m->n_backends = 2;
 	snprintf(m->backends[0].name, CFG_NAME_MAX, "sno1");
@@ -91,6 +110,7 @@ static void fill_example(struct kcw_metrics *m)
 	m->hooks.ok = 4;
 	m->hooks.timed_out = 1;
 	m->reloads_failed = 1;
+	m->reload_failed_last = true;
 }
 
 static void test_observe_buckets(void **state)
@@ -149,7 +169,10 @@ static void test_zero_snapshot_has_every_family(void **state)
 	assert_true(has_line(text, "kcwatch_role{role=\"init\"} 1"));
 	assert_true(has_line(text, "kcwatch_heartbeats_dropped_total{reason=\"self\"} 0"));
 	assert_true(has_line(text, "kcwatch_dns_updates_total{result=\"network\"} 0"));
-	assert_true(has_line(text, "kcwatch_uptime_seconds 0.000"));
+	assert_true(has_line(text, "process_start_time_seconds 0.000"));
+	assert_true(has_line(text, "kcwatch_is_leader 0"));
+	assert_true(has_line(text, "kcwatch_config_reload_success 1"));
+	assert_null(strstr(text, "\nkcwatch_haproxy_up ")); /* no haproxy-socket, no sample */
 	free(text);
 }
 
@@ -165,12 +188,25 @@ static void test_values(void **state)
 	assert_true(has_line(text, "kcwatch_role{role=\"leader\"} 1"));
 	assert_true(has_line(text, "kcwatch_role{role=\"follower\"} 0"));
 	assert_true(has_line(text, "kcwatch_term 7"));
-	assert_true(has_line(text, "kcwatch_uptime_seconds 12.345"));
-	assert_true(has_line(text, "kcwatch_leader_changes_total 3"));
+	assert_true(has_line(text, "process_start_time_seconds 1700000012.345"));
+	assert_true(has_line(text, "kcwatch_is_leader 1"));
+	assert_true(has_line(text, "kcwatch_leader_transitions_total 3"));
+	assert_true(has_line(text, "kcwatch_defence_satisfied 1"));
+	assert_true(has_line(text, "kcwatch_fenced 0"));
+	assert_true(has_line(text, "kcwatch_peer_up{node=\"lb2\"} 1"));
+	assert_true(has_line(text, "kcwatch_peer_up{node=\"lb3\"} 0"));
+	assert_true(has_line(text, "kcwatch_peer_last_seen_seconds{node=\"lb2\"} 0.150"));
+	assert_null(strstr(text, "kcwatch_peer_last_seen_seconds{node=\"lb3\"}"));
+	assert_true(has_line(text, "kcwatch_vip_held{vip=\"keycloak\"} 1"));
+	assert_true(has_line(text, "kcwatch_vip_held{vip=\"keycloak6\"} 0"));
+	assert_true(has_line(text, "kcwatch_haproxy_up 1"));
+	assert_true(has_line(text, "kcwatch_dns_last_success_timestamp_seconds 1700000100.500"));
+	assert_true(has_line(text, "kcwatch_config_reload_success 0"));
+	assert_true(
+	    has_line(text, "kcwatch_config_reload_last_reload_timestamp_seconds 1700000200.000"));
 	assert_true(has_line(text, "kcwatch_heartbeats_dropped_total{reason=\"auth\"} 20"));
 	assert_true(has_line(text, "kcwatch_heartbeats_dropped_total{reason=\"replay\"} 4"));
 	assert_true(has_line(text, "kcwatch_heartbeat_send_errors_total 2"));
-	assert_true(has_line(text, "kcwatch_vips_held 2"));
 	assert_true(has_line(text, "kcwatch_vip_announcements_total 10"));
 	assert_true(has_line(text, "kcwatch_backend_up{backend=\"sno1\"} 1"));
 	assert_true(has_line(text, "kcwatch_backend_up{backend=\"sno\\\"2\"} 0"));
@@ -183,9 +219,8 @@ static void test_values(void **state)
 	assert_true(has_line(text, "kcwatch_hook_runs_total{result=\"ok\"} 4"));
 	assert_true(has_line(text, "kcwatch_hook_runs_total{result=\"timeout\"} 1"));
 	assert_true(has_line(text, "kcwatch_config_reloads_total{result=\"failed\"} 1"));
-	assert_true(has_line(
-	    text,
-	    "kcwatch_info{node=\"lb1\",cluster=\"keycloak\",version=\"" PACKAGE_VERSION "\"} 1"));
+	assert_true(has_line(text, "kcwatch_build_info{version=\"" PACKAGE_VERSION
+				   "\",node=\"lb1\",cluster=\"keycloak\"} 1"));
 	free(text);
 }
 
@@ -244,7 +279,8 @@ static void test_line_syntax(void **state)
 		strtod(sp + 1, &end);
 		assert_true(*end == '\0');
 		assert_int_equal(sscanf(l, "%127[a-z_]", name), 1);
-		assert_true(strncmp(name, "kcwatch_", 8) == 0);
+		assert_true(strncmp(name, "kcwatch_", 8) == 0 ||
+			    strcmp(name, "process_start_time_seconds") == 0);
 	}
 	free(text);
 }
