@@ -27,7 +27,7 @@ expect() {
 		bad=$((bad + 1))
 	fi
 }
-echo "1..8"
+echo "1..10"
 n0=$(complete -p kcwatchctl 2>/dev/null)
 n=$((n + 1))
 if [ "$n0" = "complete -F _kcwatchctl kcwatchctl" ]; then echo "ok $n - it registers _kcwatchctl for kcwatchctl"
@@ -38,5 +38,7 @@ expect "maintenance" -s /nonexistent ma
 expect "on off" maintenance ""
 expect "use" backend u
 expect "--json" status --j
-expect "-s -h --help" -
+expect "-s -S -h --help" -
+expect "--check --json --help" status --
+expect "test" hook ""
 [ "$bad" -eq 0 ]
