@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/dns.sh: time from a takeover (the VIP added on the new leader) to the DNS name answering
 # with the new leader's address, over TRIALS failovers (kill -9 of the leader).
 #   bench/dns.sh [TRIALS]     (default 20)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/failover.sh: how long clients of the VIP are cut off when the leader goes, kcwatchd next
 # to keepalived (VRRPv3, unicast peers), on the same namespace topology (lb1, lb2, client on one
 # bridge; lb1 priority 150, lb2 priority 100; VIP 10.77.0.100/24 on eth0).

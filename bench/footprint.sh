@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/footprint.sh: memory (PSS, RSS) and idle CPU of a two-node kcwatchd cluster, next to
 # keepalived (VRRPv3, unicast peers) with the same interval on the same namespace topology.
 #   bench/footprint.sh [SECONDS]     (default 20 s of idle measurement per window)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bench/health.sh: N TLS backends on loopback (one nginx, one port, a name per backend under one
 # test CA), checked every second by ONE kcwatchd for SECONDS: its CPU share, memory, the check
 # latency distribution and whether any check round was delayed.
@@ -107,7 +108,7 @@ for i in $(seq 1 "$n"); do
 	t_conf_backend "$conf" "$name" "https://$name.$DOM:$PORT/health" "$addr:$port" "$d/ca.pem" \
 		interval=1s timeout=800ms
 done
-"$KCWATCHD" -t -c "$conf" >/dev/null || { echo "kcwatchd -t rejects the generated config" >&2; exit 1; }
+t_exec bench1 "$KCWATCHD" -t -c "$conf" >/dev/null || { echo "kcwatchd -t rejects the generated config" >&2; exit 1; }
 
 nginx_pids() { echo "$nginx_pid $(pgrep -P "$nginx_pid" | tr '\n' ' ')"; }
 checks_json() { "$KCWATCHCTL" -s "$T_DIR/bench1.sock" status --json 2>/dev/null; }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* kcwatchctl.c: asks kcwatchd over its control socket and prints the answer for people or scripts.
  */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* render.c: kcwatchctl's tables: the daemon's JSON answers for people. */
 #include "render.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* render.h: kcwatchctl's tables: the daemon's JSON answers for people. */
 #ifndef KCW_RENDER_H
 #define KCW_RENDER_H

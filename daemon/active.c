@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* active.c: the cluster's active backend in the daemon: the leader checks, every node applies it.
  */
 #include "active.h"

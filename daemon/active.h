@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* active.h: the cluster's active backend in the daemon: the leader checks, every node applies it. */
 #ifndef KCW_ACTIVE_H
 #define KCW_ACTIVE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* addr.c: IPv4/IPv6 address parsing, formatting and ordering. */
 #include "addr.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* addr.h: IPv4/IPv6 address values, parsing, formatting and ordering. */
 #ifndef KCW_ADDR_H
 #define KCW_ADDR_H

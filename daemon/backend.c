@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* backend.c: rise/fall per backend, the cluster's one active backend and its failback policy. */
 #include "backend.h"
 

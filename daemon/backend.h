@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* backend.h: per-backend rise/fall state and the one active backend for the cluster (pure). */
 #ifndef KCW_BACKEND_H
 #define KCW_BACKEND_H

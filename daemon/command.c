@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* command.c: control requests: parse the line, check the caller, run the command, reply JSON. */
 #include "command.h"
 

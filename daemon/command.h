@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* command.h: control requests ("status", "step-down", ...) and their JSON replies. */
 #ifndef KCW_COMMAND_H
 #define KCW_COMMAND_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.c: loading the config file: [cluster] and [node] sections, cross-checks and digest. */
 #include "config.h"
 
@@ -314,6 +315,11 @@ static int check_cluster(const struct ini_ctx *c, const struct ini_file *f)
 
 	if (ini_find_section(f, "cluster", NULL, &cl) < 0)
 		return ini_error(c, 0, "missing section [cluster]");
+	/* The installed file has none yet: say where the documented example is. */
+	if (cfg->n_nodes == 0)
+		return ini_error(c, 0,
+				 "no [node] sections: see kcwatch.conf(5) and " DOCDIR
+				 "/kcwatch.conf.example");
 	for (size_t i = 0; i < cfg->n_nodes; i++)
 		if (cfg->nodes[i].kind == NODE_KIND_PEER)
 			peers++;

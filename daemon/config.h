@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config.h: the parsed, validated kcwatch configuration (one INI file for all nodes). */
 #ifndef KCW_CONFIG_H
 #define KCW_CONFIG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* config_svc.c: config sections [vip], [backend], [backends], [dns], [hooks], [metrics]. */
 #include "config.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* control.c: control socket server: accept, read one request line, answer JSON, close. */
 #include "control.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* control.h: the control socket server (UNIX stream, one request line, one JSON reply). */
 #ifndef KCW_CONTROL_H
 #define KCW_CONTROL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* curldl.c: opens libcurl at run time, so that a node without backends never maps it. */
 #include "curldl.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* curldl.h: libcurl opened at run time, only by a daemon that has backends to check. */
 #ifndef KCW_CURLDL_H
 #define KCW_CURLDL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* daemon.c: kcwatchd wiring: carries out election actions, handles signals and peers' heartbeats.
  */
 #include "daemon.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* daemon.h: the kcwatchd context: wires config, loop, peers, election, VIPs and control. */
 #ifndef KCW_DAEMON_H
 #define KCW_DAEMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* election.c: leader election state machine; pure, all time comes from the caller. */
 #include "election.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* election.h: leader election as a pure state machine (no syscalls, caller's clock). */
 #ifndef KCW_ELECTION_H
 #define KCW_ELECTION_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* garp.c: VIP announcements: gratuitous ARP over AF_PACKET, unsolicited NA over raw ICMPv6. */
 #include "garp.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* garp.h: VIP announcements: gratuitous ARP over AF_PACKET, unsolicited NA over raw ICMPv6. */
 #ifndef KCW_GARP_H
 #define KCW_GARP_H

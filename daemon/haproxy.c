@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* haproxy.c: sets HAProxy server states over the runtime API socket and reads them back. */
 #include "haproxy.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* haproxy.h: non-blocking client of the local HAProxy runtime API (UNIX socket, level admin). */
 #ifndef KCW_HAPROXY_H
 #define KCW_HAPROXY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* health.c: drives the backends' HTTPS health checks on one CURLM wired into the event loop. */
 #include "health.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* health.h: HTTPS health checks of all backends on one libcurl multi handle driven by the loop. */
 #ifndef KCW_HEALTH_H
 #define KCW_HEALTH_H

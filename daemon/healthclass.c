@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* healthclass.c: one finished health check (curl code, HTTP status, body) to up/down + reason. */
 #include "healthclass.h"
 

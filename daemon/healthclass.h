@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* healthclass.h: classify one backend health check result as up or down, with a reason (pure). */
 #ifndef KCW_HEALTHCLASS_H
 #define KCW_HEALTHCLASS_H

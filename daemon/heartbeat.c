@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* heartbeat.c: heartbeat datagram codec: "KCW1" | protobuf Heartbeat | HMAC-SHA256 tag. */
 #include <errno.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* heartbeat.h: heartbeat datagram codec (protobuf + HMAC-SHA256), pure. */
 #ifndef KCW_HEARTBEAT_H
 #define KCW_HEARTBEAT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hmac.c: HMAC-SHA256 with the cluster key via OpenSSL 3 EVP_MAC (key kept inside OpenSSL). */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hmac.h: HMAC-SHA256 with the cluster key (OpenSSL 3 EVP_MAC). */
 #ifndef KCW_HMAC_H
 #define KCW_HMAC_H

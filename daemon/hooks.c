@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hooks.c: runs the [hooks] programs from a FIFO queue with posix_spawn, pidfds and a timeout. */
 #include "hooks.h"
 

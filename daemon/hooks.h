@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hooks.h: notify hooks: programs run on role and backend events, one at a time, off the loop. */
 #ifndef KCW_HOOKS_H
 #define KCW_HOOKS_H

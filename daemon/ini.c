@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ini.c: a small generic INI reader with typed, table-driven key handling. */
 #include "ini.h"
 #include "strutil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ini.h: a small generic INI reader with typed, table-driven key handling. */
 #ifndef KCW_INI_H
 #define KCW_INI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyfile.c: loading the cluster's shared secret from a base64 key file. */
 #include "keyfile.h"
 #include "strutil.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* keyfile.h: loading the cluster's shared secret from a base64 key file. */
 #ifndef KCW_KEYFILE_H
 #define KCW_KEYFILE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* linkwatch.c: netlink monitor of links and VIP addresses, registered in the event loop. */
 #include "linkwatch.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* linkwatch.h: netlink monitor of links and VIP addresses, registered in the event loop. */
 #ifndef KCW_LINKWATCH_H
 #define KCW_LINKWATCH_H

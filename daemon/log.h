@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* log.h: leveled logging to stderr (journald reads the <N> priority prefix). */
 #ifndef KCW_LOG_H
 #define KCW_LOG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loop.c: epoll event loop with fd watchers and timerfd timers. */
 #include "loop.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* loop.h: the one event loop: epoll, CLOCK_MONOTONIC timerfds and fd watchers. */
 #ifndef KCW_LOOP_H
 #define KCW_LOOP_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* main.c: kcwatchd command line: pick the config and node, check or run. */
 #include <errno.h>
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
+#include "precheck.h"
 #include "sockpath.h"
 #include "release.h"
 
@@ -41,7 +43,8 @@ static void usage(FILE *f)
 		   "  -S SOCKET  status socket path (overrides [cluster] status-socket)\n"
 		   "  --state-dir DIR  directory of the node's state file (overrides\n"
 		   "             [cluster] state-dir)\n"
-		   "  -t         check the configuration and exit (0 = valid, 1 = invalid)\n"
+		   "  -t         check the configuration and this host (node, VIP interfaces,\n"
+		   "             key and CA files) and exit (0 = valid, 1 = invalid)\n"
 		   "  -d         log debug messages\n"
 		   "  --release-vips  remove this host's configured VIPs from their\n"
 		   "             interfaces and exit, without the daemon (ExecStopPost=)\n"
@@ -175,11 +178,14 @@ static void raise_fd_limit(void)
 	}
 }
 
+/* -t checks what a start on this host checks: the node (by name, or the one local address),
+ * the VIP interfaces, the files the daemon reads and libcurl; see precheck.h. */
 static int check_config(const struct options *o, struct kcw_config *cfg)
 {
 	char err[CFG_ERR_MAX];
 
-	if (o->node && pick_node(cfg, o->node, err, sizeof(err)) < 0) {
+	if (pick_node(cfg, o->node, err, sizeof(err)) < 0 ||
+	    precheck_host(cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "kcwatchd: %s\n", err);
 		config_free(cfg);
 		return 1;

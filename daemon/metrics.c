@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* metrics.c: renders a kcw_metrics snapshot in the Prometheus text exposition format (0.0.4). */
 #include "metrics.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* metrics.h: Prometheus text exposition of the daemon's counters, and a tiny HTTP/1.0 endpoint. */
 #ifndef KCW_METRICS_H
 #define KCW_METRICS_H

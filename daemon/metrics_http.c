@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* metrics_http.c: a minimal HTTP/1.0 server on the loop that answers GET /metrics, then closes. */
 #include "metrics.h"
 

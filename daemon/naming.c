@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* naming.c: the DNS name in the daemon: which address it should point at, and when to update it. */
 #include "naming.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* naming.h: the DNS name in the daemon: which address it should point at, and when to update it. */
 #ifndef KCW_NAMING_H
 #define KCW_NAMING_H

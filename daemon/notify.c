@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* notify.c: sd_notify datagrams to systemd's NOTIFY_SOCKET, written out without libsystemd. */
 #include "notify.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* notify.h: the systemd readiness and watchdog protocol (sd_notify datagrams) without libsystemd.
  */
 #ifndef KCW_NOTIFY_H

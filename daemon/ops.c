@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ops.c: the daemon's operations glue: sd_notify state and watchdog, hooks on events, metrics. */
 #include "ops.h"
 

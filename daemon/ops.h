@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ops.h: the daemon's operations glue: sd_notify state and watchdog, hooks on events, metrics. */
 #ifndef KCW_OPS_H
 #define KCW_OPS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* peer.c: heartbeat transport over UDP: send to every node, receive, authenticate, drop and count.
  */
 #include "peer.h"

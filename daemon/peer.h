@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* peer.h: heartbeat transport: the UDP socket, per-node replay state and counters. */
 #ifndef KCW_PEER_H
 #define KCW_PEER_H

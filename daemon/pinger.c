@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pinger.c: ICMP/ICMPv6 echo requests on a timer, replies matched on an fd watcher. */
 #include "pinger.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* pinger.h: ICMP/ICMPv6 echo to one address from the event loop: is the tie-breaker reachable? */
 #ifndef KCW_PINGER_H
 #define KCW_PINGER_H

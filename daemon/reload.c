@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* reload.c: applies a changed configuration file to a running daemon, all or nothing. */
 #include <errno.h>
 #include <stdio.h>

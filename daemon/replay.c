@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* replay.c: per-peer replay protection by (incarnation, sequence). */
 #include "replay.h"
 

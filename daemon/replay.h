@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* replay.h: per-peer replay protection by (incarnation, sequence). */
 #ifndef KCW_REPLAY_H
 #define KCW_REPLAY_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* role.c: role names as operators and JSON consumers see them. */
 #include "role.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* role.h: the node roles shared by election, heartbeat and status. */
 #ifndef KCW_ROLE_H
 #define KCW_ROLE_H

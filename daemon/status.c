@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* status.c: the daemon's state as one JSON object, for kcwatchctl and scripts. */
 #include "status.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* status.h: the status report as JSON (control socket "status"). */
 #ifndef KCW_STATUS_H
 #define KCW_STATUS_H

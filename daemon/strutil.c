@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strutil.c: small string helpers shared by the parsers and the message builders. */
 #include "strutil.h"
 

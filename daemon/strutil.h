@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* strutil.h: small string helpers shared by the parsers and the message builders. */
 #ifndef KCW_STRUTIL_H
 #define KCW_STRUTIL_H

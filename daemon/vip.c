@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vip.c: libnl-3 route requests: VIP address add/delete/query, interface lookup and state. */
 #include "vip.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vip.h: libnl-3 route requests: VIP address add/delete/query, interface lookup and state. */
 #ifndef KCW_VIP_H
 #define KCW_VIP_H

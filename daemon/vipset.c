@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vipset.c: the VIP manager the daemon calls: take, release, watch and announce its VIPs. */
 #include "vipset.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vipset.h: the VIP manager the daemon calls: take, release, watch and announce its VIPs. */
 #ifndef KCW_VIPSET_H
 #define KCW_VIPSET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dns.c: the DNS updater driver: non-blocking UDP exchanges with named on the event loop. */
 #include "dns.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dns.h: the DNS updater: points NAME at the leader's target via RFC 2136, fenced by term. */
 #ifndef KCW_DNS_H
 #define KCW_DNS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fence.c: the DNS fence lease: parse/format the value and decide write/stale/unfenced. */
 #include "fence.h"
 

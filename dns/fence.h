@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fence.h: the DNS fence lease as pure logic (no I/O, the caller's monotonic clock). */
 #ifndef KCW_FENCE_H
 #define KCW_FENCE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tsigkey.c: reads the TSIG key clause of a BIND key file (as written by tsig-keygen). */
 #include "tsigkey.h"
 #include "keyfile.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* tsigkey.h: the TSIG key for DNS updates, read from a BIND key file (tsig-keygen output). */
 #ifndef KCW_TSIGKEY_H
 #define KCW_TSIGKEY_H

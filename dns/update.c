@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* update.c: builds, signs and parses the DNS messages of the updater with ldns. */
 #include "update.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* update.h: DNS messages with ldns: RFC 2136 update with fence, fence/address queries, answers. */
 #ifndef KCW_UPDATE_H
 #define KCW_UPDATE_H

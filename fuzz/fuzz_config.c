@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_config.c: libFuzzer harness for config_load (INI reader, every section, the key file). */
 #include <errno.h>
 #include <fcntl.h>

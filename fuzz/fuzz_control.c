@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_control.c: libFuzzer harness for control requests: line framing and command dispatch. */
 #include <errno.h>
 #include <json-c/json.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_dnsanswer.c: libFuzzer harness: arbitrary bytes as the answer to a signed update/query. */
 /*
  * Build and run (from the source tree, out of tree output):

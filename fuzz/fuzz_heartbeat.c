@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_heartbeat.c: libFuzzer harness for hb_decode (plus the seed corpus generator). */
 #include <stdint.h>
 #include <stdio.h>

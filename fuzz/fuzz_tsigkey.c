@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fuzz_tsigkey.c: libFuzzer harness for tsigkey_parse (the [dns] tsig-key-file parser). */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # fuzz/local.mk: build rules for fuzz/ (included by Makefile.am)
 # With ./configure --enable-fuzzing CC=clang, configure instruments everything for
 # libFuzzer (coverage, ASan, UBSan) and `make fuzz-targets` builds the harnesses; each

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # lab/client.sh: the lab's user. Runs in the kcwlab-client namespace (demo.sh starts it).
 # A resolver loop asks the lab's named for keycloak.local.mylab.io (dig @10.88.0.10) every
 # 500 ms. The request loop fetches https://keycloak.local.mylab.io/realms/mylab/ from the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # lab/demo.sh: the whole Keycloak HA topology of the reference deployment on one machine, in
 # network namespaces, with a failure drill. See usage() below, or run ./lab/demo.sh --help.
 set -uo pipefail
@@ -16,7 +17,7 @@ Usage: ./lab/demo.sh [drill] [OPTIONS]   set the lab up, run the failure drill, 
        ./lab/demo.sh down                stop everything the lab started, delete its namespaces
 
 The lab (Debian 12, as root): namespaces $LAB_NS_PREFIX-* on a bridge, 10.88.0.0/24 and fd88::/64:
-  sno1, sno2   Keycloak stand-ins: nginx with TLS (lab CA), /health and a page naming them
+  sno1, sno2   Keycloak stand-ins: nginx with TLS (lab CA), health on 9000 and 443, a page naming them
   lb1, lb2     HAProxy as in the reference deployment + kcwatchd (lab/kcwatch.conf)
   dns          named with the zone $LAB_ZONE, updated by kcwatchd with TSIG
   client       requests https://$LAB_NAME/realms/mylab/ every 50 ms during the drill
@@ -181,8 +182,18 @@ make_config() {
 	chmod 600 "$LAB_DIR/kcwatch/cluster.key" "$LAB_DIR/kcwatch/tsig.key"
 	cp "$LAB_SRC/kcwatch.conf" "$c"
 	[ -n "$PREEMPT" ] && sed -i "s/^preempt = no\b/preempt = $PREEMPT/" "$c"
-	[ -n "$DNS_TARGET" ] && sed -i "s/^target = vip\b/target = $DNS_TARGET/" "$c"
-	"$BIN/daemon/kcwatchd" -t -c "$c" >"$LAB_DIR/logs/config-check.log" 2>&1
+	if [ -n "$DNS_TARGET" ]; then sed -i "s/^target = vip\b/target = $DNS_TARGET/" "$c"; fi
+}
+
+# check_config: kcwatchd -t in each load balancer's namespace, where it finds its own [node]
+# and the VIPs' interface, as a start there would.
+check_config() {
+	local h
+	: >"$LAB_DIR/logs/config-check.log"
+	for h in lb1 lb2; do
+		lab_exec "$h" "$BIN/daemon/kcwatchd" -t -c "$LAB_DIR/kcwatch/kcwatch.conf" \
+			>>"$LAB_DIR/logs/config-check.log" 2>&1 || return 1
+	done
 }
 
 # lab_up: everything of step 1 up to the client. Returns non-zero (with a message) on failure.
@@ -199,17 +210,19 @@ lab_up() {
 	head1 "setting the lab up in $LAB_DIR"
 	run_timed "lab CA and TLS certificates (openssl)" 60 "$LAB_DIR/logs/pki.log" make_pki ||
 		{ warn "could not make the certificates"; return 1; }
-	run_timed "keys (cluster key, TSIG key) and kcwatch.conf (kcwatchd -t)" 30 \
-		"$LAB_DIR/logs/config.log" make_config || {
-		cat "$LAB_DIR/logs/config-check.log" >&2
-		warn "kcwatchd -t refused the lab's configuration"
-		return 1
-	}
-	say "    $(cat "$LAB_DIR/logs/config-check.log")"
+	run_timed "keys (cluster key, TSIG key) and kcwatch.conf" 30 \
+		"$LAB_DIR/logs/config.log" make_config || { warn "could not write the keys"; return 1; }
 	CONF_PREEMPT=$(sed -n 's/^preempt *= *\([a-z]*\).*/\1/p' "$LAB_DIR/kcwatch/kcwatch.conf")
 	CONF_TARGET=$(sed -n 's/^target *= *\([a-z]*\).*/\1/p' "$LAB_DIR/kcwatch/kcwatch.conf")
 	run_timed "namespaces $LAB_NS_PREFIX-{sw,${LAB_HOSTS// /,}} and the bridge" 30 \
 		"$LAB_DIR/logs/net.log" lab_net_up || { warn "could not make the namespaces"; return 1; }
+	run_timed "kcwatch.conf checked on lb1 and lb2 (kcwatchd -t)" 30 "$LAB_DIR/logs/config.log" \
+		check_config || {
+		cat "$LAB_DIR/logs/config-check.log" >&2
+		warn "kcwatchd -t refused the lab's configuration"
+		return 1
+	}
+	say "    $(tail -1 "$LAB_DIR/logs/config-check.log")"
 
 	cp "$LAB_SRC/local.mylab.io.db" "$LAB_SRC/10.88.0.db" "$LAB_DIR/dns/"
 	proc_start named dns - named -g -c "$LAB_SRC/named.conf"
@@ -223,8 +236,8 @@ lab_up() {
 	done
 	for h in sno1 sno2; do
 		wait_until 10000 "$h's nginx" sno_healthy "$h" ||
-			{ warn "$h's nginx does not answer /health (log: $LAB_DIR/logs/$h-nginx.log)"; return 1; }
-		say "  $h: nginx answers https://keycloak-rhbk.apps.$h.local.mylab.io/health ($WAIT_MS ms)"
+			{ warn "$h's nginx does not answer /health/ready and /health (log: $LAB_DIR/logs/$h-nginx.log)"; return 1; }
+		say "  $h: nginx answers https://keycloak-rhbk.apps.$h.local.mylab.io:9000/health/ready (Keycloak 25+) and :443/health (22-24) ($WAIT_MS ms)"
 	done
 
 	for h in lb1 lb2; do
@@ -267,10 +280,13 @@ start_kcwatchd() { # NODE
 }
 
 dq_has() { [ -n "$(dq "$@")" ]; }
-sno_healthy() { # NAME
-	local n=keycloak-rhbk.apps.$1.local.mylab.io
+sno_healthy() { # NAME: both health layouts answer UP (Keycloak 25+ on 9000, 22-24 on 443)
+	local n=keycloak-rhbk.apps.$1.local.mylab.io ip
+	ip=$(lab_ip4 "$1")
 	lab_exec client curl -sf --noproxy '*' --max-time 1 --cacert "$LAB_DIR/pki/ca.pem" \
-		--resolve "$n:443:$(lab_ip4 "$1")" "https://$n/health" 2>/dev/null | grep -q '"UP"'
+		--resolve "$n:9000:$ip" "https://$n:9000/health/ready" 2>/dev/null | grep -q '"UP"' &&
+		lab_exec client curl -sf --noproxy '*' --max-time 1 --cacert "$LAB_DIR/pki/ca.pem" \
+			--resolve "$n:443:$ip" "https://$n/health" 2>/dev/null | grep -q '"UP"'
 }
 
 lab_down() { # quiet(0|1)
@@ -938,7 +954,7 @@ The lab is up; its state, logs and sockets are in $LAB_DIR. Try:
   ip netns exec $LAB_NS_PREFIX-client curl -u admin:lab http://10.88.0.213:8080/stats
   echo "show servers state keycloakbackend" | ip netns exec $LAB_NS_PREFIX-lb1 \
       bash -c 'exec 3<>/dev/tcp/127.0.0.1/9999; cat >&3; cat <&3'   # HAProxy's view
-  touch $LAB_DIR/sno1/health-down       # sno1's /health says DOWN (rm it again to recover)
+  touch $LAB_DIR/sno1/health-down       # sno1's health says DOWN (rm it again to recover)
   kill -9 \$(cut -d' ' -f1 $LAB_DIR/pids/lb1-kcwatchd.pid)   # the leader's kcwatchd dies
   tail -f $LAB_DIR/logs/lb1-kcwatchd.log
   ./lab/demo.sh down                    # stops everything, deletes the namespaces

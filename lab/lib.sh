@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # lab/lib.sh: helpers of lab/demo.sh: output, timing, processes, namespaces, queries.
 # Sourced, not run. Every process the lab starts is recorded in $LAB_DIR/pids/NAME.pid as
 # "PID STARTTIME" and stopped by that PID only (the start time guards against a reused PID).

@@ -1,13 +1,19 @@
+# SPDX-License-Identifier: MIT
 # rpm/local.mk: build rules for rpm/ (included by Makefile.am): the spec, the sysusers file, `make rpm`.
 
 # --- the spec: version from configure, shipped in the tarball so `rpmbuild -tb` works -------
 # No configure.ac line: the spec is made here, from PACKAGE_VERSION, when `make dist` needs it.
 EXTRA_DIST += rpm/kcwatch.spec.in rpm/kcwatch.spec
+# the RPM's /etc/kcwatch/kcwatch.conf: no nodes yet, so -t points at the example
+EXTRA_DIST += rpm/kcwatch.conf
+# rpmlint -r rpm/kcwatch.rpmlintrc: the findings that do not apply to RHEL 9, and why
+EXTRA_DIST += rpm/kcwatch.rpmlintrc
 DISTCLEANFILES = rpm/kcwatch.spec
 
 rpm/kcwatch.spec: $(srcdir)/rpm/kcwatch.spec.in $(top_builddir)/config.status
 	$(AM_V_GEN)$(MKDIR_P) rpm && \
-	sed -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' $(srcdir)/rpm/kcwatch.spec.in >$@.tmp && \
+	sed -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' -e 's|@PACKAGE_URL[@]|$(PACKAGE_URL)|g' \
+		$(srcdir)/rpm/kcwatch.spec.in >$@.tmp && \
 	mv $@.tmp $@
 
 # --- sysusers.d: the kcwatch user and group ----------------------------------------------------

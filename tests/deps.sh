@@ -1,10 +1,12 @@
+# SPDX-License-Identifier: MIT
 # tests/deps.sh: sourced by tests/run.sh and lab/demo.sh: installs missing Debian packages.
 KCW_PACKAGES="build-essential autoconf automake libtool pkg-config
  libnl-3-dev libnl-route-3-dev libssl-dev libldns-dev libcurl4-openssl-dev
  libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libjson-c-dev
  bind9 bind9-dnsutils nginx-light haproxy iproute2 nftables tcpdump rpm openssl
  keepalived procps python3 jq bc curl util-linux clang libclang-rt-14-dev valgrind systemd
- systemd-container prometheus stress-ng"
+ systemd-container prometheus stress-ng
+ selinux-policy-dev checkpolicy semodule-utils rpmlint"
 
 deps_install() {
 	local missing=() p

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/run.sh: installs what the suite needs (Debian 12, as root), builds, runs every test.
 #   ./tests/run.sh            everything: unit tests, make distcheck, integration tests
 #   ./tests/run.sh PATTERN    only integration tests whose file name contains PATTERN

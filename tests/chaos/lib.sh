@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# SPDX-License-Identifier: MIT
 # tests/chaos/lib.sh: what the chaos scenarios share. Sourced by each tests/chaos/s*.sh.
 #
 # Builds on tests/integration/lib.sh (namespaces, t_start/t_stop/t_ctl, t_log_ms, the EXIT trap)
@@ -243,7 +244,7 @@ c_conf() {
 		fi
 	} >>"$f"
 	local err
-	err=$("$KCWATCHD" -t -c "$f" -n lb1 2>&1) || { c_fail "kcwatchd -t refuses the configuration: $err"; c_finish; }
+	err=$(t_exec lb1 "$KCWATCHD" -t -c "$f" -n lb1 2>&1) || { c_fail "kcwatchd -t refuses the configuration: $err"; c_finish; }
 }
 
 # --- the answering service on the load balancers ------------------------------------------------

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/chaos/run.sh [PATTERN...]: the chaos suite. Runs every scenario tests/chaos/sNN_*.sh
 # (or those whose name contains a PATTERN), one at a time, each in its own process with its
 # own namespaces (lb1 lb2 client w svc on one bridge), and prints one row per scenario:

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # s01_kill9.sh: kill -9 of the leader.
 #
 # The leader's kcwatchd and the service it fronts (the answering service on lb1) die by

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # s02_sigstop.sh: the leader's kcwatchd is frozen (SIGSTOP) for KCW_CHAOS_STOP_MS (default
 # 5000), then continued.
 #

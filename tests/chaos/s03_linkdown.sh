@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # s03_linkdown.sh: the leader's link goes down for KCW_CHAOS_LINK_DOWN_MS (default 2000),
 # then up again (ip -n lb1 link set eth0 down/up).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # s04_partition.sh: full partition between lb1 and lb2 (nftables in both namespaces drops
 # everything to and from the other, input and output: sends fail with EPERM) for
 # KCW_CHAOS_PART_MS (default 3000), then healed. No witness.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # s05_witness.sh: full partitions with a witness (a third kcwatchd in namespace w with
 # role = witness): never two leaders, never the VIP on two nodes.
 #

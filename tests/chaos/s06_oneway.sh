@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # s06_oneway.sh: one-way partition: everything from lb1 to lb2 is dropped (nftables on
 # lb2's input), lb2 -> lb1 still works, for KCW_CHAOS_PART_MS (default 3000). No witness.
 #

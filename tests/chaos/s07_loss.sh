@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # s07_loss.sh: heartbeat loss: both load balancers drop KCW_CHAOS_LOSS_PCT (default 30) % of
 # the incoming heartbeats (nftables: udp dport 7112 numgen random mod 100 < 30 drop) for
 # KCW_CHAOS_LOSS_S (default 10) seconds.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # s08_dns.sh: named is stopped for KCW_CHAOS_NAMED_DOWN_S (default 10) seconds, and one
 # second into that the leader dies (kill -9 of kcwatchd and its service, as in kill9).
 # [dns] target = self (the name points at the leader's own address), fenced by the term,

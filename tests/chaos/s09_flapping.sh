@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # s09_flapping.sh: the primary backend flaps: nginx for sno1 is stopped and started again
 # every KCW_CHAOS_FLAP_MS (default 2000) for KCW_CHAOS_FLAP_S (default 30) seconds, ending
 # up; sno2 stays up. Checks every 250ms (timeout 200ms), rise 2, fall 3, failback after 5s.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # s10_churn.sh: KCW_CHAOS_CHANGES (default 100) leader changes in a row: `kcwatchctl
 # step-down` on whoever leads, alternately lb1 and lb2, with backends (the leader starts
 # and stops its health checks at every change) and [dns] (the leader writes the fence).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dns_drive.c: runs one DNS updater on the event loop for tests/integration/test_dns.sh. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* hbforge.c: test tool: sends crafted heartbeats (any key, node, role, term, sequence) to a node. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* health_drive.c: runs the health, backend and haproxy modules on the real loop for tests. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # tests/integration/lib.sh: namespaces, daemons and assertions shared by the integration tests,
 # and what they, the chaos scenarios (tests/chaos/lib.sh) and the benchmarks (bench/) set up alike:
 # kcwatchd configurations, a private named, keepalived, TLS backends (test CA, nginx, HAProxy).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_backends.sh: issue 4 end to end with the real daemon: two LBs (lb1, lb2) run kcwatchd and
 # HAProxy, two Keycloak stand-ins (sno1, sno2) run nginx with TLS certificates of a test CA.
 # The leader checks, picks one active backend for the cluster, and every LB's HAProxy follows.
@@ -144,7 +145,7 @@ conf=$T_DIR/kcwatch.conf
 conf_never=$T_DIR/kcwatch-never.conf
 write_conf "$conf" "after 5s"
 write_conf "$conf_never" never
-out=$("$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
 t_eq "kcwatchd -t accepts the backend config" "$rc" 0
 [ $rc -eq 0 ] || echo "# $out"
 

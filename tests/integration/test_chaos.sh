@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_chaos.sh: the chaos suite (tests/chaos/run.sh: kill -9, SIGSTOP, link down, partitions
 # with and without a witness, one-way partition, heartbeat loss, named away during a
 # failover, backend flapping, 100 leader changes, host under load) as one integration test for

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_cluster.sh: two kcwatchd nodes in namespaces: election, failover, handover, preemption,
 # forged heartbeats, kcwatchctl and kcwatchd -t.
 . "$(dirname "$0")/lib.sh"
@@ -22,10 +23,10 @@ leader_of_is() { [ "$(t_field "$1" .leader)" = "$2" ]; }
 one_leader_lb1() { role_is lb1 leader && role_is lb2 follower && leader_of_is lb2 lb1; }
 
 # --- configuration check ----------------------------------------------------------------------
-out=$("$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
 t_eq "kcwatchd -t accepts a valid config" "$rc" 0
 sed 's/^priority = 150/priority = 300/' "$conf" >"$T_DIR/bad.conf"
-out=$("$KCWATCHD" -t -c "$T_DIR/bad.conf" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$T_DIR/bad.conf" 2>&1); rc=$?
 t_eq "kcwatchd -t rejects priority 300 (exit 1)" "$rc" 1
 t_check "the error names file:line and the reason" \
 	grep -q "$T_DIR/bad.conf:12: priority: 300 is out of range (1..254)" <<<"$out"

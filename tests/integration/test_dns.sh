@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/integration/test_dns.sh: the DNS updater against a private named on 127.0.0.1 (TSIG, fence).
 #
 # Uses $KCW_BUILD/tests/integration/dns_drive (KCW_BUILD: the build directory tests/run.sh made,

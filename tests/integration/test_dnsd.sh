@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_dnsd.sh: kcwatchd's DNS updater end to end: two daemons (lb1, lb2) and a private named
 # (namespace dns, port 53, TSIG key from tsig-keygen, zone local.mylab.io as in lab/) on one
 # LAN. RFC 2136 updates with TSIG, the A and AAAA of the name (target = vip, then self), the

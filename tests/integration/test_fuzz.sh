@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_fuzz.sh: builds the libFuzzer harnesses (clang, --enable-fuzzing) out of tree and runs each for a bounded time.
 #   KCW_FUZZ_SECONDS   seconds per harness (default 30)
 #   KCW_FUZZ_BUILD     build directory (default $KCW_BUILD-fuzz; configured when it has no Makefile)

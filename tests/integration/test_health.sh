@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_health.sh: health checks, backend choice and HAProxy runtime API against real nginx/HAProxy on 127.0.0.1.
 #
 # Needs nginx, haproxy, openssl, python3 and a built tree: the driver is

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_hostile.sh: hostile input: forged, replayed, reordered, truncated, oversized heartbeats; control socket abuse; key file and secrets.
 # lb1 leads, lb2 follows, lb3 runs no daemon: it is where the forged traffic comes from.
 # Every phase ends with the same check: lb1 still leads with the term it had, lb2 still
@@ -381,21 +382,21 @@ fi
 
 # --- key file ------------------------------------------------------------------------------------
 chmod 0644 "$key"
-out=$("$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
 t_eq "a key file readable by others is refused (exit 1)" "$rc" 1
 t_check "with a clear message ($out)" \
 	grep -q "key-file $key is readable by others (mode 0644); chmod 0600 or 0640" <<<"$out"
 chmod 0602 "$key"
-out=$("$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
 grep -q "is writable by others" <<<"$out" || rc=$((rc + 10))
 t_eq "a key file writable by others is refused ($out)" "$rc" 1
 chmod 0640 "$key"
-out=$("$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$conf" 2>&1); rc=$?
 t_eq "mode 0640 is accepted" "$rc" 0
 ln -s "$key" "$T_DIR/link.key"
 chmod 0644 "$key"
 sed "s|^key-file = .*|key-file = $T_DIR/link.key|" "$conf" >"$T_DIR/link.conf"
-out=$("$KCWATCHD" -t -c "$T_DIR/link.conf" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$T_DIR/link.conf" 2>&1); rc=$?
 grep -q "readable by others" <<<"$out" || rc=$((rc + 10))
 t_eq "a symlink to a key file readable by others is refused too" "$rc" 1
 chmod 0600 "$key"
@@ -479,7 +480,7 @@ printf 'c2VjcmV0LXNob3J0LWtleQ==\n' >"$T_DIR/short.key" # 16 bytes: too short
 chmod 0600 "$T_DIR/bad.key" "$T_DIR/short.key"
 for k in bad short; do
 	sed "s|^key-file = .*|key-file = $T_DIR/$k.key|" "$conf" >"$T_DIR/$k.conf"
-	out=$("$KCWATCHD" -t -c "$T_DIR/$k.conf" 2>&1); rc=$?
+	out=$(t_exec lb1 "$KCWATCHD" -t -c "$T_DIR/$k.conf" 2>&1); rc=$?
 	t_eq "a $k key file is refused (exit 1)" "$rc" 1
 	t_check "without showing its text ($out)" says_not "$out" 'SECRETSECRET|c2VjcmV0'
 done

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # tests/integration/test_lab.sh: runs the lab's failure drill (./lab/demo.sh --batch, with
 # KCW_BUILD from tests/run.sh so that it does not build) and asserts its exit status and
 # summary; then interrupts a second run as Ctrl-C would and checks that it cleaned up.

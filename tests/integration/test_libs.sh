@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_libs.sh: kcwatchd opens libcurl only when the config has [backend] sections: a node
 # without backends does not map it (nor GnuTLS, which Debian's libcurl pulls in), a node with
 # backends does, and a missing libcurl is a start-up error that names it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_ops.sh: operations: the RPM and its file list, make install, systemd-analyze verify of the
 # unit, sd_notify (READY, STATUS, WATCHDOG rate, RELOADING, STOPPING), hooks and metrics.
 . "$(dirname "$0")/lib.sh"
@@ -21,7 +22,9 @@ t_check "rpmbuild's %check ran the unit tests, none failed" \
 
 files=$(rpm -qlp "$rpmfile" 2>/dev/null)
 for f in /usr/sbin/kcwatchd /usr/bin/kcwatchctl /usr/lib/systemd/system/kcwatchd.service \
-	/etc/kcwatch/kcwatch.conf /usr/lib/sysusers.d/kcwatch.conf; do
+	/etc/kcwatch/kcwatch.conf /usr/lib/sysusers.d/kcwatch.conf \
+	/usr/lib/firewalld/services/kcwatch.xml /usr/lib/firewalld/services/kcwatch-metrics.xml \
+	/usr/share/bash-completion/completions/kcwatchctl; do
 	t_check "the package holds $f" grep -qx "$f" <<<"$files"
 done
 for m in man8/kcwatchd.8 man8/kcwatchctl.8 man5/kcwatch.conf.5; do
@@ -40,18 +43,59 @@ t_check "%pre creates the kcwatch user and group" \
 t_check "the package requires the five libraries kcwatchd links, by soname" \
 	[ "$(rpm -qp --requires "$rpmfile" 2>/dev/null |
 		grep -oE '^(libnl-route-3|libcrypto|libldns|libprotobuf-c|libjson-c)\.so' | sort -u | wc -l)" -eq 5 ]
-t_check "the package requires libcurl, which kcwatchd opens at run time (no soname link)" \
-	grep -qE '^libcurl(\(x86-64\))?$' <<<"$(rpm -qp --requires "$rpmfile" 2>/dev/null)"
+t_check "the package requires libcurl.so.4, which kcwatchd opens at run time (no soname link)" \
+	grep -qxF 'libcurl.so.4()(64bit)' <<<"$(rpm -qp --requires "$rpmfile" 2>/dev/null)"
+
+# --- kcwatch-selinux, the source RPM and rpmlint ---------------------------------------------------
+selrpm=$(find "$T_DIR/rpmbuild/RPMS" -name 'kcwatch-selinux-[0-9]*.noarch.rpm' 2>/dev/null | head -1)
+t_check "make rpm builds the kcwatch-selinux subpackage too" [ -n "$selrpm" ]
+selfiles=$(rpm -qlp "$selrpm" 2>/dev/null)
+for f in /usr/share/selinux/packages/targeted/kcwatch.pp.bz2 \
+	/usr/share/selinux/devel/include/distributed/kcwatch.if; do
+	t_check "kcwatch-selinux holds $f" grep -qx "$f" <<<"$selfiles"
+done
+mkdir -p "$T_DIR/sel"
+rpm2archive - <"$selrpm" | tar -xzf - -C "$T_DIR/sel"
+t_check "its module is a policy package that semodule_unpackage reads" bash -c \
+	"bzip2 -dc '$T_DIR/sel/usr/share/selinux/packages/targeted/kcwatch.pp.bz2' >'$T_DIR/sel/k.pp' &&
+	 semodule_unpackage '$T_DIR/sel/k.pp' '$T_DIR/sel/k.mod' '$T_DIR/sel/k.fc' && grep -qa kcwatchd_t '$T_DIR/sel/k.mod'"
+selscripts=$(rpm -qp --scripts "$selrpm" 2>/dev/null)
+t_check "its %post labels the heartbeat port kcwatch_port_t (udp 7112)" \
+	grep -q 'semanage port -a -t kcwatch_port_t -p udp 7112' <<<"$selscripts"
+t_check "it requires the same version-release of kcwatch" \
+	grep -qxE 'kcwatch = [0-9.]+-[0-9]+.*' <<<"$(rpm -qp --requires "$selrpm" 2>/dev/null)"
+timeout --kill-after=10 "$RPM_TIMEOUT" make -C "$KCW_BUILD" srpm RPMBUILD_FLAGS=--nodeps \
+	RPM_TOPDIR="$T_DIR/srpmbuild" >"$T_DIR/srpm.log" 2>&1
+srpm=$(find "$T_DIR/srpmbuild/SRPMS" -name 'kcwatch-[0-9]*.src.rpm' 2>/dev/null | head -1)
+t_check "make srpm builds the source package" [ -n "$srpm" ]
+rpmlint -r "$KCW_TOP/rpm/kcwatch.rpmlintrc" "$rpmfile" "$selrpm" "$srpm" >"$T_DIR/rpmlint.out" 2>&1
+summary=$(grep -oE '[0-9]+ errors, [0-9]+ warnings' "$T_DIR/rpmlint.out")
+t_eq "rpmlint -r rpm/kcwatch.rpmlintrc on the binary and source RPMs" "$summary" "0 errors, 0 warnings"
+grep -E ': [EW]: ' "$T_DIR/rpmlint.out"
+t_eq "every rpmlintrc filter has a comment saying why" \
+	"$(awk '/^addFilter/ { if (prev !~ /^#/) n++; next } { prev = $0 } END { print n + 0 }' "$KCW_TOP/rpm/kcwatch.rpmlintrc")" 0
+t_eq "License: MIT" "$(rpm -qp --qf '%{LICENSE}' "$rpmfile" 2>/dev/null)" MIT
+t_check "URL: is set" grep -q '^https://' <<<"$(rpm -qp --qf '%{URL}' "$rpmfile" 2>/dev/null)"
+t_check "%license LICENSE" grep -q '/LICENSE$' <<<"$(rpm -qLp "$rpmfile" 2>/dev/null)"
+t_check "a %changelog" grep -q '^\* ' <<<"$(rpm -qp --changelog "$rpmfile" 2>/dev/null)"
 
 root="$T_DIR/root"
 mkdir -p "$root"
 rpm2archive - <"$rpmfile" | tar -xzf - -C "$root"
+comp=$(PATH="$root/usr/bin:$PATH" bash -c '. "$1/usr/share/bash-completion/completions/kcwatchctl" &&
+	COMP_WORDS=(kcwatchctl mai) COMP_CWORD=1 && _kcwatchctl && echo "${COMPREPLY[*]}"' sh "$root")
+t_eq "the packaged bash completion completes 'kcwatchctl mai' to maintenance" "$comp" maintenance
 mkdir -p "$root/etc"
 systemd-sysusers --root="$root" >/dev/null 2>&1
 t_check "systemd-sysusers creates user and group kcwatch from the packaged file" \
 	grep -qE '^kcwatch:x:[0-9]+:[0-9]+:.*:/sbin/nologin$' "$root/etc/passwd"
-t_check "the packaged kcwatch.conf is the example configuration" \
-	cmp -s "$root/etc/kcwatch/kcwatch.conf" "$KCW_TOP/doc/kcwatch.conf.example"
+t_check "the packaged kcwatch.conf is the minimal file without nodes (rpm/kcwatch.conf)" \
+	cmp -s "$root/etc/kcwatch/kcwatch.conf" "$KCW_TOP/rpm/kcwatch.conf"
+t_check "the commented example is in the documentation directory" \
+	cmp -s "$root/usr/share/doc/kcwatch/kcwatch.conf.example" "$KCW_TOP/doc/kcwatch.conf.example"
+out=$("$root/usr/sbin/kcwatchd" -t -c "$root/etc/kcwatch/kcwatch.conf" 2>&1); rc=$?
+t_eq "kcwatchd -t on the packaged kcwatch.conf: exit 1, pointing at the example" "$rc $out" \
+	"1 kcwatchd: $root/etc/kcwatch/kcwatch.conf: no [node] sections: see kcwatch.conf(5) and /usr/share/doc/kcwatch/kcwatch.conf.example"
 # %post's cluster key block, run against the unpacked tree instead of /etc
 post_key() { # ARG ($1 of the scriptlet: 1 = first install, 2 = upgrade)
 	sed -n '/^postinstall scriptlet/,/^[a-z]* scriptlet/p' <<<"$scripts" |
@@ -77,7 +121,8 @@ t_eq "make install succeeds" $? 0
 for f in /usr/sbin/kcwatchd /usr/bin/kcwatchctl /usr/lib/systemd/system/kcwatchd.service \
 	/etc/kcwatch/kcwatch.conf.example /usr/lib/sysusers.d/kcwatch.conf \
 	/usr/share/man/man8/kcwatchd.8 /usr/share/man/man8/kcwatchctl.8 \
-	/usr/share/man/man5/kcwatch.conf.5; do
+	/usr/share/man/man5/kcwatch.conf.5 /usr/lib/firewalld/services/kcwatch.xml \
+	/usr/lib/firewalld/services/kcwatch-metrics.xml /usr/share/bash-completion/completions/kcwatchctl; do
 	t_check "make install puts $f in place" [ -f "$inst$f" ]
 done
 
@@ -87,7 +132,8 @@ ud="$T_DIR/unit"
 mkdir -p "$ud"
 # verify only fails on a missing ExecStart binary: point it at the packaged one and let it find
 # the packaged man pages; any line on stderr is a finding.
-sed "s#/usr/sbin/kcwatchd#$root/usr/sbin/kcwatchd#g" "$unit" >"$ud/kcwatchd.service"
+sed -e "s#/usr/sbin/kcwatchd#$root/usr/sbin/kcwatchd#g" -e "s#/usr/bin/kcwatchctl#$root/usr/bin/kcwatchctl#g" \
+	"$unit" >"$ud/kcwatchd.service"
 MANPATH="$root/usr/share/man" systemd-analyze verify "$ud/kcwatchd.service" >"$T_DIR/verify.out" 2>&1
 rc=$?
 t_check "systemd-analyze verify: exit 0 and no warnings" [ $rc -eq 0 -a ! -s "$T_DIR/verify.out" ]
@@ -106,7 +152,8 @@ t_eq "CapabilityBoundingSet= exactly the two" "$(ukey CapabilityBoundingSet)" "C
 t_check "WatchdogSec= is set" [ -n "$(ukey WatchdogSec)" ]
 t_eq "Restart=on-failure" "$(ukey Restart)" on-failure
 t_eq "RuntimeDirectory=kcwatch" "$(ukey RuntimeDirectory)" kcwatch
-t_eq "ExecReload sends SIGHUP" "$(ukey ExecReload)" '/bin/kill -HUP $MAINPID'
+t_eq "ExecReload runs kcwatchctl reload, which waits for the result" "$(ukey ExecReload)" \
+	'/usr/bin/kcwatchctl reload'
 t_check "ExecStartPre checks the configuration" grep -qE '^ExecStartPre=/usr/sbin/kcwatchd -t ' "$unit"
 for k in ProtectSystem=strict ProtectHome=yes NoNewPrivileges=yes PrivateTmp=yes PrivateDevices=yes \
 	"RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6 AF_NETLINK AF_PACKET"; do
@@ -114,8 +161,11 @@ for k in ProtectSystem=strict ProtectHome=yes NoNewPrivileges=yes PrivateTmp=yes
 done
 level=$(systemd-analyze security --offline=true "$ud/kcwatchd.service" 2>/dev/null |
 	sed -n 's/.*Overall exposure level for kcwatchd.service: \([0-9.]*\).*/\1/p')
-t_check "systemd-analyze security: exposure ${level:-?} at most 3.0" \
-	eval '[ -n "$level" ] && awk -v l="$level" "BEGIN { exit !(l <= 3.0) }"'
+t_check "systemd-analyze security: exposure ${level:-?} at most 2.0" \
+	eval '[ -n "$level" ] && awk -v l="$level" "BEGIN { exit !(l <= 2.0) }"'
+for k in PrivateMounts=yes SystemCallFilter=@system-service 'SystemCallFilter=~@privileged @resources'; do
+	t_check "sandbox: $k" grep -qx "$k" "$unit"
+done
 
 # --- a two-node cluster for the daemon's side ------------------------------------------------------
 t_lan lb1 lb2

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_reload.sh: reload (SIGHUP and kcwatchctl), maintenance, who may change state, and a
 # daemon running unprivileged with only CAP_NET_ADMIN and CAP_NET_RAW.
 . "$(dirname "$0")/lib.sh"
@@ -30,7 +31,8 @@ cp "$conf" "$T_DIR/good.conf"
 sed -i 's/^dead-after = 3/dead-after = three/' "$conf"
 out=$(t_ctl lb1 reload 2>&1); rc=$?
 t_eq "kcwatchctl reload of a broken file exits 1" "$rc" 1
-t_check "and names file:line (got: $out)" grep -q "$conf:4: dead-after" <<<"$out"
+t_check "and prints one line: kcwatchctl: FILE:LINE: reason (got: $out)" \
+	grep -qxE "kcwatchctl: $conf:4: dead-after: .+" <<<"$out"
 kill -HUP "${T_NODE_PID[lb1]}"
 t_wait 2000 grep -q "reload refused, still running the previous configuration: $conf:4" \
 	"$T_DIR/lb1.log" >/dev/null

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_sanitizers.sh: an ASan + UBSan build (--enable-sanitizers) runs the unit tests and integration tests with no report.
 #   KCW_SAN_BUILD   build directory (default $KCW_BUILD-san; configured when it has no Makefile)
 #   KCW_SAN_CC      compiler (default gcc)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_splitbrain.sh: split-brain defence (issue 8): a witness keeps two LBs from ever both leading
 # under nftables partitions, an LB that cannot reach the tie-breaker never leads, status shows it.
 . "$(dirname "$0")/lib.sh"
@@ -155,7 +156,7 @@ ever_leader() { awk -v h="$2" '$2 == h && $3 == "leader"' "$1" | wc -l; } # FILE
 last_roles() { awk '{ r[$2] = $3 } END { print r["lb1"] "/" r["lb2"] }' "$1"; }
 
 # === witness ===================================================================================
-out=$("$KCWATCHD" -t -c "$conf_w" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$conf_w" 2>&1); rc=$?
 t_eq "kcwatchd -t accepts the witness configuration" "$rc" 0
 t_start w "$conf_w"
 t_start lb1 "$conf_w"
@@ -234,7 +235,7 @@ t_stop lb2
 t_stop w
 
 # === tie-breaker ================================================================================
-out=$("$KCWATCHD" -t -c "$conf_tb" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$conf_tb" 2>&1); rc=$?
 t_eq "kcwatchd -t accepts the tie-breaker configuration" "$rc" 0
 sb_deaf_to_gw lb1
 t_start lb1 "$conf_tb"

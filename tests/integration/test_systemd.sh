@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_systemd.sh: the installed unit under systemd as PID 1. systemd-nspawn boots this
 # machine's /usr (with `make install` laid over it) on an empty /etc, in a private network;
 # the test asserts start (Type=notify), the sandbox's user and capabilities, the VIPs, reload,
@@ -156,11 +157,26 @@ cx timeout 30 systemctl restart kcwatchd
 ms=$(t_wait 3000 leads); rc=$?
 t_check "back without [dns]: it leads (${ms} ms)" [ $rc -eq 0 ]
 pid=$(main_pid)
+level=$(cx systemd-analyze security kcwatchd.service 2>/dev/null |
+	sed -n 's/.*Overall exposure level for kcwatchd.service: \([0-9.]*\).*/\1/p')
+t_check "systemd-analyze security of the running unit: exposure ${level:-?} at most 2.0" \
+	eval '[ -n "$level" ] && awk -v l="$level" "BEGIN { exit !(l <= 2.0) }"'
 
 # --- reload --------------------------------------------------------------------------------------
 cx systemctl reload kcwatchd; rc=$?
 t_check "systemctl reload: kcwatchd reloads (exit $rc)" grep -q 'configuration reloaded' <<<"$(jl)"
 t_eq "reload keeps the process" "$(main_pid)" "$pid"
+# ExecReload=kcwatchctl reload: a bad file fails the reload visibly, the daemon keeps running
+put "$T_DIR/bad.conf" /etc/kcwatch/kcwatch.conf 0640
+out=$(cx timeout 30 systemctl reload kcwatchd 2>&1); rc=$?
+t_check "systemctl reload with a bad file fails (exit $rc)" [ $rc -ne 0 ]
+t_check "the journal has kcwatchctl's FILE:LINE: reason" \
+	grep -q '^kcwatchctl: /etc/kcwatch/kcwatch.conf:9: priority' <<<"$(jl)"
+t_eq "the daemon keeps running, the same process, still active" \
+	"$(main_pid) $(prop ActiveState)" "$pid active"
+put "$conf" /etc/kcwatch/kcwatch.conf 0640
+cx timeout 30 systemctl reload kcwatchd; rc=$?
+t_eq "with the file fixed, systemctl reload succeeds" "$rc" 0
 
 # --- watchdog: a stuck loop is killed and restarted ------------------------------------------------
 w0=$(prop WatchdogTimestampMonotonic)

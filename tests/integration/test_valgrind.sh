@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_valgrind.sh: one kcwatchd under valgrind beside a normal one, through 20 failovers: no leak, no invalid access.
 #   KCW_VG_FAILOVERS   number of failovers (default 20)
 # lbv runs under valgrind --leak-check=full, lbn runs normally; both hold an IPv4 and an IPv6

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # test_vip.sh: the floating IP end to end (issue 3). Two kcwatchd nodes (lb1 priority 150, lb2
 # priority 100) and a client on one bridge; an IPv4 and an IPv6 VIP on the LBs' eth0; a UDP echo
 # service on both LBs that answers with the LB's name. Checks: the VIP is on exactly one LB, the

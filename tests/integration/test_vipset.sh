@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: MIT
 # test_vipset.sh: the VIP manager for real, in two network namespaces joined by a veth pair.
 #
 # Runs tests/integration/vipset_drive in namespace A (which takes, holds and releases the VIPs)

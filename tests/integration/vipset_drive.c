@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* vipset_drive.c: drives the VIP manager (take, hold, release) on a real interface for tests. */
 #include <errno.h>
 #include <getopt.h>

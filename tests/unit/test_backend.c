@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_backend.c: rise/fall, active choice, failback, manual use and adoption on a fake clock. */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_config.c: unit tests of the config parser: values, defaults, errors, digest, key file. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -847,6 +848,27 @@ static void test_err_too_few_nodes(void **state)
 		   " at least two [node] sections with a priority are needed (found 1)");
 }
 
+/* The file the RPM installs as /etc/kcwatch/kcwatch.conf: [cluster] only, pointing at the example.
+ */
+static void test_err_no_nodes(void **state)
+{
+	struct fx *fx = *state;
+	FILE *in = fopen(TEST_SRCDIR "/../rpm/kcwatch.conf", "r");
+	char text[4096];
+	size_t n;
+
+	expect_err(state, "[cluster]\nname = kc\nkey-file = cluster.key\n",
+		   " no [node] sections: see kcwatch.conf(5) and " DOCDIR "/kcwatch.conf.example");
+	assert_non_null(in);
+	n = fread(text, 1, sizeof(text) - 1, in);
+	fclose(in);
+	text[n] = '\0';
+	assert_non_null(strstr(text, "[cluster]"));
+	expect_err(state, text,
+		   " no [node] sections: see kcwatch.conf(5) and " DOCDIR "/kcwatch.conf.example");
+	(void)fx;
+}
+
 static void test_err_node_address(void **state)
 {
 	expect_err(state, BASE "[node lb3]\npriority = 5\n",
@@ -1148,6 +1170,7 @@ int main(void)
 	    cmocka_unit_test(test_err_duplicate_key),
 	    cmocka_unit_test(test_err_cluster_required),
 	    cmocka_unit_test(test_err_too_few_nodes),
+	    cmocka_unit_test(test_err_no_nodes),
 	    cmocka_unit_test(test_err_node_address),
 	    cmocka_unit_test(test_err_mixed_families),
 	    cmocka_unit_test(test_err_priority),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_dnsmsg.c: DNS update/query messages parsed back with ldns, answers, TSIG key files. */
 #include <stdarg.h>
 #include <stddef.h>

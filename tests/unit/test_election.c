@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_election.c: the election state machine on a fake clock, by hand and simulated. */
 #include <stdarg.h>
 #include <stddef.h>

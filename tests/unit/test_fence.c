@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_fence.c: the DNS fence logic on a fake monotonic clock: values, stale, quiet rule, retry. */
 #include <stdarg.h>
 #include <stddef.h>

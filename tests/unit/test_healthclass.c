@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_healthclass.c: every branch of the health check classification. */
 #include <stdarg.h>
 #include <stddef.h>

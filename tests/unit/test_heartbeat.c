@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_heartbeat.c: unit tests for HMAC-SHA256, the heartbeat codec and replay protection. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_hooks.c: hook programs on the real loop: order, arguments, environment, failures, timeout.
  */
 #include <stdarg.h>

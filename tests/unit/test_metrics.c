@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_metrics.c: Prometheus exposition (families, labels, histogram) and the HTTP endpoint. */
 #include <stdarg.h>
 #include <stddef.h>

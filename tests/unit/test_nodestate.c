@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "daemon/nodestate.h"
+#include "tmpdir.h"
 
 struct fx {
 	char dir[256];
@@ -24,9 +25,8 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
 
-	snprintf(fx->dir, sizeof(fx->dir), "%s/kcw-test-nodestate-XXXXXX", tmp ? tmp : "/tmp");
+	snprintf(fx->dir, sizeof(fx->dir), "%s/kcw-test-nodestate-XXXXXX", test_tmpdir());
 	if (!mkdtemp(fx->dir))
 		return -1;
 	*state = fx;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_notify.c: sd_notify address and watchdog parsing, and datagrams on real path/abstract
  * sockets. */
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_strutil.c: the small string helpers: copy, append, trim, escape. */
 #include <setjmp.h>
 #include <stdarg.h>
