@@ -262,6 +262,35 @@ static void test_renewal(void **state)
 	assert_true(h.p.with_addrs);
 }
 
+static void test_target_moves_mid_update(void **state)
+{
+	struct h h;
+
+	(void)state;
+	first_write(&h);
+	step(&h, (struct dnsplan_event){.type = DNSP_EV_TARGET, .has_target = true});
+	assert_int_equal(h.started, DNSP_OP_UPDATE);
+	assert_true(h.p.with_addrs);
+	/* the target moves again while that update is in flight: it waits, then is written */
+	step(&h, (struct dnsplan_event){.type = DNSP_EV_TARGET, .has_target = true});
+	assert_int_equal(h.started, DNSP_OP_NONE);
+	updated(&h);
+	assert_false(h.p.addrs_current);
+	assert_int_equal(h.started, DNSP_OP_UPDATE);
+	assert_true(h.p.with_addrs);
+	updated(&h);
+	assert_true(h.p.addrs_current);
+	assert_int_equal(h.started, DNSP_OP_QUERY);
+	/* no target at all: the fence is kept, the addresses are left alone, nothing queried */
+	init(&h, true, false);
+	lead(&h, 2, "lb1");
+	read1(&h, NULL);
+	assert_int_equal(h.started, DNSP_OP_UPDATE);
+	assert_false(h.p.with_addrs);
+	updated(&h);
+	assert_int_equal(h.started, DNSP_OP_NONE);
+}
+
 static void test_prereq_then_reread(void **state)
 {
 	struct h h;
@@ -476,6 +505,7 @@ int main(void)
 	    cmocka_unit_test(test_first_write),
 	    cmocka_unit_test(test_first_write_no_fence),
 	    cmocka_unit_test(test_renewal),
+	    cmocka_unit_test(test_target_moves_mid_update),
 	    cmocka_unit_test(test_prereq_then_reread),
 	    cmocka_unit_test(test_stale_then_unfenced),
 	    cmocka_unit_test(test_stale_same_term_and_changes),
