@@ -20,18 +20,17 @@
 #include "log.h"
 #include "loop.h"
 #include "keyfile.h"
+#include "plan.h"
 #include "tsigkey.h"
 #include "update.h"
 
 _Static_assert(DNS_RESULTS == DNSR_COUNT, "dns.h DNS_RESULTS must match update.h DNSR_COUNT");
 
-#define BACKOFF_BASE_MS 250u
-#define BACKOFF_CAP_MS	5000u
-#define NAME_BUF	(LDNS_MAX_DOMAINLEN + 16)
-#define FENCE_RRS_MAX	8
-#define RESULT_MAX	(DNSMSG_REASON_MAX + 96)
+#define NAME_BUF      (LDNS_MAX_DOMAINLEN + 16)
+#define FENCE_RRS_MAX 8
+#define RESULT_MAX    (DNSMSG_REASON_MAX + 96)
 
-enum dns_op { OP_NONE = 0, OP_READ, OP_UPDATE, OP_QUERY };
+enum { T_IO, T_RETRY, T_RENEW, T_RECONCILE, T_COUNT };
 
 struct dns_updater {
 	struct loop *loop;
@@ -43,37 +42,24 @@ struct dns_updater {
 	bool has_key;
 	dns_fence_cb cb;
 	void *cb_arg;
-	/* role and target */
-	bool leader;
-	uint64_t term;
-	char node[FENCE_NODE_MAX];
+	struct dnsplan plan; /* every decision: role, fence, pending work, deadlines */
+	/* target */
 	bool has_v4, has_v6;
 	struct kcw_addr v4, v6;
-	/* fence */
-	struct fence_state fence;
 	ldns_rr_list *fence_rrs; /* TXT RRset as last read or written */
-	/* pending work; an exchange takes its item and gives it back on failure */
-	bool need_read, need_update, need_query;
 	/* the exchange in flight */
-	enum dns_op op;
 	int fd;
 	struct dnsmsg_req req;
-	struct fence_value writing;
 	char writing_text[FENCE_TEXT_MAX];
 	char ignored[96]; /* why the last datagram was ignored */
-	struct loop_timer *io_timer, *retry_timer, *renew_timer, *reconcile_timer;
-	unsigned failures;
-	unsigned prereq_streak;
-	bool backing_off;
+	struct loop_timer *timers[T_COUNT];
+	uint64_t armed[T_COUNT]; /* the plan's deadline each timer is armed at, 0 = none */
 	uint64_t rng;
 	char logged[DNSMSG_REASON_MAX]; /* last failure logged (each is logged once) */
 	uint64_t implausible_logged;	/* last implausible fence term logged */
 	/* status */
 	char served[160];
-	char written[160];    /* addresses of the last successful update */
-	bool addrs_current;   /* this leadership wrote the current target: renew the fence only */
-	uint64_t target_gen;  /* bumped by every target change */
-	uint64_t writing_gen; /* target_gen of the addresses in the update in flight, 0 = none */
+	char written[160]; /* addresses of the last successful update */
 	char last_result[RESULT_MAX];
 	bool fence_seen; /* the fence was read or written at least once */
 	bool updated;
@@ -115,17 +101,6 @@ static uint16_t new_id(struct dns_updater *d)
 	return id;
 }
 
-/* Capped exponential backoff with equal jitter: [delay/2, delay]. */
-static uint64_t backoff_ms(struct dns_updater *d)
-{
-	unsigned shift = d->failures < 6 ? d->failures : 6;
-	uint64_t delay = (uint64_t)BACKOFF_BASE_MS << shift;
-
-	if (delay > BACKOFF_CAP_MS)
-		delay = BACKOFF_CAP_MS;
-	return delay / 2 + rng_next(d) % (delay / 2 + 1);
-}
-
 static void addrs_text(const struct dns_updater *d, char *buf, size_t len)
 {
 	char a[ADDR_STRLEN], b[ADDR_STRLEN];
@@ -147,47 +122,151 @@ static void exchange_close(struct dns_updater *d)
 		close(d->fd);
 		d->fd = -1;
 	}
-	loop_timer_disarm(d->io_timer);
 	dnsmsg_req_free(&d->req);
-	d->op = OP_NONE;
 }
 
-/* Gives the work item of a failed exchange back. */
-static void requeue(struct dns_updater *d, enum dns_op op)
+/* Arms (or disarms) each timer at the plan's deadline when that changed. */
+static void sync_timers(struct dns_updater *d)
 {
-	if (op == OP_READ)
-		d->need_read = true;
-	else if (op == OP_UPDATE)
-		d->need_update = true;
-	else if (op == OP_QUERY)
-		d->need_query = true;
+	const uint64_t at[T_COUNT] = {d->plan.io_at, d->plan.retry_at, d->plan.renew_at,
+				      d->plan.reconcile_at};
+
+	for (unsigned i = 0; i < T_COUNT; i++) {
+		if (at[i] == d->armed[i])
+			continue;
+		d->armed[i] = at[i];
+		if (at[i])
+			loop_timer_arm_at(d->timers[i], at[i]);
+		else
+			loop_timer_disarm(d->timers[i]);
+	}
 }
 
-static void backoff(struct dns_updater *d)
+static const char *op_name(enum dnsplan_op op)
 {
-	uint64_t delay = backoff_ms(d);
-
-	d->failures++;
-	d->backing_off = true;
-	loop_timer_arm(d->retry_timer, delay);
-	log_debug("%s: retry in %" PRIu64 " ms", __func__, delay);
+	return op == DNSP_OP_READ ? "fence read" : op == DNSP_OP_UPDATE ? "update" : "query";
 }
 
-static const char *op_name(enum dns_op op)
+static void report_stale(struct dns_updater *d, const struct dnsplan_out *o)
 {
-	return op == OP_READ ? "fence read" : op == OP_UPDATE ? "update" : "query";
+	uint64_t ft = o->fence_term, own = d->plan.term;
+
+	if (d->cb)
+		d->cb(d->cb_arg, true, ft, o->holder);
+	/* The daemon may know the holder does not lead now and lead on above the fence. */
+	if (d->plan.leader && d->plan.term > ft)
+		return;
+	d->counters.stale++;
+	if (ft == own) { /* same term: the claim of the higher node name stands */
+		set_result(d,
+			   "stale: fence term %" PRIu64 " of node %s above own term %" PRIu64
+			   " of node %s (same term: the higher node name wins)",
+			   ft, o->holder, own, d->plan.node);
+		log_err("%s: %s: stale: fence %s holds term %" PRIu64 " of node %s, above own term "
+			"%" PRIu64 " of node %s (same term: the higher node name wins); leaving "
+			"leadership",
+			__func__, d->name, d->fence_name, ft, o->holder, own, d->plan.node);
+	} else {
+		set_result(d, "stale: fence term %" PRIu64 " above own term %" PRIu64, ft, own);
+		log_err("%s: %s: stale: fence %s holds term %" PRIu64 " (node %s) above own term "
+			"%" PRIu64 "; leaving leadership",
+			__func__, d->name, d->fence_name, ft, o->holder, own);
+	}
+}
+
+static void report_unfenced(struct dns_updater *d, const struct dnsplan_out *o)
+{
+	uint64_t ft = o->fence_term;
+
+	set_result(d, "unfenced: fence term %" PRIu64 " quiet for %u ms", ft,
+		   FENCE_QUIET_RENEWALS * d->cfg.fence_renew_ms);
+	log_notice("%s: %s: fence term %" PRIu64 " unchanged for %u ms (or below ours): "
+		   "may lead again",
+		   __func__, d->name, ft, FENCE_QUIET_RENEWALS * d->cfg.fence_renew_ms);
+	sync_timers(d);
+	if (d->cb)
+		d->cb(d->cb_arg, false, ft, o->holder);
+}
+
+/* A term far above ours is no newer leadership (terms grow by one per election): it does not
+ * fence the cluster. The record is left alone (only a person should remove it) and read again
+ * at every renewal; the addresses are not written while it is there. */
+static void report_implausible(struct dns_updater *d, const struct dnsplan_out *o)
+{
+	uint64_t ft = o->fence_term;
+
+	d->counters.implausible++;
+	set_result(d,
+		   "error: implausible fence term %" PRIu64 " (own term %" PRIu64
+		   ", more than %llu above): not fencing, not writing; remove the record %s",
+		   ft, d->plan.term, (unsigned long long)FENCE_IMPLAUSIBLE_GAP, d->fence_name);
+	if (ft != d->implausible_logged) {
+		d->implausible_logged = ft;
+		log_err("%s: %s: implausible fence term %" PRIu64 " in %s (own term %" PRIu64
+			", more than %llu above): ignored, this node keeps leading and does not "
+			"write DNS until the record is removed",
+			__func__, d->name, ft, d->fence_name, d->plan.term,
+			(unsigned long long)FENCE_IMPLAUSIBLE_GAP);
+	}
+}
+
+/* Steps the plan and carries out what it says, except starting the next exchange. */
+static unsigned apply(struct dns_updater *d, struct dnsplan_event *ev)
+{
+	struct dnsplan_out o;
+	unsigned act;
+
+	ev->rnd = rng_next(d);
+	act = dnsplan_step(&d->plan, ev, loop_now_ms(), &o);
+	if (act & DNSP_ABANDON)
+		exchange_close(d);
+	if (act & DNSP_BACKOFF)
+		log_debug("%s: retry in %" PRIu64 " ms", __func__, o.delay_ms);
+	if (act & DNSP_GARBAGE) {
+		d->counters.invalid++;
+		log_warn("%s: %s: fence %s holds text that is not \"term=N node=NAME seq=K\" "
+			 "(or a term above 2^53): invalid, it will be overwritten",
+			 __func__, d->name, d->fence_name);
+	}
+	if (act & DNSP_IMPLAUSIBLE)
+		report_implausible(d, &o);
+	if (act & DNSP_MISMATCH) {
+		char t[160];
+
+		addrs_text(d, t, sizeof(t));
+		log_info("%s: %s: server has %s, target %s: updating", __func__, d->name, d->served,
+			 t);
+	}
+	if (act & DNSP_CB_STALE)
+		report_stale(d, &o);
+	if (act & DNSP_CB_UNFENCED)
+		report_unfenced(d, &o);
+	sync_timers(d);
+	return act;
+}
+
+static void run(struct dns_updater *d, struct dnsplan_event *ev)
+{
+	if (apply(d, ev) & DNSP_KICK)
+		kick(d);
+}
+
+static void run_type(struct dns_updater *d, enum dnsplan_event_type type)
+{
+	struct dnsplan_event ev = {.type = type};
+
+	run(d, &ev);
 }
 
 /* A failed exchange: count, record, log once per distinct reason, retry later. */
-static void exchange_failed(struct dns_updater *d, enum dns_op op, enum dnsmsg_result r,
+static void exchange_failed(struct dns_updater *d, enum dnsplan_op op, enum dnsmsg_result r,
 			    const char *reason)
 {
 	bool actionable =
 	    r == DNSR_TSIG || r == DNSR_NOTAUTH || r == DNSR_REFUSED || r == DNSR_OTHER;
 
-	if (op == OP_UPDATE)
+	if (op == DNSP_OP_UPDATE)
 		d->counters.updates[r]++;
-	requeue(d, op);
 	set_result(d, "error: %s: %s", op_name(op), reason);
 	if (strcmp(d->logged, reason) != 0) {
 		snprintf(d->logged, sizeof(d->logged), "%s", reason);
@@ -199,88 +278,14 @@ static void exchange_failed(struct dns_updater *d, enum dns_op op, enum dnsmsg_r
 	} else {
 		log_debug("%s: %s %s: %s", __func__, d->name, op_name(op), reason);
 	}
-	backoff(d);
+	run_type(d, DNSP_EV_FAILED);
 }
 
 static void succeeded(struct dns_updater *d)
 {
 	if (d->logged[0])
 		log_notice("%s: %s: server answers again", __func__, d->name);
-	d->failures = 0;
 	d->logged[0] = '\0';
-}
-
-static void report_stale(struct dns_updater *d)
-{
-	uint64_t ft = d->fence.stale_term, own = d->term;
-	char holder[FENCE_NODE_MAX];
-
-	snprintf(holder, sizeof(holder), "%s", d->fence.cur.node);
-	d->leader = false;
-	d->need_update = d->need_query = false;
-	loop_timer_disarm(d->reconcile_timer);
-	if (d->cb)
-		d->cb(d->cb_arg, true, ft, holder);
-	/* The daemon may know the holder does not lead now and lead on above the fence. */
-	if (d->leader && d->term > ft)
-		return;
-	d->counters.stale++;
-	if (ft == own) { /* same term: the claim of the higher node name stands */
-		set_result(d,
-			   "stale: fence term %" PRIu64 " of node %s above own term %" PRIu64
-			   " of node %s (same term: the higher node name wins)",
-			   ft, holder, own, d->node);
-		log_err("%s: %s: stale: fence %s holds term %" PRIu64 " of node %s, above own term "
-			"%" PRIu64 " of node %s (same term: the higher node name wins); leaving "
-			"leadership",
-			__func__, d->name, d->fence_name, ft, holder, own, d->node);
-	} else {
-		set_result(d, "stale: fence term %" PRIu64 " above own term %" PRIu64, ft, own);
-		log_err("%s: %s: stale: fence %s holds term %" PRIu64 " (node %s) above own term "
-			"%" PRIu64 "; leaving leadership",
-			__func__, d->name, d->fence_name, ft, holder, own);
-	}
-	loop_timer_arm(d->renew_timer, d->cfg.fence_renew_ms);
-}
-
-static void report_unfenced(struct dns_updater *d)
-{
-	uint64_t ft = d->fence.cur.term;
-
-	set_result(d, "unfenced: fence term %" PRIu64 " quiet for %u ms", ft,
-		   FENCE_QUIET_RENEWALS * d->cfg.fence_renew_ms);
-	log_notice("%s: %s: fence term %" PRIu64 " unchanged for %u ms (or below ours): "
-		   "may lead again",
-		   __func__, d->name, ft, FENCE_QUIET_RENEWALS * d->cfg.fence_renew_ms);
-	if (d->leader)
-		d->need_update = true; /* leading with a term not below the fence's */
-	else
-		loop_timer_disarm(d->renew_timer);
-	if (d->cb)
-		d->cb(d->cb_arg, false, ft, d->fence.cur.node);
-	kick(d);
-}
-
-/* A term far above ours is no newer leadership (terms grow by one per election): it does not
- * fence the cluster. The record is left alone (only a person should remove it) and read again
- * at every renewal; the addresses are not written while it is there. */
-static void report_implausible(struct dns_updater *d)
-{
-	uint64_t ft = d->fence.implausible_term;
-
-	d->counters.implausible++;
-	set_result(d,
-		   "error: implausible fence term %" PRIu64 " (own term %" PRIu64
-		   ", more than %llu above): not fencing, not writing; remove the record %s",
-		   ft, d->term, (unsigned long long)FENCE_IMPLAUSIBLE_GAP, d->fence_name);
-	if (ft != d->implausible_logged) {
-		d->implausible_logged = ft;
-		log_err("%s: %s: implausible fence term %" PRIu64 " in %s (own term %" PRIu64
-			", more than %llu above): ignored, this node keeps leading and does not "
-			"write DNS until the record is removed",
-			__func__, d->name, ft, d->fence_name, d->term,
-			(unsigned long long)FENCE_IMPLAUSIBLE_GAP);
-	}
 }
 
 static void handle_read(struct dns_updater *d, struct dnsmsg_answer *a)
@@ -288,7 +293,7 @@ static void handle_read(struct dns_updater *d, struct dnsmsg_answer *a)
 	char texts[FENCE_RRS_MAX][DNSMSG_TXT_MAX];
 	const char *ptrs[FENCE_RRS_MAX];
 	size_t n = dnsmsg_txt_texts(a->rrs, texts, FENCE_RRS_MAX);
-	enum fence_verdict v;
+	struct dnsplan_event ev = {.type = DNSP_EV_READ, .texts = ptrs, .n = n};
 
 	for (size_t i = 0; i < n; i++)
 		ptrs[i] = texts[i];
@@ -298,78 +303,42 @@ static void handle_read(struct dns_updater *d, struct dnsmsg_answer *a)
 	d->fence_seen = true;
 	d->counters.reads++;
 	succeeded(d);
-	v = fence_on_read(&d->fence, ptrs, n, loop_now_ms());
-	if (d->fence.garbage) {
-		d->counters.invalid++;
-		log_warn("%s: %s: fence %s holds text that is not \"term=N node=NAME seq=K\" "
-			 "(or a term above 2^53): invalid, it will be overwritten",
-			 __func__, d->name, d->fence_name);
-	}
-	log_debug("%s: fence %s: %zu record(s), term %" PRIu64 ", verdict %d", __func__,
-		  d->fence_name, n, d->fence.cur.term, (int)v);
-	switch (v) {
-	case FENCE_WRITE:
-		d->need_update = true;
-		break;
-	case FENCE_STALE:
-		report_stale(d);
-		return;
-	case FENCE_UNFENCED:
-		report_unfenced(d);
-		return;
-	case FENCE_IMPLAUSIBLE:
-		report_implausible(d);
-		break;
-	default:
-		if (d->fence.stale) { /* re-read every renew, and when the quiet period ends */
-			uint64_t at = loop_now_ms() + d->cfg.fence_renew_ms;
-			uint64_t quiet = fence_quiet_at(&d->fence);
+	run(d, &ev);
+	log_debug("%s: fence %s: %zu record(s), term %" PRIu64, __func__, d->fence_name, n,
+		  d->plan.fence.cur.term);
+}
 
-			loop_timer_arm_at(d->renew_timer, quiet && quiet < at ? quiet : at);
-		}
-		break;
-	}
-	kick(d);
+static void handle_prereq(struct dns_updater *d, struct dnsmsg_answer *a)
+{
+	char rc[DNSMSG_REASON_MAX];
+
+	dnsmsg_explain(a, d->cfg.zone, d->server, rc, sizeof(rc));
+	set_result(d, "retry: %s; re-reading it", rc);
+	log_notice("%s: %s: %s; re-reading it", __func__, d->name, rc);
+	run_type(d, DNSP_EV_PREREQ);
 }
 
 static void handle_update(struct dns_updater *d, struct dnsmsg_answer *a)
 {
-	char t[160];
+	struct dnsplan_event ev = {.type = DNSP_EV_UPDATED};
 	ldns_rr_list *rrs;
+	char t[160];
 
 	d->counters.updates[a->result]++;
 	if (a->result == DNSR_PREREQ) {
-		char rc[DNSMSG_REASON_MAX];
-
-		dnsmsg_explain(a, d->cfg.zone, d->server, rc, sizeof(rc));
-		fence_on_prereq_failed(&d->fence);
-		d->need_read = d->need_update = true;
-		set_result(d, "retry: %s; re-reading it", rc);
-		log_notice("%s: %s: %s; re-reading it", __func__, d->name, rc);
-		if (d->prereq_streak++ > 0)
-			backoff(d); /* changing again and again: do not spin */
-		else
-			kick(d);
+		handle_prereq(d, a);
 		return;
 	}
 	succeeded(d);
-	d->prereq_streak = 0;
 	d->updated = true;
 	d->last_update_ms = loop_now_ms();
-	if (d->writing_gen) {
-		d->need_query = true; /* check what the server serves after an address write */
-		/* written, unless the target moved while the update was in flight */
-		d->addrs_current = d->writing_gen == d->target_gen;
-	}
 	addrs_text(d, t, sizeof(t));
 	if (d->cfg.fence) {
-		fence_on_written(&d->fence, &d->writing);
 		d->fence_seen = true;
 		rrs = dnsmsg_fence_rrset(d->fence_name, d->writing_text, d->cfg.ttl);
 		ldns_rr_list_deep_free(d->fence_rrs);
 		d->fence_rrs = rrs;
-		if (!rrs) /* out of memory: the next update reads the fence first */
-			fence_on_prereq_failed(&d->fence);
+		ev.rrset_failed = !rrs;
 		set_result(d, "updated: %s (fence %s)", t, d->writing_text);
 	} else {
 		set_result(d, "updated: %s", t);
@@ -380,40 +349,33 @@ static void handle_update(struct dns_updater *d, struct dnsmsg_answer *a)
 	else
 		log_debug("%s: %s: fence renewed: %s", __func__, d->name, d->writing_text);
 	snprintf(d->written, sizeof(d->written), "%s", t);
-	kick(d);
+	run(d, &ev);
 }
 
 static void handle_query(struct dns_updater *d, struct dnsmsg_answer *a)
 {
 	const struct kcw_addr *v4 = d->has_v4 ? &d->v4 : NULL, *v6 = d->has_v6 ? &d->v6 : NULL;
+	struct dnsplan_event ev = {.type = DNSP_EV_QUERIED};
 
 	d->counters.queries++;
 	succeeded(d);
 	dnsmsg_addrs_text(a->rrs, d->served, sizeof(d->served));
-	if (d->leader && (v4 || v6) && !dnsmsg_addrs_match(a->rrs, v4, v6)) {
-		char t[160];
-
-		addrs_text(d, t, sizeof(t));
-		log_info("%s: %s: server has %s, target %s: updating", __func__, d->name, d->served,
-			 t);
-		d->addrs_current = false;
-		d->need_update = true;
-	}
-	kick(d);
+	ev.match = (!v4 && !v6) || dnsmsg_addrs_match(a->rrs, v4, v6);
+	run(d, &ev);
 }
 
-static void handle_answer(struct dns_updater *d, enum dns_op op, struct dnsmsg_answer *a)
+static void handle_answer(struct dns_updater *d, enum dnsplan_op op, struct dnsmsg_answer *a)
 {
 	char reason[DNSMSG_REASON_MAX];
 
-	if (a->result != DNSR_OK && !(op == OP_UPDATE && a->result == DNSR_PREREQ)) {
+	if (a->result != DNSR_OK && !(op == DNSP_OP_UPDATE && a->result == DNSR_PREREQ)) {
 		dnsmsg_explain(a, d->cfg.zone, d->server, reason, sizeof(reason));
 		exchange_failed(d, op, a->result, reason);
 		return;
 	}
-	if (op == OP_READ)
+	if (op == DNSP_OP_READ)
 		handle_read(d, a);
-	else if (op == OP_UPDATE)
+	else if (op == DNSP_OP_UPDATE)
 		handle_update(d, a);
 	else
 		handle_query(d, a);
@@ -426,7 +388,7 @@ static void on_io(void *arg, int fd, uint32_t events)
 
 	for (;;) {
 		struct dnsmsg_answer a;
-		enum dns_op op = d->op;
+		enum dnsplan_op op = d->plan.op;
 		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		char reason[DNSMSG_REASON_MAX];
 		int ret;
@@ -460,10 +422,11 @@ static void on_io(void *arg, int fd, uint32_t events)
 static void on_io_timeout(void *arg)
 {
 	struct dns_updater *d = arg;
-	enum dns_op op = d->op;
+	enum dnsplan_op op = d->plan.op;
 	char reason[DNSMSG_REASON_MAX];
 
-	if (op == OP_NONE)
+	d->armed[T_IO] = 0;
+	if (op == DNSP_OP_NONE)
 		return;
 	snprintf(reason, sizeof(reason), "no answer from %s within %u ms (timeout)%s%s", d->server,
 		 d->cfg.timeout_ms, d->ignored[0] ? "; ignored " : "", d->ignored);
@@ -471,39 +434,34 @@ static void on_io_timeout(void *arg)
 	exchange_failed(d, op, DNSR_TIMEOUT, reason);
 }
 
-/* Builds the message for op into d->req. */
-static int build(struct dns_updater *d, enum dns_op op, char *err, size_t errlen)
+/* Builds the message for op into d->req, as the plan says. */
+static int build(struct dns_updater *d, enum dnsplan_op op, char *err, size_t errlen)
 {
 	const struct tsig_key *key = d->has_key ? &d->key : NULL;
+	bool addrs = d->plan.with_addrs;
 	struct dnsmsg_update u = {
 	    .zone = d->cfg.zone,
 	    .name = d->name,
 	    .ttl = d->cfg.ttl,
-	    .v4 = d->has_v4 ? &d->v4 : NULL,
-	    .v6 = d->has_v6 ? &d->v6 : NULL,
+	    .v4 = addrs && d->has_v4 ? &d->v4 : NULL,
+	    .v6 = addrs && d->has_v6 ? &d->v6 : NULL,
 	    .fence = d->cfg.fence,
 	    .fence_read = d->fence_rrs,
 	    .fence_text = d->writing_text,
 	};
 	int ret;
 
-	if (op == OP_READ)
+	if (op == DNSP_OP_READ)
 		return dnsmsg_build_query(d->fence_name, LDNS_RR_TYPE_TXT, key, new_id(d), &d->req,
 					  err, errlen);
-	if (op == OP_QUERY)
+	if (op == DNSP_OP_QUERY)
 		return dnsmsg_build_query(d->name, LDNS_RR_TYPE_ANY, key, new_id(d), &d->req, err,
 					  errlen);
-	/* A renewal of this leadership's own write leaves the addresses alone: the zone
-	 * changes less, and the records cannot be older than the fence that guards them. */
-	if (d->cfg.fence && d->addrs_current)
-		u.v4 = u.v6 = NULL;
-	d->writing_gen = u.v4 || u.v6 || !d->cfg.fence ? d->target_gen : 0;
 	if (d->cfg.fence) {
-		fence_next(&d->fence, &d->writing);
-		ret = fence_format(&d->writing, d->writing_text, sizeof(d->writing_text));
+		ret = fence_format(&d->plan.writing, d->writing_text, sizeof(d->writing_text));
 		if (ret < 0) {
 			snprintf(err, errlen, "cannot write node name '%s' into the fence",
-				 d->node);
+				 d->plan.node);
 			return ret;
 		}
 	}
@@ -532,7 +490,7 @@ static int open_socket(struct dns_updater *d)
 	return fd;
 }
 
-static void exchange_start(struct dns_updater *d, enum dns_op op)
+static void exchange_start(struct dns_updater *d, enum dnsplan_op op)
 {
 	char err[DNSMSG_REASON_MAX];
 	ssize_t n;
@@ -544,7 +502,6 @@ static void exchange_start(struct dns_updater *d, enum dns_op op)
 		exchange_failed(d, op, DNSR_OTHER, err);
 		return;
 	}
-	d->op = op;
 	d->fd = open_socket(d);
 	if (d->fd < 0) {
 		snprintf(err, sizeof(err), "socket to %s: %s", d->server, strerror(-d->fd));
@@ -561,41 +518,26 @@ static void exchange_start(struct dns_updater *d, enum dns_op op)
 		exchange_failed(d, op, DNSR_NETWORK, err);
 		return;
 	}
-	loop_timer_arm(d->io_timer, d->cfg.timeout_ms);
+	sync_timers(d); /* the answer timeout */
 	log_debug("%s: %s sent to %s (id %u, %zu bytes)", __func__, op_name(op), d->server,
 		  d->req.id, d->req.len);
 }
 
-/* Starts the next exchange when none is in flight: fence read, update, query. */
+/* Starts the exchange the plan picks, if any. */
 static void kick(struct dns_updater *d)
 {
-	if (d->op != OP_NONE || d->backing_off)
-		return;
-	if (d->leader && d->cfg.fence && d->need_update && !d->fence.known)
-		d->need_read = true;
-	if (d->leader && !d->cfg.fence && !d->has_v4 && !d->has_v6)
-		d->need_update = false; /* nothing to write */
-	if (!d->leader && !d->fence.stale)
-		d->need_read = d->need_update = d->need_query = false;
-	if (d->need_read && (d->leader || d->fence.stale)) {
-		d->need_read = false;
-		exchange_start(d, OP_READ);
-	} else if (d->leader && d->need_update) {
-		d->need_update = false;
-		exchange_start(d, OP_UPDATE);
-	} else if (d->leader && d->need_query) {
-		d->need_query = false;
-		if (d->has_v4 || d->has_v6)
-			exchange_start(d, OP_QUERY);
-	}
+	enum dnsplan_op op = dnsplan_next(&d->plan, loop_now_ms());
+
+	if (op != DNSP_OP_NONE)
+		exchange_start(d, op);
 }
 
 static void on_retry(void *arg)
 {
 	struct dns_updater *d = arg;
 
-	d->backing_off = false;
-	kick(d);
+	d->armed[T_RETRY] = 0;
+	run_type(d, DNSP_EV_RETRY);
 }
 
 /* Leader: renew the fence. Stale: re-read it. */
@@ -603,71 +545,40 @@ static void on_renew(void *arg)
 {
 	struct dns_updater *d = arg;
 
-	if (d->leader && d->cfg.fence) {
-		d->need_update = true;
-		loop_timer_arm(d->renew_timer, d->cfg.fence_renew_ms);
-	} else if (d->fence.stale) {
-		d->need_read = true;
-		loop_timer_arm(d->renew_timer, d->cfg.fence_renew_ms);
-	}
-	kick(d);
+	d->armed[T_RENEW] = 0;
+	run_type(d, DNSP_EV_RENEW);
 }
 
 static void on_reconcile(void *arg)
 {
 	struct dns_updater *d = arg;
 
-	if (!d->leader)
-		return;
-	d->need_query = true;
-	loop_timer_arm(d->reconcile_timer, (uint64_t)d->cfg.ttl * 1000u);
-	kick(d);
+	d->armed[T_RECONCILE] = 0;
+	run_type(d, DNSP_EV_RECONCILE);
 }
 
 void dns_set_leader(struct dns_updater *d, bool leader, uint64_t term, const char *node)
 {
-	if (leader && d->leader && term == d->term)
+	struct dnsplan_event ev = {
+	    .type = leader ? DNSP_EV_LEAD : DNSP_EV_RESIGN, .term = term, .node = node};
+	unsigned act = apply(d, &ev);
+
+	if (!(act & DNSP_ROLE))
 		return;
-	if (!leader && !d->leader)
-		return;
-	if (d->op != OP_NONE && !(d->op == OP_READ && !leader && d->fence.stale))
-		exchange_close(d);
-	d->leader = leader;
-	d->need_update = d->need_query = false;
-	if (!leader) {
-		fence_resign(&d->fence);
-		loop_timer_disarm(d->reconcile_timer);
-		if (!d->fence.stale) {
-			loop_timer_disarm(d->renew_timer);
-			loop_timer_disarm(d->retry_timer);
-			d->backing_off = false;
-			d->need_read = false;
-		}
+	if (!leader)
 		log_info("%s: %s: not leader: no more updates", __func__, d->name);
-		return;
-	}
-	d->term = term;
-	d->addrs_current = false;
-	snprintf(d->node, sizeof(d->node), "%s", node ? node : "");
-	fence_lead(&d->fence, term, d->node);
-	d->need_read = d->cfg.fence;
-	d->need_update = true;
-	d->failures = 0;
-	d->prereq_streak = 0;
-	d->backing_off = false;
-	loop_timer_disarm(d->retry_timer);
-	if (d->cfg.fence)
-		loop_timer_arm(d->renew_timer, d->cfg.fence_renew_ms);
-	loop_timer_arm(d->reconcile_timer, (uint64_t)d->cfg.ttl * 1000u);
-	log_info("%s: %s: leader with term %" PRIu64 "%s", __func__, d->name, term,
-		 d->cfg.fence ? ": reading the fence first" : "");
-	kick(d);
+	else
+		log_info("%s: %s: leader with term %" PRIu64 "%s", __func__, d->name, term,
+			 d->cfg.fence ? ": reading the fence first" : "");
+	if (act & DNSP_KICK)
+		kick(d);
 }
 
 void dns_set_target(struct dns_updater *d, const struct kcw_addr *v4, const struct kcw_addr *v6)
 {
 	bool same = (v4 != NULL) == d->has_v4 && (v6 != NULL) == d->has_v6 &&
 		    (!v4 || addr_eq(v4, &d->v4)) && (!v6 || addr_eq(v6, &d->v6));
+	struct dnsplan_event ev = {.type = DNSP_EV_TARGET};
 
 	if (same)
 		return;
@@ -679,12 +590,8 @@ void dns_set_target(struct dns_updater *d, const struct kcw_addr *v4, const stru
 		d->v4 = *v4;
 	if (d->has_v6)
 		d->v6 = *v6;
-	d->target_gen++;
-	d->addrs_current = false;
-	if (d->leader) {
-		d->need_update = true;
-		kick(d);
-	}
+	ev.has_target = d->has_v4 || d->has_v6;
+	run(d, &ev);
 }
 
 /* Checks cfg and fills the names of d; 0 or -EINVAL with err. */
@@ -760,7 +667,6 @@ struct dns_updater *dns_new(struct loop *l, const struct cfg_dns *cfg, const cha
 	d->cfg = *cfg;
 	d->cb = cb;
 	d->cb_arg = arg;
-	d->target_gen = 1; /* writing_gen 0 means "no addresses in flight" */
 	d->fd = -1;
 	if (setup_names(d, cfg, err, errlen) < 0 || load_key(d, config_dir, err, errlen) < 0) {
 		dns_free(d);
@@ -769,14 +675,18 @@ struct dns_updater *dns_new(struct loop *l, const struct cfg_dns *cfg, const cha
 	if (getrandom(&d->rng, sizeof(d->rng), GRND_NONBLOCK) != (ssize_t)sizeof(d->rng) ||
 	    d->rng == 0)
 		d->rng = loop_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9E3779B97F4A7C15ULL;
-	fence_init(&d->fence, cfg->fence_renew_ms);
+	dnsplan_init(&d->plan, &(struct dnsplan_cfg){.fence = cfg->fence,
+						     .fence_renew_ms = cfg->fence_renew_ms,
+						     .ttl = cfg->ttl,
+						     .timeout_ms = cfg->timeout_ms});
 	snprintf(d->served, sizeof(d->served), "unknown");
 	snprintf(d->last_result, sizeof(d->last_result), "none yet");
-	d->io_timer = loop_timer_new(l, on_io_timeout, d);
-	d->retry_timer = loop_timer_new(l, on_retry, d);
-	d->renew_timer = loop_timer_new(l, on_renew, d);
-	d->reconcile_timer = loop_timer_new(l, on_reconcile, d);
-	if (!d->io_timer || !d->retry_timer || !d->renew_timer || !d->reconcile_timer) {
+	d->timers[T_IO] = loop_timer_new(l, on_io_timeout, d);
+	d->timers[T_RETRY] = loop_timer_new(l, on_retry, d);
+	d->timers[T_RENEW] = loop_timer_new(l, on_renew, d);
+	d->timers[T_RECONCILE] = loop_timer_new(l, on_reconcile, d);
+	if (!d->timers[T_IO] || !d->timers[T_RETRY] || !d->timers[T_RENEW] ||
+	    !d->timers[T_RECONCILE]) {
 		snprintf(err, errlen, "dns: timers: %s", strerror(errno));
 		dns_free(d);
 		return NULL;
@@ -788,12 +698,9 @@ void dns_free(struct dns_updater *d)
 {
 	if (!d)
 		return;
-	if (d->io_timer)
-		exchange_close(d);
-	loop_timer_free(d->io_timer);
-	loop_timer_free(d->retry_timer);
-	loop_timer_free(d->renew_timer);
-	loop_timer_free(d->reconcile_timer);
+	exchange_close(d);
+	for (unsigned i = 0; i < T_COUNT; i++)
+		loop_timer_free(d->timers[i]);
 	ldns_rr_list_deep_free(d->fence_rrs);
 	dnsmsg_req_free(&d->req);
 	tsigkey_clear(&d->key);
@@ -819,14 +726,14 @@ void dns_status_json(const struct dns_updater *d, struct json_object *root)
 	    o, "last_update_ms_ago",
 	    d->updated ? json_object_new_int64((int64_t)(loop_now_ms() - d->last_update_ms))
 		       : NULL);
-	json_object_object_add(o, "fence_term",
-			       d->fence_seen ? json_object_new_int64((int64_t)d->fence.cur.term)
-					     : NULL);
+	json_object_object_add(
+	    o, "fence_term",
+	    d->fence_seen ? json_object_new_int64((int64_t)d->plan.fence.cur.term) : NULL);
 	json_object_object_add(o, "fence_holder",
-			       d->fence_seen && d->fence.cur.node[0]
-				   ? json_object_new_string(d->fence.cur.node)
+			       d->fence_seen && d->plan.fence.cur.node[0]
+				   ? json_object_new_string(d->plan.fence.cur.node)
 				   : NULL);
-	json_object_object_add(o, "fenced", json_object_new_boolean(d->fence.stale));
+	json_object_object_add(o, "fenced", json_object_new_boolean(d->plan.fence.stale));
 	for (unsigned i = 0; i < DNS_RESULTS; i++)
 		json_object_object_add(u, dns_result_name(i),
 				       json_object_new_int64((int64_t)d->counters.updates[i]));
@@ -856,5 +763,5 @@ uint64_t dns_last_success_ms(const struct dns_updater *d)
 
 bool dns_fenced(const struct dns_updater *d)
 {
-	return d->fence.stale;
+	return d->plan.fence.stale;
 }
