@@ -71,6 +71,7 @@ static const struct ini_key cluster_keys[] = {
 	{.name = "witness", .type = INI_T_FN, INI_FIELD(struct kcw_config, witness),
 	 .fn = config_key_name},
 	{.name = "tie-breaker", .type = INI_T_FN, .fn = cluster_tie_breaker},
+	CONFIG_ETCD_KEYS
 	{.name = NULL},
 };
 /* clang-format on */
@@ -308,7 +309,9 @@ static int check_cluster(const struct ini_ctx *c, const struct ini_file *f)
 		return ini_error(
 		    c, 0, "at least two [node] sections with a priority are needed (found %zu)",
 		    peers);
-	return check_witness(c, f, &cl);
+	if (check_witness(c, f, &cl) < 0)
+		return -EINVAL;
+	return config_etcd_check(c, f, &cl);
 }
 
 static int load_key(const struct ini_ctx *c, const struct ini_file *f, struct kcw_config *cfg)
@@ -388,6 +391,7 @@ static void set_defaults(struct kcw_config *cfg)
 	cfg->preempt_delay_ms = 0;
 	strcpy(cfg->control_socket, DEFAULT_CONTROL_SOCKET);
 	config_svc_defaults(cfg);
+	config_etcd_defaults(cfg);
 }
 
 static int load_into(struct ini_ctx *c, struct kcw_config *cfg)
@@ -442,6 +446,7 @@ void config_free(struct kcw_config *cfg)
 	if (!cfg)
 		return;
 	OPENSSL_cleanse(cfg->key, sizeof(cfg->key));
+	OPENSSL_cleanse(cfg->etcd.password, sizeof(cfg->etcd.password));
 	free(cfg);
 }
 
