@@ -7,10 +7,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "etcdjson.h"
 #include "etcdlead.h"
 
 #define TTL   3000u
@@ -608,6 +610,102 @@ static void test_model_single_holder(void **state)
 	assert_true(holds > 100); /* leadership did happen, not just nobody holding */
 }
 
+/* ------------------------------------------------------- gateway bodies (etcd 3.4.23) */
+
+static void test_json_requests(void **state)
+{
+	char buf[ETCDJSON_REQ_MAX], key[128];
+
+	assert_int_equal(etcdjson_b64("/kcwatch/kc/leader", key, sizeof(key)), 0);
+	assert_string_equal(key, "L2tjd2F0Y2gva2MvbGVhZGVy");
+	assert_int_equal(etcdjson_txn_req(buf, sizeof(buf), key, "bGIx", 8756302034112933383LL), 0);
+	assert_string_equal(
+	    buf, "{\"compare\":[{\"key\":\"L2tjd2F0Y2gva2MvbGVhZGVy\",\"target\":"
+		 "\"CREATE\",\"result\":\"EQUAL\",\"create_revision\":\"0\"}],"
+		 "\"success\":[{\"request_put\":{\"key\":\"L2tjd2F0Y2gva2MvbGVhZGVy\","
+		 "\"value\":\"bGIx\",\"lease\":\"8756302034112933383\"}}],"
+		 "\"failure\":[{\"request_range\":{\"key\":\"L2tjd2F0Y2gva2MvbGVhZGVy\"}}]}");
+	assert_int_equal(etcdjson_delete_req(buf, sizeof(buf), key, 2), 0);
+	assert_non_null(strstr(buf, "\"create_revision\":\"2\""));
+	assert_non_null(strstr(buf, "request_delete_range"));
+	assert_int_equal(etcdjson_auth_req(buf, sizeof(buf), "kc\"w", "p\\w"), 0);
+	assert_string_equal(buf, "{\"name\":\"kc\\\"w\",\"password\":\"p\\\\w\"}");
+	assert_int_equal(etcdjson_grant_req(buf, 5, 5), -ENOSPC);
+}
+
+#define HDR                                                                                        \
+	"{\"header\":{\"cluster_id\":\"2305831268998743699\",\"member_id\":\"1182\",\"revision\":" \
+	"\"2\",\"raft_term\":\"2\"}"
+
+static void test_json_answers(void **state)
+{
+	struct etcdlead_event ev;
+	char why[128];
+
+	assert_int_equal(etcdjson_grant(HDR ",\"ID\":\"8756302034112933381\",\"TTL\":\"2\"}", &ev,
+					why, sizeof(why)),
+			 0);
+	assert_true(ev.type == ELE_GRANT_OK && ev.lease == 8756302034112933381LL);
+	assert_int_equal(etcdjson_key(HDR ",\"succeeded\":true,\"responses\":[{\"response_put\":{"
+					  "\"header\":{\"revision\":\"2\"}}}]}",
+				      &ev, why, sizeof(why)),
+			 0);
+	assert_true(ev.won && ev.present && ev.term == 2 && ev.rev == 2);
+	assert_int_equal(
+	    etcdjson_key(
+		HDR
+		",\"responses\":[{\"response_range\":{\"header\":{\"revision\":\"2\"},\"kvs\":[{"
+		"\"key\":\"L2tj\",\"create_revision\":\"2\",\"mod_revision\":\"2\",\"version\":"
+		"\"1\",\"value\":\"bGIx\",\"lease\":\"2657865188704339973\"}],\"count\":\"1\"}}]}",
+		&ev, why, sizeof(why)),
+	    0);
+	assert_true(!ev.won && ev.present && ev.term == 2 && ev.lease == 2657865188704339973LL);
+	assert_int_equal(etcdjson_key(HDR "}", &ev, why, sizeof(why)), 0); /* range: absent */
+	assert_true(!ev.present && ev.rev == 2);
+	assert_int_equal(
+	    etcdjson_key(
+		"{\"error\":\"etcdserver: requested lease not found\",\"message\":\"etcdserver: "
+		"requested lease not found\",\"code\":5}",
+		&ev, why, sizeof(why)),
+	    -EREMOTEIO);
+	assert_string_equal(why, "etcdserver: requested lease not found");
+	assert_int_equal(etcdjson_keepalive("{\"result\":" HDR ",\"ID\":\"26\",\"TTL\":\"20\"}}",
+					    &ev, why, sizeof(why)),
+			 0);
+	assert_int_equal(ev.ttl_ms, 20000);
+	assert_int_equal(
+	    etcdjson_keepalive("{\"result\":" HDR ",\"ID\":\"26\"}}", &ev, why, sizeof(why)), 0);
+	assert_int_equal(ev.ttl_ms, 0); /* gone */
+	assert_int_equal(etcdjson_keepalive("<html>", &ev, why, sizeof(why)), -EPROTO);
+}
+
+static void test_json_watch(void **state)
+{
+	struct etcdlead_event ev[4];
+	char why[128];
+
+	assert_int_equal(
+	    etcdjson_watch_msg("{\"result\":" HDR ",\"created\":true}}", ev, 4, why, sizeof(why)),
+	    0);
+	assert_int_equal(
+	    etcdjson_watch_msg(
+		"{\"result\":" HDR
+		",\"events\":[{\"kv\":{\"key\":\"L2tj\",\"create_revision\":\"2\",\"mod_revision\":"
+		"\"2\",\"version\":\"1\",\"value\":\"bGIx\",\"lease\":\"875\"}},{\"type\":"
+		"\"DELETE\",\"kv\":{\"key\":\"L2tj\",\"mod_revision\":\"3\"}}]}}",
+		ev, 4, why, sizeof(why)),
+	    2);
+	assert_true(ev[0].type == ELE_WATCH_PUT && ev[0].term == 2 && ev[0].lease == 875 &&
+		    ev[0].rev == 2);
+	assert_true(ev[1].type == ELE_WATCH_DELETE && ev[1].rev == 3);
+	assert_int_equal(etcdjson_watch_msg("{\"result\":{\"header\":{\"raft_term\":\"2\"},"
+					    "\"canceled\":true,\"compact_revision\":\"3\"}}",
+					    ev, 4, why, sizeof(why)),
+			 1);
+	assert_int_equal(ev[0].type, ELE_WATCH_FAIL);
+	assert_string_equal(why, "watch cancelled by the server (compact revision 3)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -623,6 +721,9 @@ int main(void)
 	    cmocka_unit_test(test_want_off_deletes),
 	    cmocka_unit_test(test_grant_retry),
 	    cmocka_unit_test(test_model_single_holder),
+	    cmocka_unit_test(test_json_requests),
+	    cmocka_unit_test(test_json_answers),
+	    cmocka_unit_test(test_json_watch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
