@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 const char *jget_str(struct json_object *o, const char *key, const char *dflt)
 {
@@ -95,6 +96,26 @@ void print_backends(struct json_object *st)
 	}
 }
 
+/* The etcd coordinator, when it is the one: endpoint, lease, and why this node cannot lead. */
+static void print_coordinator(struct json_object *st)
+{
+	struct json_object *c = jget(st, "coordinator");
+	struct json_object *v = jget(c, "lease_valid");
+
+	if (!c || strcmp(jget_str(c, "kind", "heartbeat"), "etcd") != 0)
+		return;
+	printf("etcd      %s, lease %s (%lld ms left)%s\n", jget_str(c, "endpoint", "?"),
+	       v && json_object_get_boolean(v) ? "valid" : "not valid",
+	       (long long)jget_int(c, "lease_left_ms"),
+	       json_object_get_boolean(jget(c, "holds_key")) ? ", holds the leader key" : "");
+	if (!(v && json_object_get_boolean(v)) && jget(c, "released_at"))
+		printf("          etcd unreachable: VIP released at %s\n",
+		       jget_str(c, "released_at", "?"));
+	if (jget(c, "last_error"))
+		printf("          last error %s: %s\n", jget_str(c, "last_error_at", "?"),
+		       jget_str(c, "last_error", "?"));
+}
+
 void print_status(struct json_object *st)
 {
 	printf("node      %s (%s)\n", jget_str(st, "node", "?"), jget_str(st, "address", "?"));
@@ -104,6 +125,7 @@ void print_status(struct json_object *st)
 	printf("priority  %lld (effective %lld)\n", (long long)jget_int(st, "priority"),
 	       (long long)jget_int(st, "effective_priority"));
 	printf("cluster   %s\n", jget_str(st, "cluster", "?"));
+	print_coordinator(st);
 	if (jget(st, "backends"))
 		printf("active    %s\n", jget_str(st, "active_backend", "none"));
 	print_peers(st);

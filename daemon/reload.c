@@ -44,6 +44,8 @@ static const char *needs_restart(const struct kcw_config *o, const struct kcw_co
 	if (strcmp(o->witness, n->witness) != 0 || o->has_tie_breaker != n->has_tie_breaker ||
 	    (o->has_tie_breaker && !addr_eq(&o->tie_breaker, &n->tie_breaker)))
 		return "[cluster] witness or tie-breaker";
+	if (o->coordinator != n->coordinator || memcmp(&o->etcd, &n->etcd, sizeof(o->etcd)) != 0)
+		return "[cluster] coordinator or etcd-*";
 	if (o->n_nodes != n->n_nodes)
 		return "the list of [node] sections";
 	for (size_t i = 0; i < o->n_nodes; i++) {

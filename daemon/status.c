@@ -8,6 +8,7 @@
 
 #include "active.h"
 #include "daemon.h"
+#include "etcd.h"
 #include "naming.h"
 #include "peer.h"
 #include "pinger.h"
@@ -166,5 +167,6 @@ struct json_object *status_json(const struct kcwd *d)
 	json_object_object_add(o, "fenced", json_object_new_boolean(d->el.fenced));
 	json_object_object_add(o, "heartbeat", heartbeat_json(d));
 	json_object_object_add(o, "defence", defence_json(d, now));
+	json_object_object_add(o, "coordinator", etcd_status_json(d->etcd));
 	return o;
 }
