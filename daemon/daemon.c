@@ -130,7 +130,9 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 	/* etcd: a leader that gave up deletes its key in the same step as its resignation */
 	if (d->etcd && old_role == ROLE_LEADER && d->el.role != ROLE_LEADER)
 		etcd_resign(d->etcd);
-	etcd_want(d->etcd, election_coord_want(&d->el));
+	if (d->etcd)
+		etcd_want(d->etcd, election_coord_want(&d->el),
+			  election_best_eligible(&d->el, loop_now_ms()) == (int)d->self);
 	/* Re-arming costs a syscall; most heartbeats leave the deadline where it was. */
 	if (!d->stopping && a->wakeup_ms != d->el_wakeup_ms) {
 		d->el_wakeup_ms = a->wakeup_ms;

@@ -668,11 +668,11 @@ struct etcd *etcd_new(struct loop *l, const struct kcw_config *cfg, size_t self,
 	return e;
 }
 
-void etcd_want(struct etcd *e, bool on)
+void etcd_want(struct etcd *e, bool on, bool first)
 {
-	struct etcdlead_event ev = {.type = ELE_WANT, .on = on};
+	struct etcdlead_event ev = {.type = ELE_WANT, .on = on, .first = first};
 
-	if (e && e->lead.want != on)
+	if (e && (e->lead.want != on || e->lead.first != first))
 		drive(e, &ev);
 }
 

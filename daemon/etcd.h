@@ -25,8 +25,9 @@ typedef void (*etcd_cb)(void *arg);
  */
 struct etcd *etcd_new(struct loop *l, const struct kcw_config *cfg, size_t self, etcd_cb cb,
 		      void *arg, char *err, size_t errlen);
-/* The election's wish: hold the key (leader) or ask for it (claim due). */
-void etcd_want(struct etcd *e, bool on);
+/* The election's wish: hold the key (leader) or ask for it (claim due); first = this node is
+ * the best eligible one and tries at once when the key goes. */
+void etcd_want(struct etcd *e, bool on, bool first);
 /* Give the key up now (delete if it is still this node's term). */
 void etcd_resign(struct etcd *e);
 bool etcd_hold(const struct etcd *e);

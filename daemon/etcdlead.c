@@ -55,16 +55,19 @@ static void on_key(struct etcdlead *l, const struct etcdlead_event *ev)
 {
 	l->probe_busy = false;
 	l->key_known = true;
+	if (ev->rev < l->rev)
+		return; /* older than a watch event already seen: that one is the truth */
 	l->key_present = ev->won || ev->present;
 	l->key_term = ev->term;
 	l->key_lease = ev->won ? l->lease : ev->lease;
-	if (ev->rev > l->rev)
-		l->rev = ev->rev;
+	l->rev = ev->rev;
 }
 
-static void on_watch(struct etcdlead *l, const struct etcdlead_event *ev)
+static void on_watch(struct etcdlead *l, const struct etcdlead_event *ev, uint64_t now)
 {
-	if (ev->rev > l->rev)
+	if (ev->type != ELE_WATCH_FAIL && ev->rev <= l->rev)
+		return; /* an answer about the key already covered it */
+	if (ev->type != ELE_WATCH_FAIL)
 		l->rev = ev->rev;
 	if (ev->type == ELE_WATCH_PUT) {
 		l->key_present = true;
@@ -72,6 +75,8 @@ static void on_watch(struct etcdlead *l, const struct etcdlead_event *ev)
 		l->key_lease = ev->lease;
 	} else if (ev->type == ELE_WATCH_DELETE) {
 		l->key_present = false;
+		if (!l->first && l->probe_after_ms < now + l->retry_ms)
+			l->probe_after_ms = now + l->retry_ms; /* the best node first */
 	} else {
 		/* state unknown until the next answer; a held key stays held meanwhile */
 		l->watch_on = false;
@@ -84,6 +89,7 @@ static void on_event(struct etcdlead *l, const struct etcdlead_event *ev, uint64
 	switch (ev->type) {
 	case ELE_WANT:
 		l->want = ev->on;
+		l->first = ev->first;
 		break;
 	case ELE_GRANT_OK:
 		l->grant_busy = false;
@@ -115,7 +121,7 @@ static void on_event(struct etcdlead *l, const struct etcdlead_event *ev, uint64
 	case ELE_WATCH_PUT:
 	case ELE_WATCH_DELETE:
 	case ELE_WATCH_FAIL:
-		on_watch(l, ev);
+		on_watch(l, ev, now);
 		break;
 	case ELE_RESIGN:
 		l->want = false;

@@ -29,10 +29,15 @@
  * - ok (eligible) = the lease is valid: etcd is reachable.
  * - probe: when the key's state is not known (start, watch failed), a
  *   transaction (want) or a range (not want) asks for it; then a watch from
- *   the answer's revision + 1 follows it.
+ *   the answer's revision + 1 follows it. An answer or a watch event older
+ *   than what is known already (revision below, resp. not above, the last
+ *   one seen) changes nothing: answers and events may cross.
  * - want (the election's policy: leaderless and this node's turn, or leading):
  *   while the key is known absent and the lease valid, a transaction tries to
  *   create it. A node that does not want the key but has it deletes it.
+ * - first (with want: the election ranks this node best): when the key goes
+ *   (watch delete), a node that is not first waits retry before it tries, so
+ *   that the best node, trying at once, normally wins the race.
  * - resign: a node holding the key stops holding at once and deletes it (a
  *   transaction that compares create_revision with its term, so it never
  *   deletes a successor's key); want is off until the caller sets it again.
@@ -57,6 +62,7 @@ struct etcdlead {
 	uint64_t next_try_ms;	/* grant retry, keepalive retry */
 	/* key */
 	bool want;
+	bool first;	/* the preferred claimer: tries at once when the key goes */
 	bool key_known; /* a probe answered since the last watch failure */
 	bool key_present;
 	int64_t key_term; /* create_revision */
@@ -89,7 +95,7 @@ enum etcdlead_event_type {
 
 struct etcdlead_event {
 	enum etcdlead_event_type type;
-	bool on;
+	bool on, first;
 	int64_t lease;
 	uint64_t sent_ms;
 	int64_t ttl_ms;

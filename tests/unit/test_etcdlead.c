@@ -65,7 +65,7 @@ static struct etcdlead_actions ev0(struct etcdlead *l, enum etcdlead_event_type 
 
 static struct etcdlead_actions want(struct etcdlead *l, bool on, uint64_t now)
 {
-	struct etcdlead_event ev = {.type = ELE_WANT, .on = on};
+	struct etcdlead_event ev = {.type = ELE_WANT, .on = on, .first = true};
 
 	return step(l, &ev, now);
 }
@@ -241,6 +241,26 @@ static void test_follower_claims_on_delete(void **state)
 	assert_false(a.flags & ELA_WATCH); /* the watch is still open */
 	a = ev0(&l, ELE_TICK, T0 + 503);
 	assert_false(a.flags & ELA_TXN);
+}
+
+/* A node that is not the best waits one retry period before it tries for a freed key. */
+static void test_not_first_yields(void **state)
+{
+	struct etcdlead l;
+	struct etcdlead_actions a;
+	struct etcdlead_event w = {.type = ELE_WANT, .on = true, .first = false};
+	struct etcdlead_event del = {.type = ELE_WATCH_DELETE, .rev = 60};
+
+	init(&l, false);
+	ev0(&l, ELE_TICK, T0);
+	granted(&l, 8, T0, T0 + 1);
+	step(&l, &w, T0 + 2);
+	key(&l, false, true, 50, 3, 55, T0 + 3);
+	a = step(&l, &del, T0 + 500);
+	assert_false(a.flags & ELA_TXN);
+	assert_int_equal(a.wakeup_ms, T0 + 500 + l.retry_ms);
+	a = ev0(&l, ELE_TICK, T0 + 500 + l.retry_ms);
+	assert_true(a.flags & ELA_TXN);
 }
 
 static void test_resign_deletes_own_term(void **state)
@@ -486,6 +506,14 @@ static void sim_feed(struct simnode *n, const struct etcdlead_event *ev, uint64_
 {
 	struct etcdlead_actions a = step(&n->l, ev, now);
 
+	if (getenv("TRACE") && ev->type != ELE_TICK)
+		print_message(
+		    "%llu n%p ev %d won %d pres %d term %lld lease %lld rev %lld -> hold %d "
+		    "flags %x mylease %lld\n",
+		    (unsigned long long)now, (void *)n, ev->type, ev->won, ev->present,
+		    (long long)ev->term, (long long)ev->lease, (long long)ev->rev, n->l.hold,
+		    a.flags, (long long)n->l.lease);
+
 	start_requests(n, &a, now, seed);
 }
 
@@ -551,6 +579,13 @@ static void sim_check(const struct server *sv, const struct simnode *n, uint64_t
 			continue;
 		holders++;
 		assert_true(lease_alive(sv, n[i].l.lease, now));
+		if (!(sv->present && sv->klease == n[i].l.lease))
+			print_message(
+			    "t=%llu node %d lease %lld key_term %lld rev %lld; server present %d "
+			    "term %lld lease %lld rev %lld\n",
+			    (unsigned long long)now, i, (long long)n[i].l.lease,
+			    (long long)n[i].l.key_term, (long long)n[i].l.rev, sv->present,
+			    (long long)sv->term, (long long)sv->klease, (long long)sv->rev);
 		assert_true(sv->present && sv->klease == n[i].l.lease);
 	}
 	assert_true(holders <= 1);
@@ -568,6 +603,7 @@ static void sim_policy(struct simnode *n, int i, uint64_t now, unsigned *seed)
 	} else if (!n->l.want && now >= n->resume_want) {
 		ev.type = ELE_WANT;
 		ev.on = true;
+		ev.first = i == 0;
 	} else if (now < n->l.next_try_ms && now < n->l.probe_after_ms &&
 		   now < n->l.last_renew_ms + n->l.renew_ms && rnd(seed, 50)) {
 		return; /* ticks only now and then, like the timer */
@@ -715,6 +751,7 @@ int main(void)
 	    cmocka_unit_test(test_keep_on_lost),
 	    cmocka_unit_test(test_lease_gone_regrant),
 	    cmocka_unit_test(test_follower_claims_on_delete),
+	    cmocka_unit_test(test_not_first_yields),
 	    cmocka_unit_test(test_resign_deletes_own_term),
 	    cmocka_unit_test(test_watch_cancel_keeps_hold),
 	    cmocka_unit_test(test_watch_shows_other_holder),

@@ -1,0 +1,239 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# test_etcd.sh: coordinator = etcd (issue 17) against a real 3-member etcd cluster in namespaces:
+# election, kill -9 and SIGTERM failover, a leader cut off from etcd releases before its lease
+# expires (a sampler on all LBs never sees two holders), etcd endpoint and etcd leader loss
+# without a VIP move, compaction with the watches broken, a wrong password never leads.
+. "$(dirname "$0")/lib.sh"
+t_require_root
+t_require_tools etcd etcdctl nft jq
+
+t_lan lb1 lb2 lb3 e1 e2 e3
+t_keyfile "$T_DIR/cluster.key"
+VIP=10.77.0.100
+TTL=3000           # lease-ttl, ms
+RENEW=$((TTL / 3)) # renewal period
+PREFIX=/kcwatch/keycloak
+EPS="http://$(t_ip4 e1):2379, http://$(t_ip4 e2):2379, http://$(t_ip4 e3):2379"
+ALL_EPS=$(echo "$EPS" | tr -d ' ')
+# etcd's write-ahead log wants fsync: a RAM disk keeps the handovers from measuring the disk
+EDIR=$(mktemp -d "${KCW_ETCD_DIR:-/dev/shm}/kcw-etcd.XXXXXX")
+trap 'nft_all_off; t_cleanup; rm -rf "$EDIR"' EXIT
+
+# --- etcd --------------------------------------------------------------------------------------
+declare -A EPID
+etcd_start() { # MEMBER [new|existing]
+	local m=$1 ip cluster="" x
+	ip=$(t_ip4 "$m")
+	for x in e1 e2 e3; do cluster="$cluster${cluster:+,}$x=http://$(t_ip4 $x):2380"; done
+	ip netns exec "$(t_ns "$m")" etcd --name "$m" --data-dir "$EDIR/$m" \
+		--listen-client-urls "http://$ip:2379" --advertise-client-urls "http://$ip:2379" \
+		--listen-peer-urls "http://$ip:2380" --initial-advertise-peer-urls "http://$ip:2380" \
+		--initial-cluster "$cluster" --initial-cluster-state "${2:-new}" \
+		--initial-cluster-token "$T_ID" --heartbeat-interval 50 --election-timeout 500 \
+		--logger zap --log-level warn >>"$T_DIR/etcd-$m.log" 2>&1 &
+	EPID[$m]=$!
+	T_PIDS+=($!)
+	t_execd $!
+}
+etcd_stop() { # MEMBER [SIGNAL]
+	local p=${EPID[$1]}
+	t_kill "${2:-TERM}" "$p"
+	wait "$p" 2>/dev/null
+	t_forget "$p"
+}
+ectl() { t_exec lb3 etcdctl --endpoints "$ALL_EPS" --command-timeout=2s "$@"; }
+etcd_healthy() { ectl endpoint health >/dev/null 2>&1; }
+etcd_leader_member() { # the member name of the raft leader
+	ectl endpoint status -w json 2>/dev/null |
+		jq -r '.[] | select(.Status.header.member_id == .Status.leader) | .Endpoint' |
+		sed 's|http://10.77.0.\([0-9]*\):2379|\1|' | while read -r n; do echo "e$((n - 13))"; done
+}
+key_json() { ectl get "$PREFIX/leader" -w json 2>/dev/null; }
+key_holder() { key_json | jq -r '.kvs[0].value // empty' | base64 -d 2>/dev/null; }
+key_term() { key_json | jq -r '.kvs[0].create_revision // 0'; }
+
+# --- nftables: one table per namespace ---------------------------------------------------------
+NFT_NS=()
+nft_cut_etcd() { # HOST: drops all traffic between HOST and the etcd members (not the peers)
+	local ns set
+	ns=$(t_ns "$1")
+	set="$(t_ip4 e1), $(t_ip4 e2), $(t_ip4 e3)"
+	printf 'table inet kcwetcd {
+	chain in { type filter hook input priority 0; policy accept; ip saddr { %s } drop; }
+	chain out { type filter hook output priority 0; policy accept; ip daddr { %s } drop; }
+}\n' "$set" "$set" | ip netns exec "$ns" nft -f - && NFT_NS+=("$ns")
+}
+nft_off() { ip netns exec "$(t_ns "$1")" nft delete table inet kcwetcd 2>/dev/null; }
+nft_all_off() {
+	local ns
+	for ns in "${NFT_NS[@]}"; do ip netns exec "$ns" nft delete table inet kcwetcd 2>/dev/null; done
+	NFT_NS=()
+}
+
+# --- sampler: the VIP on lb1, lb2, lb3 every millisecond ---------------------------------------
+# Each round dumps the addresses of lb1, lb2, lb3, then lb3, lb2, lb1 (netlink, no process per
+# sample); a host counts as holding only when both passes saw the VIP. A clean handover (the
+# old holder releases, then the new one takes) can never count as two, a real overlap does.
+SAMPLER_PY=$T_DIR/sampler.py
+cat >"$SAMPLER_PY" <<'PY'
+import ctypes, os, signal, socket, struct, sys, time
+RTM_GETADDR, RTM_NEWADDR, NLMSG_DONE, NLMSG_ERROR = 22, 20, 3, 2
+libc = ctypes.CDLL(None, use_errno=True)
+def sock_in(ns):
+    fd = os.open("/run/netns/" + ns, os.O_RDONLY)
+    if libc.setns(fd, 0x40000000) != 0:
+        raise OSError(ctypes.get_errno(), "setns " + ns)
+    os.close(fd)
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+    s.bind((0, 0))
+    return s
+def has(s, want, seq):
+    s.send(struct.pack("=IHHII", 24, RTM_GETADDR, 0x301, seq, 0) + struct.pack("=BBBBI", socket.AF_INET, 0, 0, 0, 0))
+    found = False
+    while True:
+        buf = s.recv(65536); off = 0
+        while off + 16 <= len(buf):
+            ln, typ, _, _, _ = struct.unpack_from("=IHHII", buf, off)
+            if ln < 16 or typ in (NLMSG_DONE, NLMSG_ERROR):
+                return found
+            if typ == RTM_NEWADDR:
+                a = off + 24
+                while a + 4 <= off + ln:
+                    rl, rt = struct.unpack_from("=HH", buf, a)
+                    if rl < 4: break
+                    if rt in (1, 2) and buf[a + 4:a + rl] == want: found = True
+                    a += (rl + 3) & ~3
+            off += (ln + 3) & ~3
+def main(addr, max_s, out, nss):
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    want = socket.inet_pton(socket.AF_INET, addr)
+    socks = [sock_in(n) for n in nss]
+    rounds = two = 0; seq = 0; end = time.monotonic() + max_s; first = ""
+    while not stop and time.monotonic() < end:
+        a = []
+        for s in socks:
+            seq += 1; a.append(has(s, want, seq))
+        b = []
+        for s in reversed(socks):
+            seq += 1; b.append(has(s, want, seq))
+        b.reverse()
+        n = sum(1 for x, y in zip(a, b) if x and y)
+        rounds += 1
+        if n > 1:
+            two += 1
+            if not first: first = "%.3f" % time.time()
+        time.sleep(0.001)
+    with open(out, "w") as f:
+        f.write("%d %d %s\n" % (rounds, two, first))
+    return 0
+sys.exit(main(sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]))
+PY
+sampler_start() { # OUT MAX_S
+	"$T_PY" "$SAMPLER_PY" "$VIP" "$2" "$1" "$(t_ns lb1)" "$(t_ns lb2)" "$(t_ns lb3)" \
+		2>>"$T_DIR/sampler.log" &
+	SAMPLER=$!
+	T_PIDS+=($!)
+	t_execd $!
+}
+sampler_stop() { # prints "rounds overlaps"
+	t_kill TERM "$SAMPLER"
+	wait "$SAMPLER" 2>/dev/null
+	t_forget "$SAMPLER"
+	cat "$1" 2>/dev/null || echo "0 -1"
+}
+
+# --- the LBs -----------------------------------------------------------------------------------
+CONF=$T_DIR/kcwatch.conf
+t_conf_cluster "$CONF" preempt=yes coordinator=etcd "etcd-endpoints=$EPS" lease-ttl=3s \
+	lb1:150 lb2:100 lb3:50
+t_conf_vip "$CONF" kc "$VIP/24"
+
+holders() { local h n=0; for h in lb1 lb2 lb3; do t_holds "$h" "$VIP" && n=$((n + 1)); done; echo $n; }
+leads() { [ "$(t_role "$1")" = leader ] && t_holds "$1" "$VIP" && [ "$(holders)" = 1 ]; }
+holds_alone() { t_holds "$1" "$VIP" && [ "$(holders)" = 1 ]; }
+any_holds() { [ "$(holders)" = 1 ]; }
+log_ms() { t_log_ms "$1" "$2"; } # NODE REGEX: ms of day of the last such line
+
+# === configuration check ========================================================================
+out=$("$KCWATCHD" -t -c "$CONF" 2>&1); rc=$?
+t_eq "kcwatchd -t accepts coordinator = etcd" "$rc" 0
+bad=$T_DIR/bad.conf
+t_conf_cluster "$bad" coordinator=etcd "etcd-endpoints=$EPS" lease-ttl=1s lb1:150 lb2:100
+out=$("$KCWATCHD" -t -c "$bad" 2>&1)
+t_check "kcwatchd -t names etcd's lease floor ($out)" \
+	eval 'echo "$out" | grep -qF "lease-ttl: 1s is below etcd'"'"'s floor of 2s"'
+
+# === etcd up, 3 LBs elect through it ===========================================================
+for m in e1 e2 e3; do etcd_start "$m"; done
+ms=$(t_wait 15000 etcd_healthy); rc=$?
+t_check "a 3-member etcd cluster is healthy (${ms} ms)" [ $rc -eq 0 ]
+for n in lb1 lb2 lb3; do t_start "$n" "$CONF"; done
+ms=$(t_wait 8000 leads lb1); rc=$?
+t_check "lb1 (best) leads through etcd and alone holds the VIP (${ms} ms)" [ $rc -eq 0 ]
+t_eq "the etcd key $PREFIX/leader holds lb1" "$(key_holder)" lb1
+t_eq "lb1's term is the key's create_revision" "$(t_field lb1 .term)" "$(key_term)"
+t_wait 2000 eval '[ "$(t_field lb2 .leader)/$(t_field lb3 .leader)" = lb1/lb1 ]' >/dev/null
+t_eq "lb2 and lb3 follow lb1" "$(t_field lb2 .leader)/$(t_field lb3 .leader)" lb1/lb1
+t_eq "lb1 status: coordinator etcd, lease valid, holds the key, endpoint e1" \
+	"$(t_json lb1 | jq -c '.coordinator | [.kind, .lease_valid, .holds_key, .endpoint]')" \
+	"[\"etcd\",true,true,\"http://$(t_ip4 e1):2379\"]"
+t_check "kcwatchctl status shows the etcd line" \
+	eval 't_ctl lb1 status | grep -q "^etcd      http://$(t_ip4 e1):2379, lease valid"'
+
+# === kill -9 of the leader: lb2 within lease-ttl + 1 s ==========================================
+sampler_start "$T_DIR/s-kill.txt" 30
+t_stop lb1 KILL
+# the host is gone with its daemon: its VIP must not count as held (kill -9 cannot remove it)
+ip -n "$(t_ns lb1)" addr del "$VIP/24" dev eth0
+ms=$(t_wait $((TTL + 1000)) holds_alone lb2); rc=$?
+t_check "kill -9 of lb1: lb2 holds the VIP within lease-ttl + 1 s (${ms} ms)" [ $rc -eq 0 ]
+t_eq "the key now holds lb2" "$(key_holder)" lb2
+KILL_MS=$ms
+
+# lb1 comes back and takes over again (preempt): it asks lb2 by heartbeat to hand over
+t_start lb1 "$CONF"
+ms=$(t_wait 8000 leads lb1); rc=$?
+t_check "lb1 restarted preempts lb2 through etcd (${ms} ms)" [ $rc -eq 0 ]
+t_eq "the key holds lb1 again" "$(key_holder)" lb1
+
+# === SIGTERM: lb2 within 50 ms =================================================================
+sleep 0.5
+t_stop lb1 TERM
+ms=$(t_wait 3000 holds_alone lb2); rc=$?
+t_check "SIGTERM of lb1: lb2 holds the VIP (${ms} ms after lb1 exited)" [ $rc -eq 0 ]
+t1=$(log_ms lb1 "shutting down")
+t2=$(log_ms lb2 "role follower -> leader")
+TERM_MS=$((t2 - t1))
+t_le "SIGTERM: from lb1's shutdown to lb2's claim (log stamps)" "$TERM_MS" 50
+read -r rounds two _ < <(sampler_stop "$T_DIR/s-kill.txt")
+t_check "sampler: $rounds rounds across kill -9, restart, preemption and SIGTERM" [ "$rounds" -gt 1000 ]
+t_eq "never two VIP holders in those rounds" "$two" 0
+
+t_start lb1 "$CONF"
+ms=$(t_wait 8000 leads lb1); rc=$?
+t_check "lb1 restarted leads again (${ms} ms)" [ $rc -eq 0 ]
+
+# === lb1 cut off from every etcd member (not from its peers) ==================================
+sleep 0.5
+sampler_start "$T_DIR/s-cut.txt" 30
+t_cut=$(t_ms_of_day)
+nft_cut_etcd lb1
+ms=$(t_wait $((TTL + 2000)) holds_alone lb2); rc=$?
+t_check "lb1 cut from etcd: lb2 takes over once lb1's lease expired (${ms} ms)" [ $rc -eq 0 ]
+t_rel=$(log_ms lb1 "role leader -> follower")
+t_take=$(log_ms lb2 "role follower -> leader")
+t_le "lb1 released the VIP no later than lease-ttl - one renewal after the cut (+ 100 ms)" \
+	$((t_rel - t_cut)) $((TTL - RENEW + 100))
+t_check "lb1 released ($t_rel) before lb2 took the key ($t_take)" [ "$t_rel" -lt "$t_take" ]
+t_check "kcwatchctl status on lb1: etcd unreachable: VIP released at ..." \
+	eval 't_ctl lb1 status | grep -q "etcd unreachable: VIP released at 20"'
+t_eq "lb1 does not lead while cut off (role, lease valid)" \
+	"$(t_json lb1 | jq -c '[.role, .coordinator.lease_valid]')" '["follower",false]'
+nft_off lb1
+ms=$(t_wait 8000 leads lb1); rc=$?
+t_check "healed: lb1 (better) leads again, one holder (${ms} ms)" [ $rc -eq 0 ]
+read -r rounds two _ < <(sampler_stop "$T_DIR/s-cut.txt")
+t_check "sampler: $rounds rounds across the cut and the heal" [ "$rounds" -gt 1000 ]
+t_eq "never two VIP holders while lb1 was cut off or healing" "$two" 0
