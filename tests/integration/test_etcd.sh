@@ -237,3 +237,109 @@ t_check "healed: lb1 (better) leads again, one holder (${ms} ms)" [ $rc -eq 0 ]
 read -r rounds two _ < <(sampler_stop "$T_DIR/s-cut.txt")
 t_check "sampler: $rounds rounds across the cut and the heal" [ "$rounds" -gt 1000 ]
 t_eq "never two VIP holders while lb1 was cut off or healing" "$two" 0
+
+# no_move_since NODE MS_OF_DAY: NODE logged no role change since then and still leads alone
+no_move_since() {
+	awk -v t="$2" '{ split($1, a, /[:.]/); ms = ((a[1] * 60 + a[2]) * 60 + a[3]) * 1000 + a[4]
+		if (ms >= t && $0 ~ /role (leader|follower) -> /) n++ } END { exit n > 0 }' \
+		"$T_DIR/$1.log" && leads "$1"
+}
+
+# === the etcd member lb1 talks to stops: another endpoint, no VIP move ==========================
+term=$(t_field lb1 .term)
+since=$(t_ms_of_day)
+sampler_start "$T_DIR/s-member.txt" 30
+etcd_stop e1
+ms=$(t_wait 4000 eval '[ "$(t_field lb1 .coordinator.endpoint)" != "http://$(t_ip4 e1):2379" ]'); rc=$?
+t_check "e1 stopped: lb1 moved to $(t_field lb1 .coordinator.endpoint) (${ms} ms)" [ $rc -eq 0 ]
+sleep $((2 * TTL / 1000))
+t_check "no VIP move: lb1 led throughout, its lease stayed valid" no_move_since lb1 "$since"
+t_eq "the term did not change" "$(t_field lb1 .term)" "$term"
+etcd_start e1 existing
+t_wait 10000 etcd_healthy >/dev/null
+
+# === the etcd leader is killed: no VIP move ======================================================
+lm=$(etcd_leader_member)
+etcd_stop "$lm" KILL
+others=$(for m in e1 e2 e3; do [ "$m" = "$lm" ] || printf 'http://%s:2379,' "$(t_ip4 $m)"; done)
+new_leader() { # both live members name one of themselves as the raft leader
+	t_exec lb3 etcdctl --endpoints "${others%,}" --command-timeout=1s endpoint status -w json \
+		2>/dev/null | jq -e '[.[].Status.header.member_id] as $ids | length == 2 and
+			all(.[]; .Status.leader as $l | $ids | index([$l]) != null)' >/dev/null
+}
+ms=$(t_wait 5000 new_leader); rc=$?
+t_check "etcd leader $lm killed: the cluster elects another (${ms} ms)" [ $rc -eq 0 ]
+sleep $((2 * TTL / 1000))
+t_check "no VIP move: lb1 led throughout the etcd leader change" no_move_since lb1 "$since"
+t_eq "the term did not change" "$(t_field lb1 .term)" "$term"
+etcd_start "$lm" existing
+t_wait 10000 etcd_healthy >/dev/null
+
+# === compaction, every watch broken and made again after it ====================================
+for i in $(seq 50); do echo "put $PREFIX/noise $i"; done | ectl txn >/dev/null 2>&1
+for i in $(seq 100); do ectl put "$PREFIX/noise" "$i" >/dev/null || break; done
+rev=$(ectl endpoint status -w json | jq -r '.[0].Status.header.revision')
+ectl compact "$rev" >/dev/null
+t_check "the keyspace is compacted at revision $rev" \
+	eval '! ectl get "$PREFIX/leader" --rev=$((rev - 1)) >/dev/null 2>&1'
+for m in e1 e2 e3; do # each member in turn: every watch ends and is made again
+	etcd_stop "$m"
+	sleep 0.5
+	etcd_start "$m" existing
+	t_wait 10000 etcd_healthy >/dev/null
+done
+sleep 1
+t_check "no VIP move across compaction and the broken watches" no_move_since lb1 "$since"
+t_eq "no stale leadership: the key holds lb1 with lb1's term" "$(key_holder)/$(key_term)" "lb1/$term"
+read -r rounds two _ < <(sampler_stop "$T_DIR/s-member.txt")
+t_eq "never two VIP holders in $rounds rounds across the etcd member changes" "$two" 0
+# the watches work after all that: a crash of lb1 is seen through them
+t_stop lb1 KILL
+ip -n "$(t_ns lb1)" addr del "$VIP/24" dev eth0
+ms=$(t_wait $((TTL + 1000)) holds_alone lb2); rc=$?
+t_check "after compaction, kill -9 of lb1: lb2 holds the VIP within lease-ttl + 1 s (${ms} ms)" \
+	[ $rc -eq 0 ]
+
+# === etcd unreachable for every LB: nobody holds the VIP =========================================
+for n in lb2 lb3; do nft_cut_etcd "$n"; done
+ms=$(t_wait $((TTL + 1000)) eval '[ "$(holders)" = 0 ]'); rc=$?
+t_check "lb2 and lb3 cut from etcd: nobody holds the VIP (${ms} ms)" [ $rc -eq 0 ]
+sleep 1
+t_eq "still nobody after another second" "$(holders)" 0
+for n in lb2 lb3; do nft_off "$n"; done
+ms=$(t_wait 8000 leads lb2); rc=$?
+t_check "etcd reachable again: lb2 (best alive) leads, one holder (${ms} ms)" [ $rc -eq 0 ]
+t_stop lb2
+t_stop lb3
+
+# === a wrong password: a clear error, never a leader =============================================
+ectl user add root:rootpw >/dev/null
+ectl user add kcw:goodpw >/dev/null
+ectl role add kcw >/dev/null
+ectl role grant-permission kcw --prefix=true readwrite "$PREFIX/" >/dev/null
+ectl user grant-role kcw kcw >/dev/null
+ectl user grant-role root root >/dev/null 2>&1
+t_check "etcd authentication enabled" eval 'ectl auth enable >/dev/null'
+printf 'wrongpw\n' >"$T_DIR/bad.pw"
+printf 'goodpw\n' >"$T_DIR/good.pw"
+chmod 600 "$T_DIR"/*.pw
+for pw in bad good; do
+	t_conf_cluster "$T_DIR/$pw.conf" preempt=yes coordinator=etcd "etcd-endpoints=$EPS" \
+		lease-ttl=3s etcd-username=kcw "etcd-password-file=$T_DIR/$pw.pw" lb1:150 lb2:100 lb3:50
+	t_conf_vip "$T_DIR/$pw.conf" kc "$VIP/24"
+done
+t_start lb1 "$T_DIR/bad.conf"
+ms=$(t_wait 3000 eval 't_field lb1 .coordinator.last_error | grep -q "authentication failed"'); rc=$?
+t_check "wrong password: status says so ($(t_field lb1 .coordinator.last_error))" [ $rc -eq 0 ]
+t_check "wrong password: the log says so" grep -q "authenticate on .*authentication failed" "$T_DIR/lb1.log"
+sleep $((TTL / 1000))
+t_eq "wrong password: never a leader, no VIP" "$(t_role lb1)/$(holders)" follower/0
+t_stop lb1
+t_start lb1 "$T_DIR/good.conf"
+ms=$(t_wait 8000 leads lb1); rc=$?
+t_check "the right password: lb1 leads (${ms} ms)" [ $rc -eq 0 ]
+t_eq "the key holds lb1" "$(ectl --user root:rootpw get "$PREFIX/leader" --print-value-only)" lb1
+t_stop lb1
+ectl --user root:rootpw auth disable >/dev/null
+
+t_done
