@@ -78,6 +78,14 @@ struct kcw_metrics {
 	struct hooks_stats hooks;
 	uint64_t reloads_ok;
 	uint64_t reloads_failed;
+	/* coordinator = etcd (nothing rendered unless etcd is set) */
+	bool etcd;
+	char etcd_endpoint[CFG_URL_MAX];
+	bool etcd_lease_valid;
+	bool etcd_holds_key;
+	uint64_t etcd_lease_left_ms;
+	uint64_t etcd_requests;
+	uint64_t etcd_failures;
 };
 
 /* Counts one check result of a backend into its accumulator. */

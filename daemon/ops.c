@@ -9,6 +9,7 @@
 
 #include "active.h"
 #include "daemon.h"
+#include "etcd.h"
 #include "dns.h"
 #include "hooks.h"
 #include "log.h"
@@ -297,6 +298,22 @@ static void fill_backends(const struct kcwd *d, struct kcw_metrics *m)
 	m->backend_outage = v->outage;
 }
 
+static void fill_etcd(const struct kcwd *d, struct kcw_metrics *m)
+{
+	struct etcd_status st;
+
+	if (!d->etcd)
+		return;
+	etcd_status(d->etcd, &st);
+	m->etcd = true;
+	snprintf(m->etcd_endpoint, sizeof(m->etcd_endpoint), "%s", st.endpoint);
+	m->etcd_lease_valid = st.ok;
+	m->etcd_holds_key = st.hold;
+	m->etcd_lease_left_ms = st.lease_left_ms;
+	m->etcd_requests = st.requests;
+	m->etcd_failures = st.failures;
+}
+
 void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 {
 	const struct peer_stats *ps = peer_stats(d->peers);
@@ -330,6 +347,7 @@ void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 		m->reloads_ok = d->ops->reloads_ok;
 		m->reloads_failed = d->ops->reloads_failed;
 	}
+	fill_etcd(d, m);
 }
 
 struct json_object *daemon_ops_metrics_json(const struct kcwd *d)
