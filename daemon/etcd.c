@@ -66,6 +66,7 @@ struct etcd {
 	int nwq;
 	char last_error[256];
 	uint64_t last_error_ms;
+	char logged[X_N][256]; /* the last error logged per request kind */
 	uint64_t requests, failures;
 	etcd_cb cb;
 	void *arg;
@@ -76,9 +77,10 @@ struct etcd {
 static void drive(struct etcd *e, const struct etcdlead_event *ev);
 static void process(struct etcd *e);
 
-static void set_error(struct etcd *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void set_error(struct etcd *e, enum xkind k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static void set_error(struct etcd *e, const char *fmt, ...)
+static void set_error(struct etcd *e, enum xkind k, const char *fmt, ...)
 {
 	char msg[sizeof(e->last_error)];
 	va_list ap;
@@ -86,9 +88,11 @@ static void set_error(struct etcd *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	/* log once per distinct error: a dead endpoint fails every retry the same way */
-	if (strcmp(msg, e->last_error))
+	/* logged once per request kind and distinct error: a dead endpoint fails every retry
+	 * the same way; a success in between logs it again */
+	if (strcmp(msg, e->logged[k]))
 		log_warn("etcd: %s", msg);
+	str_copy(e->logged[k], sizeof(e->logged[k]), msg);
 	str_copy(e->last_error, sizeof(e->last_error), msg);
 	e->last_error_ms = loop_now_ms();
 	e->failures++;
@@ -204,7 +208,7 @@ static void watch_lines(struct xfer *x)
 		*nl = '\0';
 		n = etcdjson_watch_msg(x->body, e->wq + e->nwq, WQ_MAX - e->nwq, why, sizeof(why));
 		if (n < 0 || (n > 0 && e->wq[e->nwq + n - 1].type == ELE_WATCH_FAIL)) {
-			set_error(e, "watch on %s: %s", e->cfg.endpoints[x->ep], why);
+			set_error(e, X_WATCH, "watch on %s: %s", e->cfg.endpoints[x->ep], why);
 			x->live = false;
 			if (n < 0 && e->nwq < WQ_MAX)
 				e->wq[e->nwq++].type = ELE_WATCH_FAIL;
@@ -277,7 +281,7 @@ static void launch(struct xfer *x)
 	x->sent_ms = loop_now_ms();
 	e->requests++;
 	if (rc != CURLE_OK || e->cu.multi_add_handle(e->multi, x->easy) != CURLM_OK) {
-		set_error(e, "%s: the request could not start", x_name[x->kind]);
+		set_error(e, x->kind, "%s: the request could not start", x_name[x->kind]);
 		fail_soon(x);
 		return;
 	}
@@ -478,12 +482,15 @@ static void finish(struct xfer *x, CURLcode code)
 	else if (x->kind != X_WATCH)
 		rc = parse_answer(x, &ev, why, sizeof(why));
 	if (rc < 0 && why[0]) {
-		set_error(e, "%s on %s: %s", x_name[x->kind], e->cfg.endpoints[x->ep], why);
+		set_error(e, x->kind, "%s on %s: %s", x_name[x->kind], e->cfg.endpoints[x->ep],
+			  why);
 		if (rc == -EIO || rc == -EPROTO || http >= 500 || member_trouble(why))
 			failover(e, x->ep, why);
 		if (token_trouble(why))
 			e->token[0] = '\0';
 	}
+	if (rc == 0)
+		e->logged[x->kind][0] = '\0';
 	if (x->kind == X_AUTH) {
 		auth_done(e, rc == 0);
 		return;

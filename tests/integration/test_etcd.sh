@@ -8,7 +8,7 @@
 t_require_root
 t_require_tools etcd etcdctl nft jq
 
-t_lan lb1 lb2 lb3 e1 e2 e3
+t_lan lb1 lb2 lb3 e1 e2 e3 et
 t_keyfile "$T_DIR/cluster.key"
 VIP=10.77.0.100
 TTL=3000           # lease-ttl, ms
@@ -218,13 +218,13 @@ t_check "lb1 restarted leads again (${ms} ms)" [ $rc -eq 0 ]
 # === lb1 cut off from every etcd member (not from its peers) ==================================
 sleep 0.5
 sampler_start "$T_DIR/s-cut.txt" 30
-t_cut=$(t_ms_of_day)
 nft_cut_etcd lb1
+t_cut=$(t_ms_of_day) # the rules are in place: no renewal sent from now on can succeed
 ms=$(t_wait $((TTL + 2000)) holds_alone lb2); rc=$?
 t_check "lb1 cut from etcd: lb2 takes over once lb1's lease expired (${ms} ms)" [ $rc -eq 0 ]
 t_rel=$(log_ms lb1 "role leader -> follower")
 t_take=$(log_ms lb2 "role follower -> leader")
-t_le "lb1 released the VIP no later than lease-ttl - one renewal after the cut (+ 100 ms)" \
+t_le "lb1 released the VIP no later than lease-ttl - one renewal after the cut (+ 100 ms slack)" \
 	$((t_rel - t_cut)) $((TTL - RENEW + 100))
 t_check "lb1 released ($t_rel) before lb2 took the key ($t_take)" [ "$t_rel" -lt "$t_take" ]
 t_check "kcwatchctl status on lb1: etcd unreachable: VIP released at ..." \
@@ -341,5 +341,53 @@ t_check "the right password: lb1 leads (${ms} ms)" [ $rc -eq 0 ]
 t_eq "the key holds lb1" "$(ectl --user root:rootpw get "$PREFIX/leader" --print-value-only)" lb1
 t_stop lb1
 ectl --user root:rootpw auth disable >/dev/null
+
+# === mutual TLS: a single-member etcd on https that wants client certificates ===================
+PKI=$T_DIR/pki
+mkdir -p "$PKI"
+pki_cert() { # NAME CA SUBJECT-ALT-NAME USAGE: an EC P-256 certificate signed by CA
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$1" \
+		-keyout "$PKI/$1.key" -out "$PKI/$1.csr" 2>/dev/null &&
+		printf 'subjectAltName=%s\nextendedKeyUsage=%s\nbasicConstraints=CA:FALSE\n' "$3" "$4" \
+			>"$PKI/$1.ext" &&
+		openssl x509 -req -in "$PKI/$1.csr" -CA "$PKI/$2.pem" -CAkey "$PKI/$2.key" \
+			-CAcreateserial -days 2 -extfile "$PKI/$1.ext" -out "$PKI/$1.pem" 2>/dev/null
+}
+for ca in ca other; do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+		-subj "/CN=kcwatch test $ca" -addext "basicConstraints=critical,CA:TRUE" \
+		-keyout "$PKI/$ca.key" -out "$PKI/$ca.pem" 2>/dev/null
+done
+ET=$(t_ip4 et)
+# the server certificate also authenticates etcd's JSON gateway to etcd itself: clientAuth too
+pki_cert server ca "IP:$ET" serverAuth,clientAuth
+pki_cert client ca "DNS:lb1" clientAuth
+pki_cert stranger other "DNS:lb1" clientAuth
+ip netns exec "$(t_ns et)" etcd --name et --data-dir "$EDIR/et" \
+	--listen-client-urls "https://$ET:2379" --advertise-client-urls "https://$ET:2379" \
+	--listen-peer-urls "http://$ET:2380" --initial-advertise-peer-urls "http://$ET:2380" \
+	--initial-cluster "et=http://$ET:2380" --cert-file "$PKI/server.pem" \
+	--key-file "$PKI/server.key" --client-cert-auth --trusted-ca-file "$PKI/ca.pem" \
+	--logger zap --log-level warn >>"$T_DIR/etcd-et.log" 2>&1 &
+T_PIDS+=($!)
+t_execd $!
+for c in client stranger; do
+	t_conf_cluster "$T_DIR/tls-$c.conf" coordinator=etcd "etcd-endpoints=https://$ET:2379" \
+		lease-ttl=3s "etcd-ca-file=$PKI/ca.pem" "etcd-client-cert=$PKI/$c.pem" \
+		"etcd-client-key=$PKI/$c.key" lb1:150 lb2:100 lb3:50
+	t_conf_vip "$T_DIR/tls-$c.conf" kc "$VIP/24"
+done
+t_start lb1 "$T_DIR/tls-client.conf"
+ms=$(t_wait 10000 leads lb1); rc=$?
+t_check "mutual TLS: lb1 leads through https://$ET:2379 with its client certificate (${ms} ms)" \
+	[ $rc -eq 0 ]
+t_stop lb1
+t_start lb1 "$T_DIR/tls-stranger.conf"
+ms=$(t_wait 4000 eval 't_field lb1 .coordinator.last_error | grep -q "https://$ET:2379"'); rc=$?
+t_check "a client certificate etcd does not trust: status says why ($(t_field lb1 .coordinator.last_error))" \
+	[ $rc -eq 0 ]
+sleep $((TTL / 1000))
+t_eq "that certificate: never a leader, no VIP" "$(t_role lb1)/$(holders)" follower/0
+t_stop lb1
 
 t_done
