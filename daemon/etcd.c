@@ -375,25 +375,33 @@ static void drive(struct etcd *e, const struct etcdlead_event *ev)
 
 /* --- answers ------------------------------------------------------------------ */
 
-/* The endpoint ep failed: the next one serves from now on; the watch moves with it. */
-static void failover(struct etcd *e, size_t ep, const char *why)
+/* The watch on endpoint ep may be dead without knowing it (a silent cut): make it again. */
+static void drop_watch(struct etcd *e, size_t ep)
 {
 	struct xfer *w = &e->x[X_WATCH];
 
-	if (ep != e->ep || e->cfg.n_endpoints < 2)
+	if (!w->busy || !w->in_multi || w->ep != ep)
+		return;
+	e->cu.multi_remove_handle(e->multi, w->easy);
+	w->in_multi = false;
+	if (w->live && e->nwq < WQ_MAX)
+		e->wq[e->nwq++].type = ELE_WATCH_FAIL;
+	w->live = false;
+	w->busy = false;
+}
+
+/* Endpoint ep failed: the next one serves from now on; the watch is made again there. */
+static void failover(struct etcd *e, size_t ep, const char *why)
+{
+	if (ep != e->ep)
+		return;
+	drop_watch(e, ep);
+	if (e->cfg.n_endpoints < 2)
 		return;
 	e->ep = (ep + 1) % e->cfg.n_endpoints;
 	log_warn("etcd %s: %s; using %s now", e->cfg.endpoints[ep], why, e->cfg.endpoints[e->ep]);
 	e->token[0] = '\0'; /* a simple token is only known to the member that issued it */
 	set_headers(e);
-	if (w->busy && w->in_multi && w->ep != e->ep) {
-		e->cu.multi_remove_handle(e->multi, w->easy);
-		w->in_multi = false;
-		if (w->live && e->nwq < WQ_MAX)
-			e->wq[e->nwq++].type = ELE_WATCH_FAIL;
-		w->live = false;
-		w->busy = false;
-	}
 }
 
 /* etcd answered with an error that another member may not have. */
@@ -599,6 +607,10 @@ static int setup_easy(struct etcd *e, struct xfer *x)
 	rc |= e->cu.easy_setopt(h, CURLOPT_WRITEDATA, x);
 	rc |= e->cu.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_sock);
 	rc |= e->cu.easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	/* a watch stream is idle for long: keepalive probes find a dead peer (about 11 s) */
+	rc |= e->cu.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	rc |= e->cu.easy_setopt(h, CURLOPT_TCP_KEEPIDLE, 2L);
+	rc |= e->cu.easy_setopt(h, CURLOPT_TCP_KEEPINTVL, 1L);
 	return rc == CURLE_OK ? 0 : -EINVAL;
 }
 

@@ -378,9 +378,21 @@ for c in client stranger; do
 	t_conf_vip "$T_DIR/tls-$c.conf" kc "$VIP/24"
 done
 t_start lb1 "$T_DIR/tls-client.conf"
+t_start lb2 "$T_DIR/tls-client.conf"
 ms=$(t_wait 10000 leads lb1); rc=$?
 t_check "mutual TLS: lb1 leads through https://$ET:2379 with its client certificate (${ms} ms)" \
 	[ $rc -eq 0 ]
+# one endpoint only: no other member to move to; lb1 gives up, and takes over again when healed
+nft_cut_etcd lb1
+ip netns exec "$(t_ns lb1)" nft add rule inet kcwetcd in ip saddr "$ET" drop
+ip netns exec "$(t_ns lb1)" nft add rule inet kcwetcd out ip daddr "$ET" drop
+ms=$(t_wait $((TTL + 2000)) holds_alone lb2); rc=$?
+t_check "one endpoint, lb1 cut from it: lb2 takes over (${ms} ms)" [ $rc -eq 0 ]
+sleep 1
+nft_off lb1
+ms=$(t_wait 8000 leads lb1); rc=$?
+t_check "healed: lb1 (better) preempts again through the single endpoint (${ms} ms)" [ $rc -eq 0 ]
+t_stop lb2
 t_stop lb1
 t_start lb1 "$T_DIR/tls-stranger.conf"
 ms=$(t_wait 4000 eval 't_field lb1 .coordinator.last_error | grep -q "https://$ET:2379"'); rc=$?
