@@ -3,7 +3,8 @@
 # test_etcd.sh: coordinator = etcd (issue 17) against a real 3-member etcd cluster in namespaces:
 # election, kill -9 and SIGTERM failover, a leader cut off from etcd releases before its lease
 # expires (a sampler on all LBs never sees two holders), etcd endpoint and etcd leader loss
-# without a VIP move, compaction with the watches broken, a wrong password never leads.
+# without a VIP move, compaction with the watches broken, a wrong password or client certificate
+# never leads, etcd-lost = keep keeps the VIP (two holders, as documented).
 . "$(dirname "$0")/lib.sh"
 t_require_root
 t_require_tools etcd etcdctl nft jq
@@ -18,7 +19,8 @@ EPS="http://$(t_ip4 e1):2379, http://$(t_ip4 e2):2379, http://$(t_ip4 e3):2379"
 ALL_EPS=$(echo "$EPS" | tr -d ' ')
 # etcd's write-ahead log wants fsync: a RAM disk keeps the handovers from measuring the disk
 EDIR=$(mktemp -d "${KCW_ETCD_DIR:-/dev/shm}/kcw-etcd.XXXXXX")
-trap 'nft_all_off; t_cleanup; rm -rf "$EDIR"' EXIT
+# KCW_ETCD_KEEP=DIR: the daemons' and etcd's logs are copied there at the end (for a failure)
+trap 'nft_all_off; [ -n "${KCW_ETCD_KEEP:-}" ] && cp "$T_DIR"/*.log "$KCW_ETCD_KEEP/"; t_cleanup; rm -rf "$EDIR"' EXIT
 
 # --- etcd --------------------------------------------------------------------------------------
 declare -A EPID
@@ -341,6 +343,37 @@ t_check "the right password: lb1 leads (${ms} ms)" [ $rc -eq 0 ]
 t_eq "the key holds lb1" "$(ectl --user root:rootpw get "$PREFIX/leader" --print-value-only)" lb1
 t_stop lb1
 ectl --user root:rootpw auth disable >/dev/null
+
+# === etcd-lost = keep: availability over the single-holder guarantee (as documented) ==========
+# A leader cut off from etcd but heard by its peers stays leader for them: nobody else asks for
+# the key. Cut off from everything (a real partition), the other side takes the expired key.
+nft_cut_all() { # HOST: all of HOST's traffic on eth0
+	printf 'table inet kcwetcd {
+	chain in { type filter hook input priority 0; policy accept; iifname "eth0" drop; }
+	chain out { type filter hook output priority 0; policy accept; oifname "eth0" drop; }
+}\n' | ip netns exec "$(t_ns "$1")" nft -f - && NFT_NS+=("$(t_ns "$1")")
+}
+t_conf_cluster "$T_DIR/keep.conf" preempt=yes coordinator=etcd "etcd-endpoints=$EPS" lease-ttl=3s \
+	etcd-lost=keep lb1:150 lb2:100 lb3:50
+t_conf_vip "$T_DIR/keep.conf" kc "$VIP/24"
+t_start lb1 "$T_DIR/keep.conf"
+t_start lb2 "$T_DIR/keep.conf"
+ms=$(t_wait 8000 leads lb1); rc=$?
+t_check "etcd-lost = keep: lb1 leads (${ms} ms)" [ $rc -eq 0 ]
+nft_cut_etcd lb1
+sleep $((TTL / 1000 + 1))
+t_eq "keep, lb1 cut from etcd only: lb1 keeps the VIP, lb2 does not ask (one holder)" \
+	"$(t_holds lb1 "$VIP" && echo lb1)/$(holders)" lb1/1
+nft_off lb1
+nft_cut_all lb1
+ms=$(t_wait $((TTL + 2000)) t_holds lb2 "$VIP"); rc=$?
+t_check "keep, lb1 partitioned from everything: lb2 takes the key (${ms} ms)" [ $rc -eq 0 ]
+t_eq "keep: lb1 still holds the VIP too (two holders in a partition, as documented)" "$(holders)" 2
+nft_off lb1
+ms=$(t_wait 8000 eval 'leads lb1 || leads lb2'); rc=$?
+t_check "keep, healed: one holder again (${ms} ms)" [ $rc -eq 0 ]
+t_stop lb2
+t_stop lb1
 
 # === mutual TLS: a single-member etcd on https that wants client certificates ===================
 PKI=$T_DIR/pki
