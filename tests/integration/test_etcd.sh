@@ -66,10 +66,17 @@ nft_cut_etcd() { # HOST: drops all traffic between HOST and the etcd members (no
 	chain out { type filter hook output priority 0; policy accept; ip daddr { %s } drop; }
 }\n' "$set" "$set" | ip netns exec "$ns" nft -f - && NFT_NS+=("$ns")
 }
-nft_off() { ip netns exec "$(t_ns "$1")" nft delete table inet kcwetcd 2>/dev/null; }
+nft_off() { # HOST: removes both tables (kcwall: nft_cut_all)
+	ip netns exec "$(t_ns "$1")" nft delete table inet kcwetcd 2>/dev/null
+	ip netns exec "$(t_ns "$1")" nft delete table inet kcwall 2>/dev/null
+	return 0
+}
 nft_all_off() {
 	local ns
-	for ns in "${NFT_NS[@]}"; do ip netns exec "$ns" nft delete table inet kcwetcd 2>/dev/null; done
+	for ns in "${NFT_NS[@]}"; do
+		ip netns exec "$ns" nft delete table inet kcwetcd 2>/dev/null
+		ip netns exec "$ns" nft delete table inet kcwall 2>/dev/null
+	done
 	NFT_NS=()
 }
 
@@ -347,8 +354,8 @@ ectl --user root:rootpw auth disable >/dev/null
 # === etcd-lost = keep: availability over the single-holder guarantee (as documented) ==========
 # A leader cut off from etcd but heard by its peers stays leader for them: nobody else asks for
 # the key. Cut off from everything (a real partition), the other side takes the expired key.
-nft_cut_all() { # HOST: all of HOST's traffic on eth0
-	printf 'table inet kcwetcd {
+nft_cut_all() { # HOST: all of HOST's traffic on eth0 (its own table: no gap when added to a cut)
+	printf 'table inet kcwall {
 	chain in { type filter hook input priority 0; policy accept; iifname "eth0" drop; }
 	chain out { type filter hook output priority 0; policy accept; oifname "eth0" drop; }
 }\n' | ip netns exec "$(t_ns "$1")" nft -f - && NFT_NS+=("$(t_ns "$1")")
@@ -364,8 +371,8 @@ nft_cut_etcd lb1
 sleep $((TTL / 1000 + 1))
 t_eq "keep, lb1 cut from etcd only: lb1 keeps the VIP, lb2 does not ask (one holder)" \
 	"$(t_holds lb1 "$VIP" && echo lb1)/$(holders)" lb1/1
-nft_off lb1
-nft_cut_all lb1
+nft_cut_all lb1 # before the etcd-only cut goes: etcd must not be heard in between
+ip netns exec "$(t_ns lb1)" nft delete table inet kcwetcd
 ms=$(t_wait $((TTL + 2000)) t_holds lb2 "$VIP"); rc=$?
 t_check "keep, lb1 partitioned from everything: lb2 takes the key (${ms} ms)" [ $rc -eq 0 ]
 t_eq "keep: lb1 still holds the VIP too (two holders in a partition, as documented)" "$(holders)" 2
