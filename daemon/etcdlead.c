@@ -157,11 +157,13 @@ static void lease_actions(struct etcdlead *l, uint64_t now, struct etcdlead_acti
 static void key_actions(struct etcdlead *l, uint64_t now, struct etcdlead_actions *out)
 {
 	bool valid = lease_valid(l, now);
-	bool claim = l->want && valid && (!l->key_known || !l->key_present);
+	bool recheck = l->key_present && !key_mine(l) && now >= l->probed_ms + l->p.ttl_ms;
+	bool claim = l->want && valid && (!l->key_known || !l->key_present || recheck);
 
 	if (!l->probe_busy && now >= l->probe_after_ms && (!l->key_known || claim)) {
 		/* a transaction needs a lease to bind to; without one, only look */
 		l->probe_busy = true;
+		l->probed_ms = now;
 		out->flags |= claim ? ELA_TXN : ELA_RANGE;
 		out->lease = l->lease;
 	}
@@ -212,6 +214,8 @@ static uint64_t next_wakeup(const struct etcdlead *l, uint64_t now)
 	}
 	earliest(&w, l->next_try_ms, now);
 	earliest(&w, l->probe_after_ms, now);
+	if (l->want && l->key_present && !key_mine(l))
+		earliest(&w, l->probed_ms + l->p.ttl_ms, now);
 	return w;
 }
 

@@ -35,6 +35,8 @@
  * - want (the election's policy: leaderless and this node's turn, or leading):
  *   while the key is known absent and the lease valid, a transaction tries to
  *   create it. A node that does not want the key but has it deletes it.
+ * - a node that wants the key and knows it held by another asks again every
+ *   ttl (a transaction): a watch that died without a word costs at most that.
  * - first (with want: the election ranks this node best): when the key goes
  *   (watch delete), a node that is not first waits retry before it tries, so
  *   that the best node, trying at once, normally wins the race.
@@ -70,6 +72,7 @@ struct etcdlead {
 	int64_t rev; /* revision of the last answer about the key */
 	bool probe_busy, watch_on, del_busy;
 	uint64_t probe_after_ms;
+	uint64_t probed_ms; /* when the last transaction or range was sent */
 	/* outputs */
 	bool hold;
 	bool ok;

@@ -241,6 +241,16 @@ static void test_follower_claims_on_delete(void **state)
 	assert_false(a.flags & ELA_WATCH); /* the watch is still open */
 	a = ev0(&l, ELE_TICK, T0 + 503);
 	assert_false(a.flags & ELA_TXN);
+	/* a silent watch costs at most a ttl: the wanting follower asks again */
+	for (uint64_t t = T0 + RENEW; t <= T0 + 3 * RENEW; t += RENEW) {
+		a = ev0(&l, ELE_TICK, t);
+		assert_true(a.flags & ELA_KEEPALIVE);
+		ka_ok(&l, t, TTL, t + 5);
+	}
+	a = ev0(&l, ELE_TICK, T0 + 500 + TTL - 1);
+	assert_false(a.flags & ELA_TXN);
+	a = ev0(&l, ELE_TICK, T0 + 500 + TTL);
+	assert_true(a.flags & ELA_TXN);
 }
 
 /* A node that is not the best waits one retry period before it tries for a freed key. */
