@@ -190,6 +190,26 @@ static void warn_key_ids(struct json_object *st)
 	printf("): finish the key rotation on every node (kcwatchd(8))\n");
 }
 
+/* The etcd coordinator, when it is the one: endpoint, lease, and why this node cannot lead. */
+static void print_coordinator(struct json_object *st)
+{
+	struct json_object *c = jget(st, "coordinator");
+	struct json_object *v = jget(c, "lease_valid");
+
+	if (!c || strcmp(jget_str(c, "kind", "heartbeat"), "etcd") != 0)
+		return;
+	printf("etcd      %s, lease %s (%lld ms left)%s\n", jget_str(c, "endpoint", "?"),
+	       v && json_object_get_boolean(v) ? "valid" : "not valid",
+	       (long long)jget_int(c, "lease_left_ms"),
+	       json_object_get_boolean(jget(c, "holds_key")) ? ", holds the leader key" : "");
+	if (!(v && json_object_get_boolean(v)) && jget(c, "released_at"))
+		printf("          etcd unreachable: VIP released at %s\n",
+		       jget_str(c, "released_at", "?"));
+	if (jget(c, "last_error"))
+		printf("          last error %s: %s\n", jget_str(c, "last_error_at", "?"),
+		       jget_str(c, "last_error", "?"));
+}
+
 void print_status(struct json_object *st)
 {
 	char buf[256];
@@ -211,6 +231,7 @@ void print_status(struct json_object *st)
 		printf("haproxy   %s\n", jbool(st, "haproxy_reachable")
 					     ? "reachable"
 					     : "NOT reachable (this node advertises priority 1)");
+	print_coordinator(st);
 	if (jget(st, "backends")) {
 		printf("active    %s\n", jget_str(st, "active_backend", "none"));
 		failback_text(st, buf, sizeof(buf));

@@ -81,6 +81,7 @@ static const struct ini_key cluster_keys[] = {
 	{.name = "tie-breaker", .type = INI_T_FN, .fn = cluster_tie_breaker},
 	{.name = "state-dir", .type = INI_T_ABSPATH, INI_FIELD(struct kcw_config, state_dir)},
 	{.name = "realtime", .type = INI_T_BOOL, INI_FIELD(struct kcw_config, realtime)},
+	CONFIG_ETCD_KEYS
 	{.name = NULL},
 };
 /* clang-format on */
@@ -327,7 +328,9 @@ static int check_cluster(const struct ini_ctx *c, const struct ini_file *f)
 		return ini_error(
 		    c, 0, "at least two [node] sections with a priority are needed (found %zu)",
 		    peers);
-	return check_witness(c, f, &cl);
+	if (check_witness(c, f, &cl) < 0)
+		return -EINVAL;
+	return config_etcd_check(c, f, &cl);
 }
 
 static int load_key(const struct ini_ctx *c, const struct ini_file *f, struct kcw_config *cfg)
@@ -412,6 +415,7 @@ static void set_defaults(struct kcw_config *cfg)
 	strcpy(cfg->control_socket, DEFAULT_CONTROL_SOCKET);
 	strcpy(cfg->state_dir, NODESTATE_DEFAULT_DIR);
 	config_svc_defaults(cfg);
+	config_etcd_defaults(cfg);
 }
 
 static int load_into(struct ini_ctx *c, struct kcw_config *cfg)
@@ -467,6 +471,7 @@ void config_free(struct kcw_config *cfg)
 		return;
 	OPENSSL_cleanse(cfg->key, sizeof(cfg->key));
 	OPENSSL_cleanse(cfg->key2, sizeof(cfg->key2));
+	OPENSSL_cleanse(cfg->etcd.password, sizeof(cfg->etcd.password));
 	free(cfg);
 }
 

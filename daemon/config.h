@@ -86,6 +86,26 @@ struct cfg_dns {
 	uint32_t timeout_ms;          /* default 2000 */
 };
 
+enum coordinator { COORD_HEARTBEAT = 0, COORD_ETCD = 1 };
+
+#define CFG_ETCD_MAX_ENDPOINTS 8
+#define CFG_ETCD_TTL_FLOOR_MS  2000 /* etcd's minimum lease TTL with its default timings */
+
+/* [cluster] coordinator = etcd: leadership is a key bound to an etcd lease (etcd.c). */
+struct cfg_etcd {
+	char endpoints[CFG_ETCD_MAX_ENDPOINTS][CFG_URL_MAX]; /* http(s)://HOST:PORT, tried in turn */
+	size_t n_endpoints;
+	char ca_file[PATH_MAX];     /* empty = system CA store */
+	char client_cert[PATH_MAX]; /* mutual TLS, with client_key */
+	char client_key[PATH_MAX];
+	char username[CFG_NAME_MAX]; /* etcd auth, with password_file */
+	char password_file[PATH_MAX];
+	char password[256];          /* read from password_file at load */
+	char prefix[256];            /* default /kcwatch/<cluster name> */
+	uint32_t lease_ttl_ms;       /* default 5000, whole seconds */
+	bool lost_keep;              /* etcd-lost = keep (default release) */
+};
+
 struct kcw_config {
 	char path[PATH_MAX];
 	/* [cluster] */
@@ -110,6 +130,8 @@ struct kcw_config {
 	char witness[CFG_NAME_MAX];   /* empty = none (issue: split-brain defence) */
 	bool has_tie_breaker;
 	struct kcw_addr tie_breaker;
+	enum coordinator coordinator; /* default COORD_HEARTBEAT */
+	struct cfg_etcd etcd;
 	/* [node NAME] in file order */
 	struct cfg_node nodes[CFG_MAX_NODES];
 	size_t n_nodes;

@@ -68,6 +68,8 @@ static const char *resolve_all(struct curldl *c)
 	RESOLVE(multi_socket_action, curl_multi_socket_action);
 	RESOLVE(multi_info_read, curl_multi_info_read);
 	RESOLVE(multi_strerror, curl_multi_strerror);
+	RESOLVE(multi_perform, curl_multi_perform);
+	RESOLVE(multi_poll, curl_multi_poll);
 	RESOLVE(slist_append, curl_slist_append);
 	RESOLVE(slist_free_all, curl_slist_free_all);
 	return missing;
@@ -80,7 +82,8 @@ int curldl_open(struct curldl *c, char *err, size_t errlen)
 	memset(c, 0, sizeof(*c));
 	c->handle = open_quietly();
 	if (!c->handle) {
-		snprintf(err, errlen, "cannot load %s, needed for [backend] checks: %s",
+		snprintf(err, errlen,
+			 "cannot load %s, needed for [backend] checks and coordinator = etcd: %s",
 			 CURLDL_SONAME, dlerror());
 		return -ELIBACC;
 	}

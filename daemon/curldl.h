@@ -8,7 +8,7 @@
 #include <curl/curl.h>
 
 /*
- * The libcurl calls health.c makes, resolved with dlopen()/dlsym(). A daemon without
+ * The libcurl calls health.c and etcd.c make, resolved with dlopen()/dlsym(). A daemon without
  * [backend] sections never maps libcurl and the two dozen libraries it pulls in (about
  * 2 MiB of a node's memory); see curldl.c.
  */
@@ -30,6 +30,9 @@ struct curldl {
 	CURLMcode (*multi_socket_action)(CURLM *m, curl_socket_t s, int mask, int *running);
 	CURLMsg *(*multi_info_read)(CURLM *m, int *left);
 	const char *(*multi_strerror)(CURLMcode code);
+	CURLMcode (*multi_perform)(CURLM *m, int *running);
+	CURLMcode (*multi_poll)(CURLM *m, struct curl_waitfd extra_fds[], unsigned int extra_nfds,
+				int timeout_ms, int *numfds);
 	struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
 	void (*slist_free_all)(struct curl_slist *l);
 };

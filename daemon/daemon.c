@@ -17,6 +17,7 @@
 #include "active.h"
 #include "command.h"
 #include "control.h"
+#include "etcd.h"
 #include "log.h"
 #include "naming.h"
 #include "ops.h"
@@ -136,6 +137,12 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 		if (a->resign)
 			send_heartbeat(d, true);
 	}
+	/* etcd: a leader that gave up deletes its key in the same step as its resignation */
+	if (d->etcd && old_role == ROLE_LEADER && d->el.role != ROLE_LEADER)
+		etcd_resign(d->etcd);
+	if (d->etcd)
+		etcd_want(d->etcd, election_coord_want(&d->el),
+			  election_best_eligible(&d->el, loop_now_ms()) == (int)d->self);
 	/* Re-arming costs a syscall; most heartbeats leave the deadline where it was. */
 	if (!d->stopping && a->wakeup_ms != d->el_wakeup_ms) {
 		d->el_wakeup_ms = a->wakeup_ms;
@@ -226,6 +233,21 @@ static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m, uint64_t
 	daemon_election_event(d, &ev);
 	if (!adopted && leads && d->el.leader == (int)idx && d->el.role != ROLE_LEADER)
 		active_leader_heartbeat(d->active, m); /* it became the leader this node follows */
+}
+
+/* The etcd lease or key changed: the election hears it (etcd.c calls from the loop). */
+static void on_etcd(void *arg)
+{
+	struct kcwd *d = arg;
+	struct election_event ev = {.type = EV_COORD,
+				    .on = etcd_hold(d->etcd),
+				    .ok = etcd_ok(d->etcd),
+				    .term = etcd_term(d->etcd)};
+
+	if (ev.ok != d->el.coord_ok)
+		log_notice(ev.ok ? "etcd lease valid: this node may lead"
+				 : "etcd lease not renewed in time: this node must not lead");
+	daemon_election_event(d, &ev);
 }
 
 static void priority_changed(struct kcwd *d)
@@ -345,6 +367,7 @@ static void election_setup(struct kcwd *d)
 	    .n_nodes = d->cfg->n_nodes,
 	    .self = d->self,
 	    .tie_breaker = d->cfg->has_tie_breaker,
+	    .coordinated = d->cfg->coordinator == COORD_ETCD,
 	};
 
 	for (size_t i = 0; i < d->cfg->n_nodes; i++) {
@@ -470,6 +493,9 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 		return -EIO;
 	if (open_tiebreaker(d, err, errlen) < 0)
 		return -EIO;
+	if (d->cfg->coordinator == COORD_ETCD &&
+	    !(d->etcd = etcd_new(d->loop, d->cfg, d->self, on_etcd, d, err, errlen)))
+		return -EIO;
 	if (open_vips(d, err, errlen) < 0)
 		return -EIO;
 	d->active = active_new(d, d->cfg, err, errlen);
@@ -570,6 +596,7 @@ void daemon_stop(struct kcwd *d)
 	if (d->vips)
 		vipset_free(d->vips);
 	pinger_free(d->pinger);
+	etcd_free(d->etcd, 500); /* lets a resigned key's delete reach etcd */
 	peer_close(d->peers);
 	if (d->sigfd >= 0)
 		close(d->sigfd);

@@ -44,6 +44,7 @@ struct kcwd {
 	struct active *active; /* NULL without [backend] sections */
 	struct naming *naming; /* NULL without [dns] */
 	struct pinger *pinger; /* tie-breaker echo; NULL without one or with a witness */
+	struct etcd *etcd;     /* coordinator = etcd; NULL with the heartbeat coordinator */
 	struct daemon_ops *ops; /* sd_notify, hooks, metrics (ops.h) */
 	struct control *status; /* read-only commands, mode 0666 */
 	int sigfd;

@@ -55,7 +55,13 @@ static bool self_eligible(const struct election *e)
 {
 	return !is_witness(e, e->p.self) && e->eff_priority > 0 && e->role != ROLE_FAULT &&
 	       e->role != ROLE_WITNESS && !e->maintenance && !e->fenced &&
-	       (e->defence != DEFENCE_TIE_BREAKER || e->tb_reachable);
+	       (e->defence != DEFENCE_TIE_BREAKER || e->tb_reachable) &&
+	       (e->defence != DEFENCE_COORD || e->coord_ok);
+}
+
+static bool coordinated(const struct election *e)
+{
+	return e->defence == DEFENCE_COORD;
 }
 
 static bool peer_eligible(const struct election *e, size_t i, uint64_t now)
@@ -173,7 +179,7 @@ static void learn_term(struct election *e, uint64_t term)
 static void on_term(struct election *e, uint64_t term, struct election_actions *out)
 {
 	learn_term(e, term);
-	if (e->role != ROLE_LEADER || e->term > term)
+	if (e->role != ROLE_LEADER || e->term > term || coordinated(e))
 		return;
 	e->max_term_seen = term + 1;
 	e->term = e->max_term_seen;
@@ -183,6 +189,8 @@ static void on_term(struct election *e, uint64_t term, struct election_actions *
 static void claim(struct election *e, struct election_actions *out)
 {
 	e->max_term_seen++;
+	if (coordinated(e) && e->coord_term >= e->max_term_seen)
+		e->max_term_seen = e->coord_term; /* etcd's order */
 	e->term = e->max_term_seen;
 	set_role(e, ROLE_LEADER, out);
 	set_leader(e, (int)e->p.self, out);
@@ -227,7 +235,7 @@ static bool other_leader_wins(const struct election *e, size_t peer)
 {
 	uint64_t theirs = e->peers[peer].term;
 
-	if (!e->p.preempt && theirs != e->term)
+	if ((coordinated(e) || !e->p.preempt) && theirs != e->term)
 		return theirs > e->term;
 	return node_better(e, peer, e->p.self);
 }
@@ -236,10 +244,11 @@ static void resolve_conflict(struct election *e, size_t peer, uint64_t now,
 			     struct election_actions *out)
 {
 	if (other_leader_wins(e, peer)) {
+		e->coord_held = false; /* etcd: a newer holder means the key is no longer ours */
 		give_up(e, ROLE_FOLLOWER, (int)peer, now, out);
 		return;
 	}
-	if (e->term <= e->peers[peer].term) {
+	if (e->term <= e->peers[peer].term && !coordinated(e)) {
 		e->max_term_seen++;
 		e->term = e->max_term_seen;
 	}
@@ -299,7 +308,7 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 		return;
 	if (leader_candidate(e, ev->peer, now)) {
 		resolve_conflict(e, ev->peer, now, out);
-	} else if (ev->term > e->term) {
+	} else if (ev->term > e->term && !coordinated(e)) {
 		/* a leader above our term gave up to us: raise above it, re-announce the VIPs */
 		e->max_term_seen++;
 		e->term = e->max_term_seen;
@@ -380,6 +389,38 @@ static void on_tiebreaker(struct election *e, bool on, uint64_t now, struct elec
 		give_up(e, ROLE_FOLLOWER, -1, now, out);
 		out->resign = true;
 	}
+}
+
+static void on_coord(struct election *e, const struct election_event *ev, uint64_t now,
+		     struct election_actions *out)
+{
+	e->coord_ok = ev->ok;
+	e->coord_held = ev->on;
+	e->coord_term = ev->on ? ev->term : 0;
+	if (!coordinated(e) || e->role != ROLE_LEADER || ev->on)
+		return;
+	give_up(e, ROLE_FOLLOWER, -1, now, out);
+	out->resign = true;
+}
+
+/* etcd: a better follower names itself (preemption): hand over to it. */
+static void coord_leader_check(struct election *e, uint64_t now, struct election_actions *out)
+{
+	for (size_t i = 0; e->p.preempt && i < e->p.n_nodes; i++) {
+		const struct election_peer *pp = &e->peers[i];
+
+		if (i == e->p.self || !peer_eligible(e, i, now) || pp->named != (int)i ||
+		    pp->role == ROLE_LEADER || pp->eff_priority <= e->eff_priority)
+			continue;
+		give_up(e, ROLE_FOLLOWER, -1, now, out);
+		out->resign = true;
+		return;
+	}
+}
+
+bool election_coord_want(const struct election *e)
+{
+	return e->role == ROLE_LEADER || e->coord_want;
 }
 
 static void on_shutdown(struct election *e, uint64_t now, struct election_actions *out)
@@ -646,13 +687,19 @@ static void settle_quorum(struct election *e, uint64_t now, struct election_acti
 /* Re-evaluates after any event: follow, preempt or claim (witness mode: vote, stand). */
 static void settle(struct election *e, uint64_t now, struct election_actions *out)
 {
+	bool want;
+
 	if (quorum_mode(e)) {
 		settle_quorum(e, now, out);
 		return;
 	}
+	if (e->role == ROLE_LEADER && coordinated(e))
+		coord_leader_check(e, now, out);
 	if (e->role == ROLE_LEADER)
 		return;
-	if (follow_or_want(e, now, out))
+	want = follow_or_want(e, now, out);
+	e->coord_want = want && coordinated(e) && e->role != ROLE_INIT;
+	if (want && (!coordinated(e) || e->coord_held))
 		claim(e, out);
 }
 
@@ -754,6 +801,8 @@ void election_init(struct election *e, const struct election_params *p, uint64_t
 			e->defence = DEFENCE_WITNESS;
 	if (e->defence == DEFENCE_NONE && e->p.tie_breaker)
 		e->defence = DEFENCE_TIE_BREAKER;
+	if (e->defence == DEFENCE_NONE && e->p.coordinated)
+		e->defence = DEFENCE_COORD;
 	/* a restarted node may have backed someone a moment ago: back nobody for D */
 	e->vote = -1;
 	e->vote_since_ms = now_ms;
@@ -795,6 +844,9 @@ void election_step(struct election *e, const struct election_event *ev, uint64_t
 	case EV_TIEBREAKER:
 		on_tiebreaker(e, ev->on, now_ms, out);
 		break;
+	case EV_COORD:
+		on_coord(e, ev, now_ms, out);
+		break;
 	default:
 		break;
 	}
@@ -808,6 +860,8 @@ void election_step(struct election *e, const struct election_event *ev, uint64_t
 
 int election_vote(const struct election *e)
 {
+	if (coordinated(e) && e->coord_want && e->leader >= 0)
+		return (int)e->p.self; /* preemption: asks the leader to hand over */
 	return quorum_mode(e) ? e->vote : e->leader;
 }
 
@@ -837,6 +891,11 @@ void election_defence(const struct election *e, uint64_t now_ms, struct election
 		out->votes = e->tb_reachable;
 		out->satisfied = e->tb_reachable;
 		break;
+	case DEFENCE_COORD:
+		out->needed = 1;
+		out->votes = e->coord_ok;
+		out->satisfied = e->coord_ok;
+		break;
 	default:
 		out->satisfied = true;
 		break;
@@ -850,6 +909,8 @@ const char *election_defence_name(enum election_defence_kind kind)
 		return "witness";
 	case DEFENCE_TIE_BREAKER:
 		return "tie-breaker";
+	case DEFENCE_COORD:
+		return "etcd";
 	default:
 		return "none";
 	}

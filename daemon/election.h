@@ -213,6 +213,21 @@
  *   while the last EV_TIEBREAKER said the address is reachable (initially
  *   not). A leader told it is unreachable gives up at once with resign; the
  *   pinger says so after D without an echo reply ("loses it for D").
+ * etcd (params.coordinated: [cluster] coordinator = etcd): etcd decides who
+ *   leads, through a key bound to a lease (etcdlead.h); the rules above decide
+ *   who asks for it and when. A node is eligible only while its lease is
+ *   valid (EV_COORD ok: etcd reachable). A node claims only while it holds the
+ *   key (EV_COORD on), at the moment the rules above would claim, with the
+ *   key's create_revision as its term (or max_term_seen + 1 if a higher term
+ *   was seen). election_coord_want() says when to ask for the key: while
+ *   leading, and whenever the rules above want to claim. A leader whose key
+ *   goes (EV_COORD off) gives up at once with resign. Two leaders: the higher
+ *   term stays (etcd ordered it), terms are never raised. Preemption: a better
+ *   follower whose preemption timer ran out names itself in its heartbeat's
+ *   leader field (and wants the key); a leader hearing that from an eligible
+ *   node with a strictly higher effective priority hands over (gives up with
+ *   resign; the caller deletes the key in the same step). EV_TERM only raises
+ *   max_term_seen.
  * none: the rules above only.
  */
 
@@ -228,8 +243,9 @@ struct election_params {
 	bool preempt;
 	uint32_t preempt_delay_ms;
 	size_t n_nodes;
-	size_t self; /* index of this node in nodes[] */
+	size_t self;	  /* index of this node in nodes[] */
 	bool tie_breaker; /* [cluster] tie-breaker is set (ignored with a witness) */
+	bool coordinated; /* coordinator = etcd (no witness, no tie-breaker then) */
 	struct election_node nodes[CFG_MAX_NODES];
 };
 
@@ -237,6 +253,7 @@ enum election_defence_kind {
 	DEFENCE_NONE = 0,
 	DEFENCE_WITNESS,
 	DEFENCE_TIE_BREAKER,
+	DEFENCE_COORD, /* etcd */
 };
 
 struct election_peer {
@@ -247,54 +264,59 @@ struct election_peer {
 	uint64_t term;
 	uint32_t eff_priority;
 	bool resigning;
-	int named;               /* whom its last heartbeat backs, -1 none */
-	int prev_named;          /* whom the heartbeat before the last change backed */
-	uint64_t named_since_ms; /* when named last changed, as heard here */
+	int named;		  /* whom its last heartbeat backs, -1 none */
+	int prev_named;		  /* whom the heartbeat before the last change backed */
+	uint64_t named_since_ms;  /* when named last changed, as heard here */
 	uint64_t passed_until_ms; /* backed for D as candidate without result: ignored */
-	uint64_t alive_since_ms; /* start of the current run of heartbeats without a death */
+	uint64_t alive_since_ms;  /* start of the current run of heartbeats without a death */
 };
 
 struct election {
 	struct election_params p;
-	int role;                 /* enum kcw_role */
-	uint64_t term;            /* own term while leading, else max_term_seen */
+	int role;      /* enum kcw_role */
+	uint64_t term; /* own term while leading, else max_term_seen */
 	uint64_t max_term_seen;
-	int leader;               /* index of the node believed to lead, -1 = none */
+	int leader; /* index of the node believed to lead, -1 = none */
 	uint32_t eff_priority;
 	bool maintenance;
 	bool fenced;
-	bool no_preempt;          /* set by step-down until the leadership changes */
+	bool no_preempt; /* set by step-down until the leadership changes */
 	uint64_t started_ms;
 	uint64_t leaderless_since_ms;
 	uint64_t preempt_since_ms; /* 0 = no preemption pending */
 	uint64_t next_hb_ms;
-	uint64_t last_hb_ms;      /* when this node last sent a heartbeat */
-	bool resign_sent;         /* that heartbeat said resigning: peers do not count on it */
+	uint64_t last_hb_ms;	     /* when this node last sent a heartbeat */
+	bool resign_sent;	     /* that heartbeat said resigning: peers do not count on it */
 	uint64_t last_reannounce_ms; /* at most one ACT_REANNOUNCE per interval */
-	uint64_t leader_changes;  /* times this node saw the leader change */
+	uint64_t leader_changes;     /* times this node saw the leader change */
 	enum election_defence_kind defence;
-	bool tb_reachable;        /* tie-breaker: the last EV_TIEBREAKER said reachable */
-	int vote;                 /* witness mode: whom this node backs, -1 none */
-	uint64_t vote_since_ms;   /* when vote last changed */
-	int cool_node;            /* during the cooldown only this node (or itself) may be backed */
+	bool tb_reachable;	/* tie-breaker: the last EV_TIEBREAKER said reachable */
+	bool coord_ok;		/* etcd: the lease is valid */
+	bool coord_held;	/* etcd: this node holds the leader key */
+	uint64_t coord_term;	/* its create_revision */
+	bool coord_want;	/* etcd: a follower asks for the key */
+	int vote;		/* witness mode: whom this node backs, -1 none */
+	uint64_t vote_since_ms; /* when vote last changed */
+	int cool_node;		/* during the cooldown only this node (or itself) may be backed */
 	uint64_t cool_until_ms;
-	uint64_t stand_after_ms;  /* a node that gave up does not stand before this */
-	int handover;             /* the candidate a leader handed over to, -1 none */
-	int stand_leader;         /* the leader followed when the vote last changed: a
-				   * preempting turn counts towards that leader only */
+	uint64_t stand_after_ms; /* a node that gave up does not stand before this */
+	int handover;		 /* the candidate a leader handed over to, -1 none */
+	int stand_leader;	 /* the leader followed when the vote last changed: a
+				  * preempting turn counts towards that leader only */
 	struct election_peer peers[CFG_MAX_NODES]; /* index = node index; self unused */
 };
 
 enum election_event_type {
-	EV_TICK = 0,    /* the timer fired (or any time the caller likes) */
-	EV_HEARTBEAT,   /* an authenticated, fresh heartbeat from peer */
-	EV_PRIORITY,    /* own effective priority changed */
+	EV_TICK = 0,  /* the timer fired (or any time the caller likes) */
+	EV_HEARTBEAT, /* an authenticated, fresh heartbeat from peer */
+	EV_PRIORITY,  /* own effective priority changed */
 	EV_SHUTDOWN,
 	EV_STEP_DOWN,
 	EV_MAINTENANCE,
 	EV_FENCE,
-	EV_TERM,        /* term T is in use elsewhere (the DNS fence): lead above it */
+	EV_TERM,       /* term T is in use elsewhere (the DNS fence): lead above it */
 	EV_TIEBREAKER, /* on = the tie-breaker address answers */
+	EV_COORD,      /* etcd: on = holds the key (term = its create_revision), ok = lease valid */
 };
 
 struct election_event {
@@ -313,8 +335,9 @@ struct election_event {
 	uint64_t heard_ms;
 	/* EV_PRIORITY */
 	uint32_t priority;
-	/* EV_MAINTENANCE, EV_FENCE (term = the fence's term), EV_TIEBREAKER */
+	/* EV_MAINTENANCE, EV_FENCE (term = the fence's term), EV_TIEBREAKER, EV_COORD */
 	bool on;
+	bool ok; /* EV_COORD */
 };
 
 enum election_action {
@@ -326,9 +349,9 @@ enum election_action {
 };
 
 struct election_actions {
-	unsigned flags;    /* enum election_action bits */
-	bool resign;       /* the heartbeat to send carries resigning = true */
-	int result;        /* EV_STEP_DOWN: 0, -EAGAIN or -EINVAL */
+	unsigned flags;	    /* enum election_action bits */
+	bool resign;	    /* the heartbeat to send carries resigning = true */
+	int result;	    /* EV_STEP_DOWN: 0, -EAGAIN or -EINVAL */
 	uint64_t wakeup_ms; /* feed EV_TICK at this time at the latest */
 };
 
@@ -345,6 +368,8 @@ uint32_t election_advertised_priority(const struct election *e);
 /* The node to name in the heartbeat's leader field, -1 none: the vote with a
  * witness, else the leader this node follows (itself when leading). */
 int election_vote(const struct election *e);
+/* etcd: this node should hold (leader) or ask for (claim due, preemption) the key. */
+bool election_coord_want(const struct election *e);
 /* Witness mode: this node, standing or leading, counts the vote of node idx (self included). */
 bool election_holds_vote(const struct election *e, size_t idx, uint64_t now_ms);
 

@@ -130,6 +130,30 @@ int config_parse_backends(const struct ini_ctx *c, const struct ini_section *s);
 int config_parse_dns(const struct ini_ctx *c, const struct ini_section *s);
 int config_parse_hooks(const struct ini_ctx *c, const struct ini_section *s);
 int config_parse_metrics(const struct ini_ctx *c, const struct ini_section *s);
+/* [cluster] keys of the etcd coordinator (config_etcd.c), spliced into config.c's table. */
+struct kcw_config;
+int config_etcd_key(const struct ini_ctx *c, const struct ini_key *k, const struct ini_entry *e,
+		    void *obj);
+#define CONFIG_ETCD_KEYS                                                                           \
+	{.name = "coordinator", .type = INI_T_FN, .fn = config_etcd_key},                          \
+	{.name = "etcd-endpoints", .type = INI_T_FN, .fn = config_etcd_key},                       \
+	{.name = "etcd-ca-file", .type = INI_T_PATH, INI_FIELD(struct kcw_config, etcd.ca_file)},  \
+	{.name = "etcd-client-cert", .type = INI_T_PATH,                                           \
+	 INI_FIELD(struct kcw_config, etcd.client_cert)},                                          \
+	{.name = "etcd-client-key", .type = INI_T_PATH,                                            \
+	 INI_FIELD(struct kcw_config, etcd.client_key)},                                           \
+	{.name = "etcd-username", .type = INI_T_STR, INI_FIELD(struct kcw_config, etcd.username)}, \
+	{.name = "etcd-password-file", .type = INI_T_PATH,                                         \
+	 INI_FIELD(struct kcw_config, etcd.password_file)},                                        \
+	{.name = "etcd-prefix", .type = INI_T_FN, .fn = config_etcd_key},                          \
+	{.name = "lease-ttl", .type = INI_T_MS, INI_FIELD(struct kcw_config, etcd.lease_ttl_ms),   \
+	 .min = 1, .max = 3600000},                                                                \
+	{.name = "etcd-lost", .type = INI_T_FN, .fn = config_etcd_key},
+/* Checks of those keys once [cluster] is parsed; reads the password file. */
+int config_etcd_check(const struct ini_ctx *c, const struct ini_file *f,
+		      const struct ini_section *cl);
+void config_etcd_defaults(struct kcw_config *cfg);
+
 /* Defaults of those sections, before parsing. */
 struct kcw_config;
 void config_svc_defaults(struct kcw_config *cfg);

@@ -259,6 +259,30 @@ static void render_others(FILE *f, const struct kcw_metrics *m)
 	sample_ms(f, "kcwatch_config_reload_last_reload_timestamp_seconds", m->last_reload_unix_ms);
 }
 
+static void render_etcd(FILE *f, const struct kcw_metrics *m)
+{
+	if (!m->etcd)
+		return;
+	family(f, "kcwatch_etcd_info", "gauge",
+	       "Always 1 with coordinator = etcd; endpoint is the one in use.");
+	sample1(f, "kcwatch_etcd_info", "endpoint", m->etcd_endpoint, 1);
+	family(f, "kcwatch_etcd_lease_valid", "gauge",
+	       "1 while this node's etcd lease was renewed in time (it may lead).");
+	sample(f, "kcwatch_etcd_lease_valid", m->etcd_lease_valid);
+	family(f, "kcwatch_etcd_holds_key", "gauge", "1 while this node holds the leader key.");
+	sample(f, "kcwatch_etcd_holds_key", m->etcd_holds_key);
+	family(f, "kcwatch_etcd_lease_remaining_seconds", "gauge",
+	       "Time before this node must give up leadership without a renewal.");
+	fprintf(f, "kcwatch_etcd_lease_remaining_seconds %llu.%03llu\n",
+		(unsigned long long)(m->etcd_lease_left_ms / 1000),
+		(unsigned long long)(m->etcd_lease_left_ms % 1000));
+	family(f, "kcwatch_etcd_requests_total", "counter", "Requests sent to etcd.");
+	sample(f, "kcwatch_etcd_requests_total", m->etcd_requests);
+	family(f, "kcwatch_etcd_request_failures_total", "counter",
+	       "etcd requests that failed (transport, etcd error, unreadable answer).");
+	sample(f, "kcwatch_etcd_request_failures_total", m->etcd_failures);
+}
+
 char *metrics_render(const struct kcw_metrics *m, size_t *len)
 {
 	char *buf = NULL;
@@ -273,6 +297,7 @@ char *metrics_render(const struct kcw_metrics *m, size_t *len)
 	render_vips(f, m);
 	render_backends(f, m);
 	render_others(f, m);
+	render_etcd(f, m);
 	if (ferror(f)) {
 		fclose(f);
 		free(buf);

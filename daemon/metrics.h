@@ -109,6 +109,14 @@ struct kcw_metrics {
 	uint64_t reloads_failed;
 	bool reload_failed_last;      /* the last reload was refused */
 	uint64_t last_reload_unix_ms; /* the last reload attempt, or the start */
+	/* coordinator = etcd (nothing rendered unless etcd is set) */
+	bool etcd;
+	char etcd_endpoint[CFG_URL_MAX];
+	bool etcd_lease_valid;
+	bool etcd_holds_key;
+	uint64_t etcd_lease_left_ms;
+	uint64_t etcd_requests;
+	uint64_t etcd_failures;
 };
 
 /* Counts one check result of a backend into its accumulator. */

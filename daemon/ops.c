@@ -11,6 +11,7 @@
 
 #include "active.h"
 #include "daemon.h"
+#include "etcd.h"
 #include "dns.h"
 #include "control.h"
 #include "hooks.h"
@@ -406,6 +407,22 @@ static void fill_vips(const struct kcwd *d, struct kcw_metrics *m)
 	m->vip_announcements = d->vips ? vipset_announcements(d->vips) : 0;
 }
 
+static void fill_etcd(const struct kcwd *d, struct kcw_metrics *m)
+{
+	struct etcd_status st;
+
+	if (!d->etcd)
+		return;
+	etcd_status(d->etcd, &st);
+	m->etcd = true;
+	snprintf(m->etcd_endpoint, sizeof(m->etcd_endpoint), "%s", st.endpoint);
+	m->etcd_lease_valid = st.ok;
+	m->etcd_holds_key = st.hold;
+	m->etcd_lease_left_ms = st.lease_left_ms;
+	m->etcd_requests = st.requests;
+	m->etcd_failures = st.failures;
+}
+
 void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 {
 	const struct peer_stats *ps = peer_stats(d->peers);
@@ -438,6 +455,7 @@ void daemon_ops_fill(const struct kcwd *d, struct kcw_metrics *m)
 		m->reload_failed_last = d->ops->reload_failed_last;
 		m->last_reload_unix_ms = d->ops->last_reload_unix_ms;
 	}
+	fill_etcd(d, m);
 }
 
 struct json_object *daemon_ops_metrics_json(const struct kcwd *d)

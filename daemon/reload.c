@@ -51,6 +51,8 @@ static const char *needs_restart(const struct kcw_config *o, const struct kcw_co
 		return "[cluster] witness or tie-breaker";
 	if (o->realtime != n->realtime)
 		return "[cluster] realtime";
+	if (o->coordinator != n->coordinator || memcmp(&o->etcd, &n->etcd, sizeof(o->etcd)) != 0)
+		return "[cluster] coordinator or etcd-*";
 	if (o->n_nodes != n->n_nodes)
 		return "the list of [node] sections";
 	for (size_t i = 0; i < o->n_nodes; i++) {

@@ -10,6 +10,7 @@
 #include "active.h"
 #include "backend.h"
 #include "daemon.h"
+#include "etcd.h"
 #include "naming.h"
 #include "peer.h"
 #include "pinger.h"
@@ -205,5 +206,6 @@ struct json_object *status_json(const struct kcwd *d)
 	json_object_object_add(o, "key_id_verify_only", key_id_json(d->cfg->key2_id));
 	json_object_object_add(o, "heartbeat", heartbeat_json(d));
 	json_object_object_add(o, "defence", defence_json(d, now));
+	json_object_object_add(o, "coordinator", etcd_status_json(d->etcd));
 	return o;
 }

@@ -5,7 +5,7 @@ KCW_PACKAGES="build-essential autoconf automake libtool pkg-config
  libprotobuf-c-dev protobuf-c-compiler libcmocka-dev libjson-c-dev
  bind9 bind9-dnsutils nginx-light haproxy iproute2 nftables tcpdump rpm openssl
  keepalived procps python3 jq bc curl util-linux clang libclang-rt-14-dev valgrind systemd
- systemd-container prometheus stress-ng
+ systemd-container prometheus stress-ng etcd-server etcd-client
  selinux-policy-dev checkpolicy semodule-utils rpmlint"
 
 deps_install() {

@@ -63,7 +63,7 @@ out=$(ip netns exec "$(t_ns lb1)" unshare -m sh -c \
 rc=$?
 t_eq "without libcurl a config with backends does not start (exit 1)" "$rc" 1
 t_check "the error names the library and why it is needed ($(head -c 160 <<<"$out"))" \
-	grep -q "error: cannot start: health: cannot load libcurl.so.4, needed for \[backend\] checks: " <<<"$out"
+	grep -q "error: cannot start: health: cannot load libcurl.so.4, needed for \[backend\] checks and coordinator = etcd: " <<<"$out"
 out=$(ip netns exec "$(t_ns lb1)" unshare -m sh -c \
 	'mount --bind /dev/null "$1" && exec timeout 3 "$2" -c "$3" -n lb1 -s "$4"' \
 	_ "$lib" "$KCWATCHD" "$plain" "$T_DIR/nolib.sock" 2>&1)

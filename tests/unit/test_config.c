@@ -1134,6 +1134,87 @@ static void test_err_hooks_metrics(void **state)
 		   "11: listen: '9101' is not ADDR:PORT (use [ADDR]:PORT for IPv6)");
 }
 
+
+#define ETCD_CL "[cluster]\nname = kc\nkey-file = cluster.key\n"
+#define ETCD_NODES                                                                                 \
+	"[node lb1]\naddress = 192.168.1.213\npriority = 150\n"                                   \
+	"[node lb2]\naddress = 192.168.1.214\npriority = 100\n"
+
+static void test_etcd_ok(void **state)
+{
+	struct fx *fx = *state;
+	char pw[PATH_MAX], text[2048];
+	struct kcw_config *cfg;
+
+	path_in(fx, "etcd.pw", pw, sizeof(pw));
+	write_file(pw, "s3cret\n", 0600);
+	snprintf(text, sizeof(text),
+		 ETCD_CL "coordinator = etcd\n"
+			 "etcd-endpoints = http://10.0.0.5:2379 ,https://etcd2:2379/, http://[::1]:2379\n"
+			 "etcd-username = kcw\netcd-password-file = %s\nlease-ttl = 3s\n"
+			 "etcd-lost = keep\n" ETCD_NODES,
+		 pw);
+	cfg = load_ok(state, text);
+	assert_int_equal(cfg->coordinator, COORD_ETCD);
+	assert_int_equal(cfg->etcd.n_endpoints, 3);
+	assert_string_equal(cfg->etcd.endpoints[0], "http://10.0.0.5:2379");
+	assert_string_equal(cfg->etcd.endpoints[1], "https://etcd2:2379");
+	assert_string_equal(cfg->etcd.endpoints[2], "http://[::1]:2379");
+	assert_string_equal(cfg->etcd.username, "kcw");
+	assert_string_equal(cfg->etcd.password, "s3cret");
+	assert_string_equal(cfg->etcd.prefix, "/kcwatch/kc");
+	assert_int_equal(cfg->etcd.lease_ttl_ms, 3000);
+	assert_true(cfg->etcd.lost_keep);
+	config_free(cfg);
+
+	cfg = load_ok(state, ETCD_CL "coordinator = heartbeat\n" ETCD_NODES);
+	assert_int_equal(cfg->coordinator, COORD_HEARTBEAT);
+	assert_int_equal(cfg->etcd.lease_ttl_ms, 5000);
+	assert_false(cfg->etcd.lost_keep);
+	config_free(cfg);
+	cfg = load_ok(state, ETCD_CL "coordinator = etcd\netcd-endpoints = http://e:2379\n"
+				     "etcd-prefix = /lb/site1\n" ETCD_NODES);
+	assert_string_equal(cfg->etcd.prefix, "/lb/site1");
+	assert_int_equal(cfg->etcd.lease_ttl_ms, 5000);
+	config_free(cfg);
+}
+
+static void test_err_etcd(void **state)
+{
+	expect_err(state, ETCD_CL "coordinator = raft\n" ETCD_NODES,
+		   "4: coordinator: 'raft' is not 'heartbeat' or 'etcd'");
+	expect_err(state, ETCD_CL "coordinator = etcd\n" ETCD_NODES,
+		   "4: coordinator = etcd needs etcd-endpoints");
+	expect_err(state, ETCD_CL "etcd-endpoints = http://e:2379\n" ETCD_NODES,
+		   "4: etcd-endpoints: only used with coordinator = etcd");
+	expect_err(state, ETCD_CL "coordinator = etcd\netcd-endpoints = e:2379\n" ETCD_NODES,
+		   "5: etcd-endpoints: 'e:2379' is not an http:// or https:// URL");
+	expect_err(state, ETCD_CL "coordinator = etcd\netcd-endpoints = http://e:2379/v3\n" ETCD_NODES,
+		   "5: etcd-endpoints: 'http://e:2379/v3' is not SCHEME://HOST:PORT");
+	expect_err(state,
+		   ETCD_CL "coordinator = etcd\netcd-endpoints = http://e:2379\nlease-ttl = 1s\n" ETCD_NODES,
+		   "6: lease-ttl: 1s is below etcd's floor of 2s (etcd raises a shorter lease to "
+		   "1.5 x its election timeout)");
+	expect_err(state,
+		   ETCD_CL "coordinator = etcd\netcd-endpoints = http://e:2379\nlease-ttl = 2500ms\n" ETCD_NODES,
+		   "6: lease-ttl: 2500ms is not a whole number of seconds (etcd leases count seconds)");
+	expect_err(state,
+		   ETCD_CL "coordinator = etcd\netcd-endpoints = http://e:2379\netcd-client-cert = c.pem\n" ETCD_NODES,
+		   "6: etcd-client-cert needs etcd-client-key as well");
+	expect_err(state,
+		   ETCD_CL "coordinator = etcd\netcd-endpoints = http://e:2379\netcd-username = u\n" ETCD_NODES,
+		   "6: etcd-username needs etcd-password-file as well");
+	expect_err(state,
+		   ETCD_CL "coordinator = etcd\netcd-endpoints = http://e:2379\netcd-lost = hold\n" ETCD_NODES,
+		   "6: etcd-lost: 'hold' is not 'release' or 'keep'");
+	expect_err(state,
+		   ETCD_CL "coordinator = etcd\netcd-endpoints = http://e:2379\netcd-prefix = kc/\n" ETCD_NODES,
+		   "6: etcd-prefix: 'kc/' must start with / and not end with / (e.g. /kcwatch/kc)");
+	expect_err(state,
+		   ETCD_CL "coordinator = etcd\netcd-endpoints = http://e:2379\ntie-breaker = 10.0.0.1\n" ETCD_NODES,
+		   "6: tie-breaker: not used with coordinator = etcd (etcd decides who leads)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1189,6 +1270,8 @@ int main(void)
 	    cmocka_unit_test(test_err_dns_required),
 	    cmocka_unit_test(test_err_dns_values),
 	    cmocka_unit_test(test_err_hooks_metrics),
+	    cmocka_unit_test(test_etcd_ok),
+	    cmocka_unit_test(test_err_etcd),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

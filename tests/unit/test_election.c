@@ -2135,10 +2135,133 @@ static void test_witness_random_partitions(void **state)
 		witness_property_run(run * 104729);
 }
 
+/* ------------------------------------------------------------ etcd coordinator */
+
+static void init_coord(struct election *e, size_t n, const uint32_t *prio, size_t self,
+		       bool preempt, uint64_t now)
+{
+	struct election_params p;
+
+	make_params(&p, n, prio, NULL, self, preempt, 0);
+	p.coordinated = true;
+	election_init(e, &p, now);
+	assert_int_equal(e->defence, DEFENCE_COORD);
+}
+
+static struct election_actions coord(struct election *e, bool ok, bool held, uint64_t term,
+				     uint64_t now)
+{
+	struct election_event ev = {.type = EV_COORD, .ok = ok, .on = held, .term = term};
+
+	return step(e, &ev, now);
+}
+
+/* Claims only while holding the key, with etcd's term; asks for it when the rules say so. */
+static void test_coord_claims_with_key(void **state)
+{
+	const uint32_t prio[] = {100, 50};
+	struct election e;
+	struct election_actions a;
+
+	init_coord(&e, 2, prio, 0, true, T0);
+	assert_int_equal(election_advertised_priority(&e), 0); /* no lease: not eligible */
+	coord(&e, true, false, 0, T0 + 1);
+	assert_int_equal(election_advertised_priority(&e), 100);
+	tick(&e, T0 + D - 1);
+	assert_false(election_coord_want(&e)); /* init: learns the cluster first */
+	a = tick(&e, T0 + D);
+	assert_true(election_coord_want(&e));
+	assert_int_not_equal(e.role, ROLE_LEADER); /* no key yet */
+	assert_false(a.flags & ACT_TAKE_VIPS);
+	a = coord(&e, true, true, 57, T0 + D + 5);
+	assert_int_equal(e.role, ROLE_LEADER);
+	assert_int_equal(a.flags & CLAIM_FLAGS, CLAIM_FLAGS);
+	assert_int_equal(e.term, 57);
+	/* the key goes (lease not renewed in time): give up at once, resigning */
+	a = coord(&e, false, false, 0, T0 + D + 100);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(a.flags & RELEASE_FLAGS, RELEASE_FLAGS);
+	assert_true(a.resign);
+	assert_int_equal(election_advertised_priority(&e), 0);
+}
+
+/* A worse node holding the key waits for the better one's chance (2D + skew). */
+static void test_coord_worse_waits(void **state)
+{
+	const uint32_t prio[] = {100, 50};
+	struct election e;
+
+	init_coord(&e, 2, prio, 1, true, T0);
+	coord(&e, true, false, 0, T0);
+	hear_raw(&e, 0, ROLE_FOLLOWER, 0, 100, false, T0 + 10);
+	tick(&e, T0 + D);
+	assert_false(election_coord_want(&e)); /* node 0 is better and alive */
+	coord(&e, true, true, 9, T0 + D + 1);
+	assert_int_not_equal(e.role, ROLE_LEADER);
+}
+
+/* Preemption: the better follower names itself; the leader hands over. */
+static void test_coord_preempt(void **state)
+{
+	const uint32_t prio[] = {100, 50};
+	struct election hi, lo;
+	struct election_actions a;
+
+	init_coord(&lo, 2, prio, 1, true, T0);
+	coord(&lo, true, false, 0, T0);
+	tick(&lo, T0 + D);
+	coord(&lo, true, true, 20, T0 + D + 1);
+	assert_int_equal(lo.role, ROLE_LEADER);
+	init_coord(&hi, 2, prio, 0, true, T0 + D + 2);
+	coord(&hi, true, false, 0, T0 + D + 2);
+	hear(&hi, &lo, T0 + D + 3);
+	assert_int_equal(hi.leader, 1);
+	assert_true(election_coord_want(&hi));
+	assert_int_equal(election_vote(&hi), 0); /* names itself */
+	a = hear(&lo, &hi, T0 + D + 4);
+	assert_int_equal(lo.role, ROLE_FOLLOWER);
+	assert_true(a.resign);
+	{ /* the resign */
+		struct election_event rs = hb_of(&lo, true);
+
+		a = step(&hi, &rs, T0 + D + 6);
+	}
+	assert_true(election_coord_want(&hi));
+	assert_int_not_equal(hi.role, ROLE_LEADER);
+	a = coord(&hi, true, true, 25, T0 + D + 20);
+	assert_int_equal(hi.role, ROLE_LEADER);
+	assert_int_equal(hi.term, 25);
+}
+
+/* Two leaders: the higher (etcd) term stays, nobody raises terms. */
+static void test_coord_conflict(void **state)
+{
+	const uint32_t prio[] = {100, 50};
+	struct election e;
+	struct election_actions a;
+
+	init_coord(&e, 2, prio, 0, true, T0);
+	coord(&e, true, false, 0, T0);
+	tick(&e, T0 + D);
+	coord(&e, true, true, 30, T0 + D + 1);
+	assert_int_equal(e.role, ROLE_LEADER);
+	a = hear_raw(&e, 1, ROLE_LEADER, 29, 50, false, T0 + D + 2);
+	assert_int_equal(e.role, ROLE_LEADER);
+	assert_int_equal(e.term, 30);
+	a = hear_raw(&e, 1, ROLE_LEADER, 31, 50, false, T0 + D + 3);
+	assert_int_equal(e.role, ROLE_FOLLOWER); /* a worse node, but etcd's newer holder */
+	assert_int_equal(e.leader, 1);
+	assert_true(a.flags & ACT_RELEASE_VIPS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_alone_claims_at_dead_interval),
+	    cmocka_unit_test(test_coord_claims_with_key),
+	    cmocka_unit_test(test_coord_worse_waits),
+	    cmocka_unit_test(test_coord_preempt),
+	    cmocka_unit_test(test_coord_conflict),
 	    cmocka_unit_test(test_two_start_together),
 	    cmocka_unit_test(test_leader_dies),
 	    cmocka_unit_test(test_heard_at_arrival),

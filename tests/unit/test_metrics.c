@@ -224,6 +224,35 @@ static void test_values(void **state)
 	free(text);
 }
 
+/* The kcwatch_etcd_* families appear with coordinator = etcd only. */
+static void test_etcd(void **state)
+{
+	struct kcw_metrics m;
+	char *text;
+
+	(void)state;
+	fill_example(&m);
+	text = metrics_render(&m, NULL);
+	assert_null(strstr(text, "kcwatch_etcd_"));
+	free(text);
+	m.etcd = true;
+	snprintf(m.etcd_endpoint, sizeof(m.etcd_endpoint), "http://10.0.0.5:2379");
+	m.etcd_lease_valid = true;
+	m.etcd_holds_key = true;
+	m.etcd_lease_left_ms = 2345;
+	m.etcd_requests = 17;
+	m.etcd_failures = 2;
+	text = metrics_render(&m, NULL);
+	assert_true(has_line(text, "kcwatch_etcd_info{endpoint=\"http://10.0.0.5:2379\"} 1"));
+	assert_true(has_line(text, "kcwatch_etcd_lease_valid 1"));
+	assert_true(has_line(text, "kcwatch_etcd_holds_key 1"));
+	assert_true(has_line(text, "kcwatch_etcd_lease_remaining_seconds 2.345"));
+	assert_true(has_line(text, "kcwatch_etcd_requests_total 17"));
+	assert_true(has_line(text, "kcwatch_etcd_request_failures_total 2"));
+	assert_true(has_line(text, "# TYPE kcwatch_etcd_requests_total counter"));
+	free(text);
+}
+
 static void test_histogram_cumulative(void **state)
 {
 	struct kcw_metrics m;
@@ -467,6 +496,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_http_get, http_setup, http_teardown),
 	    cmocka_unit_test_setup_teardown(test_http_head_query_and_errors, http_setup,
 					    http_teardown),
+	    cmocka_unit_test(test_etcd),
 	    cmocka_unit_test_setup_teardown(test_http_oversized, http_setup, http_teardown),
 	    cmocka_unit_test_setup_teardown(test_http_client_limit, http_setup, http_teardown),
 	    cmocka_unit_test_setup_teardown(test_http_bind_error, http_setup, http_teardown),
