@@ -166,7 +166,7 @@ any_holds() { [ "$(holders)" = 1 ]; }
 log_ms() { t_log_ms "$1" "$2"; } # NODE REGEX: ms of day of the last such line
 
 # === configuration check ========================================================================
-out=$("$KCWATCHD" -t -c "$CONF" 2>&1); rc=$?
+out=$(t_exec lb1 "$KCWATCHD" -t -c "$CONF" 2>&1); rc=$? # where lb1 is local
 t_eq "kcwatchd -t accepts coordinator = etcd" "$rc" 0
 bad=$T_DIR/bad.conf
 t_conf_cluster "$bad" coordinator=etcd "etcd-endpoints=$EPS" lease-ttl=1s lb1:150 lb2:100
