@@ -413,7 +413,7 @@ t_check "kcwatchd refuses to start with it (exit $rc3, ${ms} ms)" [ $rc3 -ne 0 ]
 t_check "and says why" grep -q "readable by others" "$T_DIR/lb3.log"
 
 # --- key file rules (issue 14.4): group-writable, owner, FIFO for the cluster key ---------------
-kt() { out=$(timeout 5 "$KCWATCHD" -t -c "$1" 2>&1); rc=$?; } # CONF: -t, bounded
+kt() { out=$(t_exec lb1 timeout 5 "$KCWATCHD" -t -c "$1" 2>&1); rc=$?; } # CONF: -t where lb1 is local, bounded
 chmod 0660 "$key"
 kt "$conf"
 t_eq "a group-writable cluster key is refused (exit 1)" "$rc" 1
