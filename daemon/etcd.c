@@ -7,13 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "curldl.h"
+#include "curlloop.h"
 #include "etcdjson.h"
 #include "etcdlead.h"
 #include "log.h"
@@ -52,8 +52,9 @@ struct xfer {
 struct etcd {
 	struct curldl cu;
 	struct loop *loop;
-	CURLM *multi;
-	struct loop_timer *curl_timer, *core_timer, *soon_timer;
+	struct curlloop *cl;
+	CURLM *multi; /* cl's */
+	struct loop_timer *core_timer, *soon_timer;
 	struct cfg_etcd cfg;
 	char key[512], value[128]; /* base64 */
 	struct etcdlead lead;
@@ -98,80 +99,9 @@ static void set_error(struct etcd *e, enum xkind k, const char *fmt, ...)
 	e->failures++;
 }
 
-/* --- libcurl <-> loop glue (as in health.c) ----------------------------------- */
-
-static void on_sock(void *arg, int fd, uint32_t events)
+static void after_action(void *arg)
 {
-	struct etcd *e = arg;
-	int flags = 0, still;
-
-	if (events & EPOLLIN)
-		flags |= CURL_CSELECT_IN;
-	if (events & EPOLLOUT)
-		flags |= CURL_CSELECT_OUT;
-	if (events & (EPOLLERR | EPOLLHUP))
-		flags |= CURL_CSELECT_ERR;
-	e->cu.multi_socket_action(e->multi, fd, flags, &still);
-	process(e);
-}
-
-static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct etcd *e = userp;
-	uint32_t ev = 0;
-	int rc;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (socketp) {
-			loop_del_fd(e->loop, s);
-			e->cu.multi_assign(e->multi, s, NULL);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		ev |= EPOLLIN;
-	if (what & CURL_POLL_OUT)
-		ev |= EPOLLOUT;
-	if (socketp) {
-		rc = loop_mod_fd(e->loop, s, ev);
-	} else {
-		loop_del_fd(e->loop, s);
-		rc = loop_add_fd(e->loop, s, ev, on_sock, e);
-		if (rc == 0)
-			e->cu.multi_assign(e->multi, s, e);
-	}
-	if (rc < 0) {
-		log_err("%s: watching fd %d: %s", __func__, (int)s, strerror(-rc));
-		return -1;
-	}
-	return 0;
-}
-
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct etcd *e = userp;
-
-	if (timeout_ms < 0) {
-		loop_timer_disarm(e->curl_timer);
-		return 0;
-	}
-	return loop_timer_arm(e->curl_timer, (uint64_t)timeout_ms) < 0 ? -1 : 0;
-}
-
-static void on_curl_timer(void *arg)
-{
-	struct etcd *e = arg;
-	int still;
-
-	e->cu.multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &still);
-	process(e);
-}
-
-static curl_socket_t open_sock(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	int fd = socket(a->family, a->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->protocol);
-
-	return fd < 0 ? CURL_SOCKET_BAD : fd;
+	process(arg);
 }
 
 static bool body_add(struct xfer *x, const char *data, size_t len)
@@ -605,7 +535,7 @@ static int setup_easy(struct etcd *e, struct xfer *x)
 	rc |= e->cu.easy_setopt(h, CURLOPT_PRIVATE, x);
 	rc |= e->cu.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	rc |= e->cu.easy_setopt(h, CURLOPT_WRITEDATA, x);
-	rc |= e->cu.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_sock);
+	rc |= e->cu.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, curlloop_open_socket);
 	rc |= e->cu.easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	/* a watch stream is idle for long: keepalive probes find a dead peer (about 11 s) */
 	rc |= e->cu.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -618,7 +548,6 @@ static int setup(struct etcd *e, const struct kcw_config *cfg, size_t self, char
 		 size_t errlen)
 {
 	char path[sizeof(e->cfg.prefix) + 16];
-	CURLMcode mrc = CURLM_OK;
 
 	snprintf(path, sizeof(path), "%s/leader", e->cfg.prefix);
 	if (etcdjson_b64(path, e->key, sizeof(e->key)) < 0 ||
@@ -626,19 +555,13 @@ static int setup(struct etcd *e, const struct kcw_config *cfg, size_t self, char
 		snprintf(err, errlen, "etcd: key or node name too long");
 		return -EINVAL;
 	}
-	e->multi = e->cu.multi_init();
-	if (!e->multi)
-		return -ENOMEM;
-	mrc |= e->cu.multi_setopt(e->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	mrc |= e->cu.multi_setopt(e->multi, CURLMOPT_SOCKETDATA, e);
-	mrc |= e->cu.multi_setopt(e->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	mrc |= e->cu.multi_setopt(e->multi, CURLMOPT_TIMERDATA, e);
-	if (mrc != CURLM_OK)
-		return -EINVAL;
-	e->curl_timer = loop_timer_new(e->loop, on_curl_timer, e);
+	e->cl = curlloop_new(e->loop, &e->cu, after_action, NULL, e);
+	if (!e->cl)
+		return -errno;
+	e->multi = curlloop_multi(e->cl);
 	e->core_timer = loop_timer_new(e->loop, on_core_timer, e);
 	e->soon_timer = loop_timer_new(e->loop, on_soon, e);
-	if (!e->curl_timer || !e->core_timer || !e->soon_timer)
+	if (!e->core_timer || !e->soon_timer)
 		return -ENOMEM;
 	for (int k = 0; k < X_N; k++) {
 		e->x[k].e = e;
@@ -815,10 +738,8 @@ void etcd_free(struct etcd *e, unsigned max_ms)
 			e->cu.easy_cleanup(e->x[k].easy);
 		free(e->x[k].body);
 	}
-	if (e->multi)
-		e->cu.multi_cleanup(e->multi);
+	curlloop_free(e->cl);
 	e->cu.slist_free_all(e->hdrs);
-	loop_timer_free(e->curl_timer);
 	loop_timer_free(e->core_timer);
 	loop_timer_free(e->soon_timer);
 	e->cu.global_cleanup();

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "curldl.h"
+#include "curlloop.h"
 
 #include "log.h"
 
@@ -35,8 +36,8 @@ struct hcheck {
 struct health {
 	struct curldl cu; /* libcurl, opened by health_new() */
 	struct loop *loop;
-	CURLM *multi;
-	struct loop_timer *curl_timer; /* libcurl's own timeout wakeup */
+	struct curlloop *cl;
+	CURLM *multi; /* cl's */
 	health_result_cb cb;
 	void *arg;
 	bool running;
@@ -46,85 +47,20 @@ struct health {
 
 static void drain(struct health *h);
 
-/* --- libcurl <-> loop glue ---------------------------------------------------- */
-
-static void on_sock(void *arg, int fd, uint32_t events)
+/* A connecting socket is watched for output only: input means connected. */
+static void on_poll(void *arg, CURL *easy, int what)
 {
 	struct health *h = arg;
-	int flags = 0, still;
-
-	if (events & EPOLLIN)
-		flags |= CURL_CSELECT_IN;
-	if (events & EPOLLOUT)
-		flags |= CURL_CSELECT_OUT;
-	if (events & (EPOLLERR | EPOLLHUP))
-		flags |= CURL_CSELECT_ERR;
-	h->cu.multi_socket_action(h->multi, fd, flags, &still);
-	drain(h);
-}
-
-static int sock_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct health *h = userp;
-	uint32_t ev = 0;
 	char *priv = NULL;
-	int rc;
 
-	/* A connecting socket is watched for output only: input means connected. */
 	if (what == CURL_POLL_IN && h->cu.easy_getinfo(easy, CURLINFO_PRIVATE, &priv) == CURLE_OK &&
 	    priv)
 		((struct hcheck *)(void *)priv)->tcp_up = true;
-	if (what == CURL_POLL_REMOVE) {
-		if (socketp) {
-			loop_del_fd(h->loop, s);
-			h->cu.multi_assign(h->multi, s, NULL);
-		}
-		return 0;
-	}
-	if (what & CURL_POLL_IN)
-		ev |= EPOLLIN;
-	if (what & CURL_POLL_OUT)
-		ev |= EPOLLOUT;
-	if (socketp) {
-		rc = loop_mod_fd(h->loop, s, ev);
-	} else {
-		loop_del_fd(h->loop, s); /* a stale watcher of a reused fd number, if any */
-		rc = loop_add_fd(h->loop, s, ev, on_sock, h);
-		if (rc == 0)
-			h->cu.multi_assign(h->multi, s, h);
-	}
-	if (rc < 0) {
-		log_err("%s: watching fd %d: %s", __func__, (int)s, strerror(-rc));
-		return -1;
-	}
-	return 0;
 }
 
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+static void after_action(void *arg)
 {
-	struct health *h = userp;
-
-	if (timeout_ms < 0) {
-		loop_timer_disarm(h->curl_timer);
-		return 0;
-	}
-	return loop_timer_arm(h->curl_timer, (uint64_t)timeout_ms) < 0 ? -1 : 0;
-}
-
-static void on_curl_timer(void *arg)
-{
-	struct health *h = arg;
-	int still;
-
-	h->cu.multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &still);
-	drain(h);
-}
-
-static curl_socket_t open_sock(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
-{
-	int fd = socket(a->family, a->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->protocol);
-
-	return fd < 0 ? CURL_SOCKET_BAD : fd;
+	drain(arg);
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *arg)
@@ -174,7 +110,7 @@ static curl_off_t info_off(const struct hcheck *c, CURLINFO what)
 
 /*
  * How far the transfer got. Curl (7.87+) sets the connect time only once TLS
- * is done too, so the TCP step is seen in sock_cb; the pretransfer time is set
+ * is done too, so the TCP step is seen in on_poll; the pretransfer time is set
  * once the request could be sent (also on a reused connection).
  */
 static enum health_phase phase_of(struct hcheck *c)
@@ -343,7 +279,7 @@ static int setup_easy(struct hcheck *c)
 	rc |= h->cu.easy_setopt(e, CURLOPT_PRIVATE, c);
 	rc |= h->cu.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	rc |= h->cu.easy_setopt(e, CURLOPT_WRITEDATA, c);
-	rc |= h->cu.easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_sock);
+	rc |= h->cu.easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, curlloop_open_socket);
 	if (rc != CURLE_OK)
 		return -EINVAL;
 	return set_connect_to(c);
@@ -353,13 +289,10 @@ static int setup_multi(struct health *h)
 {
 	CURLMcode rc = CURLM_OK;
 
-	h->multi = h->cu.multi_init();
-	if (!h->multi)
-		return -ENOMEM;
-	rc |= h->cu.multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, sock_cb);
-	rc |= h->cu.multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
-	rc |= h->cu.multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, timer_cb);
-	rc |= h->cu.multi_setopt(h->multi, CURLMOPT_TIMERDATA, h);
+	h->cl = curlloop_new(h->loop, &h->cu, after_action, on_poll, h);
+	if (!h->cl)
+		return -errno;
+	h->multi = curlloop_multi(h->cl);
 	/*
 	 * One kept-alive connection per backend. By default the multi's connection cache holds
 	 * 4 x the easy handles *added*, and a check's handle is only added while it runs: with
@@ -367,10 +300,7 @@ static int setup_multi(struct health *h)
 	 * connect and TLS handshake.
 	 */
 	rc |= h->cu.multi_setopt(h->multi, CURLMOPT_MAXCONNECTS, (long)(h->n ? h->n : 1));
-	if (rc != CURLM_OK)
-		return -EINVAL;
-	h->curl_timer = loop_timer_new(h->loop, on_curl_timer, h);
-	return h->curl_timer ? 0 : -errno;
+	return rc == CURLM_OK ? 0 : -EINVAL;
 }
 
 static int setup_check(struct health *h, size_t i, const struct cfg_backend *b)
@@ -497,8 +427,7 @@ void health_stop(struct health *h)
 			c->in_flight = false;
 		}
 	}
-	if (h->curl_timer)
-		loop_timer_disarm(h->curl_timer);
+	curlloop_disarm(h->cl);
 }
 
 bool health_running(const struct health *h)
@@ -511,8 +440,7 @@ void health_free(struct health *h)
 	if (!h)
 		return;
 	health_stop(h);
-	if (h->multi)
-		h->cu.multi_cleanup(h->multi);
+	curlloop_free(h->cl);
 	for (size_t i = 0; i < h->n; i++) {
 		struct hcheck *c = &h->c[i];
 
@@ -522,7 +450,6 @@ void health_free(struct health *h)
 		loop_timer_free(c->timer);
 		free(c->body);
 	}
-	loop_timer_free(h->curl_timer);
 	free(h->c);
 	h->cu.global_cleanup();
 	curldl_close(&h->cu);
