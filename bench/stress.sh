@@ -75,30 +75,7 @@ conf() { # INTERVAL_MS HARDEN: both configurations
 	ka_conf ka2 100 ka1 "$s" "$ka"
 }
 ka_conf() { # NODE PRIORITY PEER ADVERT_S GLOBAL_EXTRA: t_keepalived_conf's instance, nopreempt
-	cat >"$T_DIR/ka-$1.conf" <<CONF
-global_defs {
-	router_id $1
-	vrrp_version 3
-	script_user root
-	enable_script_security
-$5
-}
-vrrp_instance VI_1 {
-	state BACKUP
-	nopreempt
-	interface eth0
-	virtual_router_id 77
-	priority $2
-	advert_int $4
-	unicast_src_ip $(t_ip4 "$1")
-	unicast_peer {
-		$(t_ip4 "$3")
-	}
-	virtual_ipaddress {
-		$VIPA/24
-	}
-}
-CONF
+	t_keepalived_conf "$1" "$2" "$3" "$4" "$VIPA/24" nopreempt "$5"
 }
 start() { # NODE
 	local ns

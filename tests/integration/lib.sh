@@ -431,19 +431,21 @@ t_mem_kib() {
 }
 
 # --- keepalived, the benchmarks' reference -------------------------------------------------------
-# t_keepalived_conf NODE PRIORITY PEER ADVERT_INT VIP/PREFIX: $T_DIR/ka-NODE.conf, a VRRPv3
-# instance on eth0 (virtual_router_id 77, state BACKUP, unicast from NODE's address to PEER's)
-# with the one virtual address VIP/PREFIX.
+# t_keepalived_conf NODE PRIORITY PEER ADVERT_INT VIP/PREFIX [INSTANCE_EXTRA [GLOBAL_EXTRA]]:
+# $T_DIR/ka-NODE.conf, a VRRPv3 instance on eth0 (virtual_router_id 77, state BACKUP, unicast
+# from NODE's address to PEER's) with the one virtual address VIP/PREFIX; INSTANCE_EXTRA and
+# GLOBAL_EXTRA are lines added to the instance (e.g. nopreempt) and to global_defs.
 t_keepalived_conf() {
+	local inst=${6:+$'\n\t'$6} glob=${7:+$'\n'$7}
 	cat >"$T_DIR/ka-$1.conf" <<CONF
 global_defs {
 	router_id $1
 	vrrp_version 3
 	script_user root
-	enable_script_security
+	enable_script_security$glob
 }
 vrrp_instance VI_1 {
-	state BACKUP
+	state BACKUP$inst
 	interface eth0
 	virtual_router_id 77
 	priority $2
