@@ -370,12 +370,45 @@ static ldns_rr_list *owned_rrs(const struct dnsmsg_req *req, const ldns_pkt *p)
 	return out;
 }
 
+/*
+ * RFC 8945: at most one TSIG record, the last of the additional section. ldns_wire2pkt keeps
+ * only the last TSIG it reads and leaks the ones before (found by fuzz_dnsanswer), so such an
+ * answer is refused before it is parsed. A message that does not parse here is left to
+ * ldns_wire2pkt, which refuses it.
+ */
+static bool more_than_one_tsig(const uint8_t *wire, size_t len)
+{
+	size_t pos = LDNS_HEADER_SIZE, qd, rrs, additional_from;
+	unsigned tsigs = 0;
+
+	if (len < LDNS_HEADER_SIZE)
+		return false;
+	qd = LDNS_QDCOUNT(wire);
+	additional_from = qd + LDNS_ANCOUNT(wire) + LDNS_NSCOUNT(wire);
+	rrs = additional_from + LDNS_ARCOUNT(wire);
+	for (size_t i = 0; i < rrs && tsigs < 2; i++) {
+		ldns_rr *rr = NULL;
+		ldns_pkt_section sec = i < qd ? LDNS_SECTION_QUESTION : LDNS_SECTION_ANSWER;
+
+		if (ldns_wire2rr(&rr, wire, len, &pos, sec) != LDNS_STATUS_OK) {
+			ldns_rr_free(rr);
+			return false;
+		}
+		if (i >= additional_from && ldns_rr_get_type(rr) == LDNS_RR_TYPE_TSIG)
+			tsigs++;
+		ldns_rr_free(rr);
+	}
+	return tsigs > 1;
+}
+
 int dnsmsg_parse_answer(const struct dnsmsg_req *req, const uint8_t *wire, size_t len,
 			struct dnsmsg_answer *out)
 {
 	ldns_pkt *p = NULL;
 
 	memset(out, 0, sizeof(*out));
+	if (more_than_one_tsig(wire, len))
+		return -EBADMSG;
 	if (ldns_wire2pkt(&p, wire, len) != LDNS_STATUS_OK || !p) {
 		ldns_pkt_free(p);
 		return -EBADMSG;
