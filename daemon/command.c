@@ -143,38 +143,12 @@ static const struct command commands[] = {
     {"hook", true, cmd_hook},
 };
 
-/* "Groups:" of /proc/PID/status lists the supplementary groups without asking NSS. */
-static bool pid_in_group(pid_t pid, gid_t gid)
-{
-	char path[64], line[1024];
-	bool found = false;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		char *tok, *save = NULL;
-
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		for (tok = strtok_r(line + 7, " \t\n", &save); tok && !found;
-		     tok = strtok_r(NULL, " \t\n", &save))
-			found = (gid_t)strtoul(tok, NULL, 10) == gid;
-	}
-	fclose(f);
-	return found;
-}
-
 /* Root, or a member of the daemon's admin group (kcwatch). */
-static bool caller_privileged(const struct kcwd *d, const struct ucred *cred)
+static bool caller_privileged(const struct kcwd *d, const struct control_peer *peer)
 {
-	if (cred->uid == 0)
+	if (peer->cred.uid == 0)
 		return true;
-	if (!d->admin_gid_valid)
-		return false;
-	return cred->gid == d->admin_gid || pid_in_group(cred->pid, d->admin_gid);
+	return d->admin_gid_valid && control_peer_in_group(peer, d->admin_gid);
 }
 
 static int split(char *line, char **argv)
@@ -189,8 +163,8 @@ static int split(char *line, char **argv)
 	return argc;
 }
 
-static struct json_object *handle(struct kcwd *d, const char *request, const struct ucred *cred,
-				  bool read_only)
+static struct json_object *handle(struct kcwd *d, const char *request,
+				  const struct control_peer *peer, bool read_only)
 {
 	char line[CONTROL_REQUEST_MAX];
 	char *argv[CMD_MAX_ARGS];
@@ -209,9 +183,10 @@ static struct json_object *handle(struct kcwd *d, const char *request, const str
 			return reply_error("'%s' is not served on the status socket, which only "
 					   "reads: use the control socket (root or group %s)",
 					   argv[0], DAEMON_ADMIN_GROUP);
-		if (commands[i].privileged && !caller_privileged(d, cred)) {
+		if (commands[i].privileged && !caller_privileged(d, peer)) {
 			log_warn("refused '%s' from uid %u (pid %d): not root nor in group %s",
-				 argv[0], (unsigned)cred->uid, (int)cred->pid, DAEMON_ADMIN_GROUP);
+				 argv[0], (unsigned)peer->cred.uid, (int)peer->cred.pid,
+				 DAEMON_ADMIN_GROUP);
 			return reply_error("permission denied: '%s' needs root or group %s",
 					   argv[0], DAEMON_ADMIN_GROUP);
 		}
@@ -220,12 +195,13 @@ static struct json_object *handle(struct kcwd *d, const char *request, const str
 	return reply_error("unknown command '%.64s'", argv[0]);
 }
 
-struct json_object *command_handle(void *arg, const char *request, const struct ucred *cred)
+struct json_object *command_handle(void *arg, const char *request, const struct control_peer *peer)
 {
-	return handle(arg, request, cred, false);
+	return handle(arg, request, peer, false);
 }
 
-struct json_object *command_handle_status(void *arg, const char *request, const struct ucred *cred)
+struct json_object *command_handle_status(void *arg, const char *request,
+					  const struct control_peer *peer)
 {
-	return handle(arg, request, cred, true);
+	return handle(arg, request, peer, true);
 }

@@ -103,19 +103,62 @@ static struct json_object *error_reply(const char *msg)
 	return o;
 }
 
+bool control_peer_in_group(const struct control_peer *p, gid_t gid)
+{
+	if (p->cred.gid == gid)
+		return true;
+	for (size_t i = 0; i < p->n_groups; i++)
+		if (p->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/*
+ * The client's supplementary groups from the socket (SO_PEERGROUPS, Linux 4.13), as they
+ * were at connect time: no look into /proc, which the unit's ProtectProc=invisible hides
+ * for other users' processes anyway. NULL with *n = 0 when it has none or they cannot be
+ * read (then only the primary group counts). The caller frees the array.
+ */
+static gid_t *peer_groups(int fd, size_t *n)
+{
+	socklen_t len = 64 * sizeof(gid_t);
+	gid_t *g = NULL;
+
+	*n = 0;
+	for (int tries = 0; tries < 2; tries++) {
+		gid_t *bigger = realloc(g, len ? len : sizeof(gid_t));
+
+		if (!bigger)
+			break;
+		g = bigger;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &len) == 0) {
+			*n = len / sizeof(gid_t);
+			return g;
+		}
+		if (errno != ERANGE)
+			break; /* len now holds the size needed: one more try */
+	}
+	free(g);
+	return NULL;
+}
+
 static void client_request(struct client *c, char *line)
 {
-	struct ucred cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1};
-	socklen_t len = sizeof(cred);
+	struct control_peer peer = {.cred = {.pid = 0, .uid = (uid_t)-1, .gid = (gid_t)-1}};
+	socklen_t len = sizeof(peer.cred);
 	struct json_object *reply;
+	gid_t *groups = NULL;
 
 	line[strcspn(line, "\r\n")] = '\0';
-	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+	if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &peer.cred, &len) < 0)
 		reply = error_reply("cannot identify the client (SO_PEERCRED failed)");
 	else {
+		groups = peer_groups(c->fd, &peer.n_groups);
+		peer.groups = groups;
 		c->ctl->current = c;
-		reply = c->ctl->handler(c->ctl->arg, line, &cred);
+		reply = c->ctl->handler(c->ctl->arg, line, &peer);
 		c->ctl->current = NULL;
+		free(groups);
 	}
 	if (!reply && c->deferred)
 		return; /* control_complete() answers */

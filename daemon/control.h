@@ -4,6 +4,7 @@
 #define KCW_CONTROL_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -17,14 +18,25 @@ struct control;
 #define CONTROL_MAX_CLIENTS 512
 #define CONTROL_IDLE_MS	    5000
 
+/* Who sent a request: its SO_PEERCRED and its supplementary groups (SO_PEERGROUPS), both
+ * as they were when it connected. */
+struct control_peer {
+	struct ucred cred;
+	const gid_t *groups;
+	size_t n_groups;
+};
+
+/* True when the peer's primary or one of its supplementary groups is gid. */
+bool control_peer_in_group(const struct control_peer *p, gid_t gid);
+
 /*
  * Protocol (doc/control-protocol.md): the client sends one line of text
  * ("status", "step-down", ...), the server answers with one JSON object and
- * a newline, then closes. cred is the client's SO_PEERCRED. The handler
- * returns a new JSON object; the server frees it.
+ * a newline, then closes. The handler returns a new JSON object; the server
+ * frees it.
  */
 typedef struct json_object *(*control_handler)(void *arg, const char *request,
-					       const struct ucred *cred);
+					       const struct control_peer *peer);
 
 /* Binds path (mode 0660), replacing a stale socket but not a live one. */
 struct control *control_open(struct loop *l, const char *path, control_handler h, void *arg,

@@ -170,9 +170,12 @@ static void check_reply(struct json_object *o)
 
 static void direct(const uint8_t *data, size_t size)
 {
-	struct ucred root = {.pid = 1, .uid = 0, .gid = 0};
-	struct ucred admin = {.pid = 2, .uid = 1000, .gid = ADMIN_GID};
-	struct ucred nobody = {.pid = 2, .uid = 65534, .gid = 65534};
+	static const gid_t extra[] = {100, ADMIN_GID};
+	struct control_peer root = {.cred = {.pid = 1, .uid = 0, .gid = 0}};
+	struct control_peer admin = {.cred = {.pid = 2, .uid = 1000, .gid = ADMIN_GID}};
+	struct control_peer member = {
+	    .cred = {.pid = 3, .uid = 1001, .gid = 1001}, .groups = extra, .n_groups = 2};
+	struct control_peer nobody = {.cred = {.pid = 2, .uid = 65534, .gid = 65534}};
 	char line[CONTROL_REQUEST_MAX];
 	size_t n = size < sizeof(line) - 1 ? size : sizeof(line) - 1;
 
@@ -182,6 +185,7 @@ static void direct(const uint8_t *data, size_t size)
 	line[strcspn(line, "\r\n")] = '\0';
 	check_reply(command_handle(&daemon_ctx, line, &root));
 	check_reply(command_handle(&daemon_ctx, line, &admin));
+	check_reply(command_handle(&daemon_ctx, line, &member));
 	check_reply(command_handle(&daemon_ctx, line, &nobody));
 }
 
