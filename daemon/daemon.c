@@ -559,6 +559,7 @@ int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char
 		   cfg->key2_len ? ", with a second key that verifies only (rotation)" : "");
 	load_state(d, incarnation);
 	find_admin_group(d);
+	realtime_short_slice();
 	if (cfg->realtime)
 		realtime_apply();
 	d->started_ms = loop_now_ms();

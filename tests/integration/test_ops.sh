@@ -176,6 +176,8 @@ cat >"$hook" <<'HOOK'
 #!/bin/sh
 # writes its arguments and two variables to hooks-NODE.log
 echo "$* | $KCWATCH_EVENT $KCWATCH_TERM" >>"$(dirname "$0")/hooks-$2.log"
+# and its time slice (kernels with se.slice in /proc/PID/sched) to slice-NODE
+awk '$1 == "se.slice" { print $3 }' /proc/$$/sched >"$(dirname "$0")/slice-$2" 2>/dev/null
 HOOK
 chmod 0755 "$hook"
 conf="$T_DIR/kcwatch.conf"
@@ -287,6 +289,18 @@ t_eq "after lb1 stops, lb2's hooks ran in order: follower, then leader" \
 	"$(cut -d' ' -f1 "$T_DIR/hooks-lb2.log" | tr '\n' ' ')" "follower leader "
 t_check "lb2's on-leader got the new term, itself as leader, no backend, follower before" \
 	grep -qxF "leader lb2 leader $term2 lb2  follower | leader $term2" "$T_DIR/hooks-lb2.log"
+
+# --- scheduling: a 0.1 ms time slice for kcwatchd, the kernel's default for its hooks ----------
+slice_of() { awk '$1 == "se.slice" { print $3 }' "$1" 2>/dev/null; }
+default_slice=$(slice_of /proc/$$/sched)
+if [ -n "$default_slice" ]; then
+	t_eq "kcwatchd asked for a 0.1 ms time slice (se.slice in ns)" \
+		"$(slice_of "/proc/${T_NODE_PID[lb2]}/sched")" 100000
+	t_eq "its hooks start with the kernel's default slice" "$(cat "$T_DIR/slice-lb2")" "$default_slice"
+else
+	t_ok "# skip: this kernel shows no se.slice (before Linux 6.6 or without sched debug)"
+	t_ok "# skip: the hooks' slice"
+fi
 t_stop lb1
 
 # --- metrics after the failover ----------------------------------------------------------------
