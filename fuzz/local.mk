@@ -7,7 +7,7 @@ if ENABLE_FUZZING
 FUZZ_TARGETS = fuzz/fuzz_heartbeat fuzz/fuzz_dnsanswer fuzz/fuzz_config fuzz/fuzz_control \
 	fuzz/fuzz_tsigkey
 noinst_PROGRAMS += $(FUZZ_TARGETS)
-FUZZ_CFLAGS_ALL = $(AM_CFLAGS) $(DEP_CFLAGS)
+FUZZ_CFLAGS_ALL = $(KCW_CFLAGS) $(DEP_CFLAGS)
 FUZZ_LDFLAGS_ALL = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 FUZZ_LIBS = libkcw.a $(DEP_LIBS)
 

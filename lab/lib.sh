@@ -139,16 +139,17 @@ proc_alive() {
 
 # proc_start NAME HOST BIND CMD...: runs CMD in HOST's namespace, output to
 # $LAB_DIR/logs/NAME.log. BIND "SRC:DST" bind-mounts SRC on DST for this process only
-# (each "ip netns exec" has its own mount namespace); "-" for none.
+# (each "ip netns exec" has its own mount namespace); "-" for none. CMD does not inherit demo.sh's
+# fds 7 and 8 (its output, kept for the clean-up).
 proc_start() {
 	local name=$1 host=$2 bind=$3 pid
 	shift 3
 	if [ "$bind" = - ]; then
-		ip netns exec "$(lab_ns "$host")" "$@" >>"$LAB_DIR/logs/$name.log" 2>&1 &
+		ip netns exec "$(lab_ns "$host")" "$@" >>"$LAB_DIR/logs/$name.log" 2>&1 7>&- 8>&- &
 	else
 		# shellcheck disable=SC2016 # expanded by that sh
 		ip netns exec "$(lab_ns "$host")" sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' \
-			sh "${bind%%:*}" "${bind#*:}" "$@" >>"$LAB_DIR/logs/$name.log" 2>&1 &
+			sh "${bind%%:*}" "${bind#*:}" "$@" >>"$LAB_DIR/logs/$name.log" 2>&1 7>&- 8>&- &
 	fi
 	pid=$!
 	disown "$pid" # no "Killed" notice from bash when the drill kills it
