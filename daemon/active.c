@@ -314,7 +314,7 @@ void active_status_json(const struct active *a, struct json_object *root)
 {
 	if (!a)
 		return;
-	backend_status_json(&a->view, root);
+	backend_status_json_at(&a->view, root, loop_now_ms());
 	if (a->haproxy)
 		json_object_object_add(root, "haproxy_reachable",
 				       json_object_new_boolean(!a->hw.down));
