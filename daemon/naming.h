@@ -7,18 +7,39 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
 #include "config.h"
+#include "election.h"
 
-struct kcwd;
 struct json_object;
+struct loop;
 struct naming;
 
-/* For cfg's [dns] (d->cfg is read later): NULL without [dns] (and no error), or NULL with err.
- * Nothing is sent before the first naming_sync(). */
-struct naming *naming_new(struct kcwd *d, const struct kcw_config *cfg, char *err, size_t errlen);
+/* Where the module runs and whom it asks and tells. */
+struct naming_env {
+	struct loop *loop;
+	void *ctx; /* the callbacks' first argument */
+	/* May the node called holder be leading now (it holds the DNS fence)? */
+	bool (*holder_may_lead)(void *ctx, const char *holder);
+	/* Feeds the election what the DNS fence says (EV_FENCE, EV_TERM). */
+	void (*election_event)(void *ctx, const struct election_event *ev);
+};
+
+/*
+ * For cfg's [dns], as node self: NULL without [dns] (and no error), or NULL with err.
+ * What it needs of cfg is copied; env is copied. Nothing is sent before the first naming_sync().
+ */
+struct naming *naming_new(const struct naming_env *env, const struct kcw_config *cfg, size_t self,
+			  char *err, size_t errlen);
+/* Reload that keeps [dns]: take cfg's VIPs (naming_sync() then updates the target). */
+void naming_reconfigure(struct naming *n, const struct kcw_config *cfg);
 void naming_free(struct naming *n);
-/* Role, term or target may have changed: tell the updater what holds now. */
-void naming_sync(struct naming *n);
+/*
+ * Role, term or target may have changed: tell the updater what holds now. backend is the
+ * active backend's connect-to address (active_connect_addr()), NULL for none.
+ */
+void naming_sync(struct naming *n, int role, uint64_t term, bool stopping,
+		 const struct kcw_addr *backend);
 void naming_status_json(const struct naming *n, struct json_object *root);
 bool naming_fenced(const struct naming *n);
 /* loop_now_ms() of the last successful DNS update, 0 before the first or without [dns]. */
