@@ -13,8 +13,20 @@
 #include "log.h"
 #include "role.h"
 
+const struct naming_io naming_io_real = {
+    .dns_new = dns_new,
+    .dns_free = dns_free,
+    .dns_set_leader = dns_set_leader,
+    .dns_set_target = dns_set_target,
+    .dns_status_json = dns_status_json,
+    .dns_get_counters = dns_get_counters,
+    .dns_fenced = dns_fenced,
+    .dns_last_success_ms = dns_last_success_ms,
+};
+
 struct naming {
 	struct naming_env env;
+	const struct naming_io *io;
 	struct dns_updater *dns;
 	enum dns_target target;
 	struct kcw_addr vip4, vip6; /* the first VIP address of each family */
@@ -69,7 +81,8 @@ static void on_fence(void *arg, bool fenced, uint64_t fence_term, const char *ho
 
 		log_notice("the DNS fence holds term %llu of %s, which does not lead now: "
 			   "leading with term %llu",
-			   (unsigned long long)fence_term, holder, (unsigned long long)fence_term + 1);
+			   (unsigned long long)fence_term, holder,
+			   (unsigned long long)fence_term + 1);
 		n->env.election_event(n->env.ctx, &up); /* naming_sync then writes the new term */
 		return;
 	}
@@ -91,12 +104,13 @@ struct naming *naming_new(const struct naming_env *env, const struct kcw_config 
 		return NULL;
 	}
 	n->env = *env;
+	n->io = env->io ? env->io : &naming_io_real;
 	n->target = cfg->dns.target;
 	n->self = cfg->nodes[self].addr;
 	snprintf(n->self_name, sizeof(n->self_name), "%s", cfg->nodes[self].name);
 	naming_reconfigure(n, cfg);
 	snprintf(dir, sizeof(dir), "%s", cfg->path);
-	n->dns = dns_new(env->loop, &cfg->dns, dirname(dir), on_fence, n, err, errlen);
+	n->dns = n->io->dns_new(env->loop, &cfg->dns, dirname(dir), on_fence, n, err, errlen);
 	if (!n->dns) {
 		free(n);
 		return NULL;
@@ -117,7 +131,7 @@ void naming_free(struct naming *n)
 {
 	if (!n)
 		return;
-	dns_free(n->dns);
+	n->io->dns_free(n->dns);
 	free(n);
 }
 
@@ -136,34 +150,34 @@ void naming_sync(struct naming *n, int role, uint64_t term, bool stopping,
 	    v6.family != n->v6.family) {
 		n->v4 = v4;
 		n->v6 = v6;
-		dns_set_target(n->dns, v4.family ? &v4 : NULL, v6.family ? &v6 : NULL);
+		n->io->dns_set_target(n->dns, v4.family ? &v4 : NULL, v6.family ? &v6 : NULL);
 	}
 	if (leader != n->leader || (leader && term != n->term)) {
 		n->leader = leader;
 		n->term = term;
-		dns_set_leader(n->dns, leader, term, n->self_name);
+		n->io->dns_set_leader(n->dns, leader, term, n->self_name);
 	}
 }
 void naming_status_json(const struct naming *n, struct json_object *root)
 {
 	if (n)
-		dns_status_json(n->dns, root);
+		n->io->dns_status_json(n->dns, root);
 }
 
 uint64_t naming_last_success_ms(const struct naming *n)
 {
-	return n && n->dns ? dns_last_success_ms(n->dns) : 0;
+	return n && n->dns ? n->io->dns_last_success_ms(n->dns) : 0;
 }
 
 bool naming_fenced(const struct naming *n)
 {
-	return n && dns_fenced(n->dns);
+	return n && n->io->dns_fenced(n->dns);
 }
 
 void naming_get_counters(const struct naming *n, struct dns_counters *out)
 {
 	if (n && n->dns)
-		dns_get_counters(n->dns, out);
+		n->io->dns_get_counters(n->dns, out);
 	else
 		memset(out, 0, sizeof(*out));
 }
