@@ -9,7 +9,6 @@
 
 #include <json-c/json.h>
 
-#include "loop.h"
 #include "strutil.h"
 
 const char *backend_state_name(enum backend_state s)
@@ -391,9 +390,4 @@ void backend_status_json_at(const struct backend_view *v, struct json_object *ro
 			       json_object_new_int64(v->failback_after_ms));
 	json_object_object_add(root, "backend_switch_reason",
 			       json_object_new_string(v->switch_reason));
-}
-
-void backend_status_json(const struct backend_view *v, struct json_object *root)
-{
-	backend_status_json_at(v, root, loop_now_ms());
 }

@@ -129,10 +129,9 @@ const char *backend_state_name(enum backend_state s);
 /*
  * Adds to root: "active_backend" (name or null), "backend_switches",
  * "backend_outage", "failback" and "backends": [{name, state ("up"|"down"|
- * "unknown"), active, reason, latency_ms, since_ms_ago, checks}].
- * backend_status_json() measures ages against loop_now_ms().
+ * "unknown"), active, reason, latency_ms, since_ms_ago, checks}], ages
+ * measured against now_ms.
  */
-void backend_status_json(const struct backend_view *v, struct json_object *root);
 void backend_status_json_at(const struct backend_view *v, struct json_object *root,
 			    uint64_t now_ms);
 

@@ -83,9 +83,14 @@ void daemon_send_heartbeat(struct kcwd *d)
 		send_heartbeat(d, false);
 }
 
+void daemon_naming_sync(struct kcwd *d)
+{
+	naming_sync(d->naming, d->el.role, d->el.term, d->stopping, active_connect_addr(d->active));
+}
+
 void daemon_backend_changed(struct kcwd *d)
 {
-	naming_sync(d->naming);
+	daemon_naming_sync(d);
 	daemon_ops_backend(d);
 }
 
@@ -130,7 +135,7 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 		log_role_change(d, old_role, old_leader);
 		active_role(d->active, d->el.role);
 	}
-	naming_sync(d->naming); /* role or term may have changed: cheap when nothing did */
+	daemon_naming_sync(d); /* role or term may have changed: cheap when nothing did */
 	if (a->flags & ACT_SEND_HEARTBEAT) {
 		send_heartbeat(d, a->resign);
 		/* A resignation must not get lost: it is what makes the handover instant. */
@@ -474,6 +479,83 @@ static int open_vips(struct kcwd *d, char *err, size_t errlen)
 	return 0;
 }
 
+static void active_backend_changed(void *ctx)
+{
+	daemon_backend_changed(ctx);
+}
+
+static void active_view_changed(void *ctx)
+{
+	daemon_send_heartbeat(ctx);
+}
+
+static void active_haproxy_changed(void *ctx)
+{
+	daemon_priority_changed(ctx);
+}
+
+static void active_check_done(void *ctx, size_t idx, bool up, uint32_t latency_ms)
+{
+	daemon_count_check(ctx, idx, up, latency_ms);
+}
+
+struct active *daemon_active_new(struct kcwd *d, const struct kcw_config *cfg, char *err,
+				 size_t errlen)
+{
+	const struct active_env env = {
+	    .loop = d->loop,
+	    .ctx = d,
+	    .backend_changed = active_backend_changed,
+	    .view_changed = active_view_changed,
+	    .haproxy_changed = active_haproxy_changed,
+	    .check_done = active_check_done,
+	};
+
+	return active_new(&env, cfg->backends, cfg->n_backends, &cfg->backends_opt, err, errlen);
+}
+
+/*
+ * The DNS fence's holder may be leading unless it is this node (a previous run)
+ * or a peer heard alive now that says it is not the leader: then the fence is
+ * only old, not a newer leadership (a whole cluster restarted, terms began at
+ * 1 again). A holder that cannot be heard might lead on the other side of a
+ * partition, so it may lead. So may one heard for less than an interval: after
+ * a freeze this node first drains heartbeats queued while it slept, sent before
+ * the holder took over, all "now" and right after a gap.
+ */
+static bool holder_may_lead(void *ctx, const char *holder)
+{
+	const struct kcwd *d = ctx;
+	int idx = config_node_index(d->cfg, holder);
+	uint64_t now = loop_now_ms();
+	const struct election_peer *p;
+
+	if (idx == (int)d->self)
+		return false;
+	if (idx < 0 || !election_peer_alive(&d->el, (size_t)idx, now))
+		return true;
+	p = &d->el.peers[idx];
+	return p->role == ROLE_LEADER || now < p->alive_since_ms + d->cfg->interval_ms;
+}
+
+static void naming_election_event(void *ctx, const struct election_event *ev)
+{
+	daemon_election_event(ctx, ev);
+}
+
+struct naming *daemon_naming_new(struct kcwd *d, const struct kcw_config *cfg, char *err,
+				 size_t errlen)
+{
+	const struct naming_env env = {
+	    .loop = d->loop,
+	    .ctx = d,
+	    .holder_may_lead = holder_may_lead,
+	    .election_event = naming_election_event,
+	};
+
+	return naming_new(&env, cfg, d->self, err, errlen);
+}
+
 static int open_parts(struct kcwd *d, char *err, size_t errlen)
 {
 	d->loop = loop_new();
@@ -498,10 +580,10 @@ static int open_parts(struct kcwd *d, char *err, size_t errlen)
 		return -EIO;
 	if (open_vips(d, err, errlen) < 0)
 		return -EIO;
-	d->active = active_new(d, d->cfg, err, errlen);
+	d->active = daemon_active_new(d, d->cfg, err, errlen);
 	if (!d->active && d->cfg->n_backends)
 		return -EIO;
-	d->naming = naming_new(d, d->cfg, err, errlen);
+	d->naming = daemon_naming_new(d, d->cfg, err, errlen);
 	if (!d->naming && d->cfg->dns.enabled)
 		return -EIO;
 	d->ctl = control_open(d->loop, d->ctl_path, command_handle, d, err, errlen);

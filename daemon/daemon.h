@@ -96,5 +96,12 @@ void daemon_send_heartbeat(struct kcwd *d);
 void daemon_backend_changed(struct kcwd *d);
 /* One backend check result, for metrics. */
 void daemon_count_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms);
+/* Tells the DNS name the role, term and active backend that hold now. */
+void daemon_naming_sync(struct kcwd *d);
+/* The backend and DNS modules for cfg (this daemon's or a reload's), wired to d. */
+struct active *daemon_active_new(struct kcwd *d, const struct kcw_config *cfg, char *err,
+				 size_t errlen);
+struct naming *daemon_naming_new(struct kcwd *d, const struct kcw_config *cfg, char *err,
+				 size_t errlen);
 
 #endif

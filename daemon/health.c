@@ -123,6 +123,40 @@ static enum health_phase phase_of(struct hcheck *c)
 	return HEALTH_PHASE_CONNECT;
 }
 
+enum health_failure health_failure_of(int curl_code)
+{
+	switch (curl_code) {
+	case CURLE_OK:
+		return HEALTH_FAIL_NONE;
+	case CURLE_COULDNT_CONNECT:
+		return HEALTH_FAIL_CONNECT;
+	case CURLE_OPERATION_TIMEDOUT:
+		return HEALTH_FAIL_TIMEOUT;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return HEALTH_FAIL_RESOLVE;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return HEALTH_FAIL_TLS_VERIFY;
+	case CURLE_SSL_CACERT_BADFILE:
+		return HEALTH_FAIL_TLS_CA_FILE;
+	case CURLE_SSL_CERTPROBLEM:
+		return HEALTH_FAIL_TLS_CLIENT_CERT;
+	case CURLE_SSL_CONNECT_ERROR:
+		return HEALTH_FAIL_TLS_HANDSHAKE;
+	case CURLE_GOT_NOTHING:
+		return HEALTH_FAIL_EMPTY_REPLY;
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		return HEALTH_FAIL_SEND_RECV;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		return HEALTH_FAIL_BAD_URL;
+	case CURLE_WRITE_ERROR:
+		return HEALTH_FAIL_WRITE;
+	default:
+		return HEALTH_FAIL_OTHER;
+	}
+}
+
 static void finish(struct hcheck *c, CURLcode code)
 {
 	struct health *h = c->h;
@@ -130,7 +164,7 @@ static void finish(struct hcheck *c, CURLcode code)
 	struct health_input in = {0};
 	uint64_t elapsed = loop_now_ms() - c->started_ms;
 
-	in.curl_code = (int)code;
+	in.failure = health_failure_of((int)code);
 	in.errbuf = c->errbuf;
 	in.code_text = h->cu.easy_strerror(code);
 	in.os_errno = (int)info_long(c, CURLINFO_OS_ERRNO);

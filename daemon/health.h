@@ -58,4 +58,7 @@ bool health_running(const struct health *h);
 /* Stops and frees. NULL is fine. */
 void health_free(struct health *h);
 
+/* The kind of failure a CURLcode stands for (HEALTH_FAIL_NONE for CURLE_OK). */
+enum health_failure health_failure_of(int curl_code);
+
 #endif

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* healthclass.c: one finished health check (curl code, HTTP status, body) to up/down + reason. */
+/* healthclass.c: one finished health check (failure, HTTP status, body) to up/down + reason. */
 #include "healthclass.h"
 
 #include "strutil.h"
@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #define SNIPPET_MAX 40 /* body characters quoted in "body is not JSON" */
@@ -67,44 +66,42 @@ static void classify_transport(const struct health_input *in, char *reason, size
 {
 	const char *text = curl_text(in);
 
-	switch (in->curl_code) {
-	case CURLE_COULDNT_CONNECT:
+	switch (in->failure) {
+	case HEALTH_FAIL_CONNECT:
 		classify_connect(in, reason, len);
 		break;
-	case CURLE_OPERATION_TIMEDOUT:
+	case HEALTH_FAIL_TIMEOUT:
 		str_append(reason, len, "timeout after %u ms (%s)", in->timeout_ms,
 			   phase_name(in->phase));
 		break;
-	case CURLE_COULDNT_RESOLVE_HOST:
+	case HEALTH_FAIL_RESOLVE:
 		str_append(reason, len, "cannot resolve host name: %s", text);
 		break;
-	case CURLE_PEER_FAILED_VERIFICATION:
+	case HEALTH_FAIL_TLS_VERIFY:
 		if (is_host_mismatch(text))
 			str_append(reason, len, "TLS host name mismatch: %s", text);
 		else
 			str_append(reason, len, "TLS verification failed: %s", text);
 		break;
-	case CURLE_SSL_CACERT_BADFILE:
+	case HEALTH_FAIL_TLS_CA_FILE:
 		str_append(reason, len, "TLS CA file problem: %s", text);
 		break;
-	case CURLE_SSL_CERTPROBLEM:
+	case HEALTH_FAIL_TLS_CLIENT_CERT:
 		str_append(reason, len, "TLS client certificate problem: %s", text);
 		break;
-	case CURLE_SSL_CONNECT_ERROR:
+	case HEALTH_FAIL_TLS_HANDSHAKE:
 		str_append(reason, len, "TLS handshake failed: %s", text);
 		break;
-	case CURLE_GOT_NOTHING:
+	case HEALTH_FAIL_EMPTY_REPLY:
 		str_append(reason, len, "empty reply: the connection closed without a response");
 		break;
-	case CURLE_RECV_ERROR:
-	case CURLE_SEND_ERROR:
+	case HEALTH_FAIL_SEND_RECV:
 		if (in->os_errno == ECONNRESET)
 			str_append(reason, len, "connection reset by peer");
 		else
 			str_append(reason, len, "connection error: %s", text);
 		break;
-	case CURLE_UNSUPPORTED_PROTOCOL:
-	case CURLE_URL_MALFORMAT:
+	case HEALTH_FAIL_BAD_URL:
 		str_append(reason, len, "bad URL: %s", text);
 		break;
 	default:
@@ -263,8 +260,8 @@ static bool classify(const struct cfg_backend *b, const struct health_input *in,
 		     size_t len)
 {
 	/* A body cut at HEALTH_BODY_MAX ends the transfer with a write error: judge what came. */
-	if (in->curl_code != CURLE_OK &&
-	    !(in->curl_code == CURLE_WRITE_ERROR && in->body_overflow)) {
+	if (in->failure != HEALTH_FAIL_NONE &&
+	    !(in->failure == HEALTH_FAIL_WRITE && in->body_overflow)) {
 		classify_transport(in, reason, len);
 		return false;
 	}

@@ -19,12 +19,29 @@ enum health_phase {
 	HEALTH_PHASE_RESPONSE, /* connected (and TLS done), waiting for or reading the response */
 };
 
+/* How a transfer ended, as far as the verdict cares (health_failure_of() maps libcurl's codes). */
+enum health_failure {
+	HEALTH_FAIL_NONE = 0,	     /* the transfer completed */
+	HEALTH_FAIL_CONNECT,	     /* the TCP connect failed: os_errno says why */
+	HEALTH_FAIL_TIMEOUT,	     /* the check's timeout ran out: phase says where */
+	HEALTH_FAIL_RESOLVE,	     /* the host name did not resolve */
+	HEALTH_FAIL_TLS_VERIFY,	     /* the peer's certificate or host name did not verify */
+	HEALTH_FAIL_TLS_CA_FILE,     /* the CA file could not be used */
+	HEALTH_FAIL_TLS_CLIENT_CERT, /* the client certificate could not be used */
+	HEALTH_FAIL_TLS_HANDSHAKE,   /* the TLS handshake failed otherwise */
+	HEALTH_FAIL_EMPTY_REPLY,     /* the connection closed without a response */
+	HEALTH_FAIL_SEND_RECV,	     /* sending or receiving failed: os_errno says why */
+	HEALTH_FAIL_BAD_URL,	     /* unsupported scheme or malformed URL */
+	HEALTH_FAIL_WRITE,	     /* the body was not taken (cut at HEALTH_BODY_MAX) */
+	HEALTH_FAIL_OTHER,	     /* anything else: the code's text says what */
+};
+
 /* Everything one finished check produced, as libcurl reported it. */
 struct health_input {
-	int curl_code;	       /* CURLcode of the transfer */
-	const char *errbuf;    /* CURLOPT_ERRORBUFFER text; may be NULL or "" */
-	const char *code_text; /* curl_easy_strerror(curl_code); may be NULL */
-	int os_errno;	       /* CURLINFO_OS_ERRNO (connect failures), 0 = none */
+	enum health_failure failure; /* how the transfer ended */
+	const char *errbuf;	     /* CURLOPT_ERRORBUFFER text; may be NULL or "" */
+	const char *code_text;	     /* curl_easy_strerror() of the transfer's code; may be NULL */
+	int os_errno;		     /* CURLINFO_OS_ERRNO (connect failures), 0 = none */
 	enum health_phase phase;
 	long http_code;	  /* CURLINFO_RESPONSE_CODE, 0 = no response */
 	const char *body; /* response body, not NUL-terminated; may be NULL */

@@ -96,13 +96,13 @@ static int stage(struct kcwd *d, struct staged *s, char *err, size_t errlen)
 	}
 	s->backends_changed = !backends_equal(o, n);
 	if (s->backends_changed && n->n_backends) {
-		s->active = active_new(d, n, err, errlen);
+		s->active = daemon_active_new(d, n, err, errlen);
 		if (!s->active)
 			return -EINVAL;
 	}
 	s->dns_changed = memcmp(&o->dns, &n->dns, sizeof(o->dns)) != 0;
 	if (s->dns_changed && n->dns.enabled) {
-		s->naming = naming_new(d, n, err, errlen);
+		s->naming = daemon_naming_new(d, n, err, errlen);
 		if (!s->naming)
 			return -EINVAL;
 	}
@@ -188,6 +188,8 @@ static void switch_modules(struct kcwd *d, struct staged *s)
 		d->naming = s->naming;
 		s->naming = NULL;
 		note(s, "DNS");
+	} else {
+		naming_reconfigure(d->naming, s->cfg); /* the VIPs may have changed */
 	}
 }
 
@@ -230,7 +232,7 @@ static void commit(struct kcwd *d, struct staged *s)
 	hmac_free(old_hmac);
 	config_free(old);
 	active_role(d->active, role);
-	naming_sync(d->naming);
+	daemon_naming_sync(d);
 	daemon_priority_changed(d); /* may hand over when the own priority dropped */
 }
 

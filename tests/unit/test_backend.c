@@ -789,7 +789,7 @@ static void status_json_null_active(void **state)
 	struct fx *f = *state;
 	struct json_object *root = json_object_new_object(), *x = NULL;
 
-	backend_status_json(&f->v, root);
+	backend_status_json_at(&f->v, root, f->now);
 	assert_true(json_object_object_get_ex(root, "active_backend", &x));
 	assert_null(x);
 	assert_true(json_object_object_get_ex(root, "backend_outage", &x));

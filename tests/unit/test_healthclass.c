@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "health.h"
 #include "healthclass.h"
 
 #define KC_UP "{\"status\": \"UP\", \"checks\": []}"
@@ -188,7 +189,7 @@ static void defaults(struct fx *f)
 	f->b.expect_status = 200;
 	snprintf(f->b.expect_json_status, sizeof(f->b.expect_json_status), "UP");
 	f->b.timeout_ms = 1000;
-	f->in.curl_code = CURLE_OK;
+	f->in.failure = health_failure_of(CURLE_OK);
 	f->in.errbuf = "";
 	f->in.http_code = 200;
 	f->in.timeout_ms = 1000;
@@ -198,13 +199,13 @@ static void defaults(struct fx *f)
 static void apply(struct fx *f, const struct hc_case *c)
 {
 	if (c->transport) {
-		f->in.curl_code = c->curl;
+		f->in.failure = health_failure_of(c->curl);
 		f->in.os_errno = c->os_errno;
 		f->in.errbuf = c->errbuf;
 		f->in.code_text = curl_easy_strerror((CURLcode)c->curl);
 		f->in.http_code = 0;
 	} else if (c->curl) {
-		f->in.curl_code = c->curl;
+		f->in.failure = health_failure_of(c->curl);
 	}
 	if (c->phase)
 		f->in.phase = (enum health_phase)(c->phase - 1);
