@@ -151,14 +151,11 @@ static void test_order_args_env(void **state)
 				     .backend = "sno1",
 				     .previous = "leader"};
 	struct hook_info fault = {.node = "lb1", .role = "fault", .term = 8};
-	struct hook_info backend = {.node = "lb1",
-				    .role = "follower",
-				    .term = 8,
-				    .leader = "lb2",
-				    .backend = "sno2",
-				    .previous = "sno1"};
+	struct hook_info backend = follower; /* the active backend changes: sno1 -> sno2 */
 	struct hooks_stats st;
 
+	backend.backend = "sno2";
+	backend.previous = "sno1";
 	snprintf(f->cfg->hook_on_leader, PATH_MAX, "%s", p);
 	snprintf(f->cfg->hook_on_follower, PATH_MAX, "%s", p);
 	snprintf(f->cfg->hook_on_fault, PATH_MAX, "%s", p);
