@@ -474,6 +474,14 @@ c_stalls() {
 	return 0
 }
 
+# c_note_double FROM TO WHAT: c_analyze FROM TO, c_stalls, and a note of how long the VIP was on
+# both nodes during WHAT (expected there, without a witness).
+c_note_double() {
+	c_analyze "$1" "$2"
+	c_stalls
+	c_note "two VIP holders during $3 for ${W_DOUBLE} ms (expected without a witness)"
+}
+
 # c_settle [MAX_MS] [SETTLE_S]: waits (at most MAX_MS, default 3000) until c_converged, then
 # SETTLE_S seconds more (default 1), and prints that time (ms of day): a window's end.
 c_settle() {

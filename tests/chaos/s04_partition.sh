@@ -34,9 +34,7 @@ for n in lb1 lb2; do
 		"$(c_log_count "$n" 'heartbeat to .* failed' "$t_cut" "$t_end")" $((part_ms / 1000 + 1))
 done
 c_assert_eq "no node entered fault (EPERM on send is not a fault)" "$(c_faults "$t_cut" "$t_end")" 0
-c_analyze "$t_cut" "$t_healed"
-c_stalls
-c_note "two VIP holders during the partition for ${W_DOUBLE} ms (expected without a witness)"
+c_note_double "$t_cut" "$t_healed" "the partition"
 c_assert_healed "$t_heal" "$t_healed" "$t_end"
 double=$W_DOUBLE
 winner=$C_WINNER

@@ -27,9 +27,8 @@ t_end=$(c_settle)
 c_watch_stop
 
 c_assert_eq "no node entered fault" "$(c_faults "$t_cut" "$t_end")" 0
-c_analyze "$t_cut" "$t_healed"
-c_stalls
-c_note "two VIP holders during the one-way partition for ${W_DOUBLE} ms (expected without a witness); lb1 re-announced $reann times"
+c_note_double "$t_cut" "$t_healed" "the one-way partition"
+c_note "lb1 re-announced $reann times"
 c_assert_healed "$t_heal" "$t_healed" "$t_end"
 double=$W_DOUBLE
 winner=$C_WINNER
