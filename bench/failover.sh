@@ -27,6 +27,8 @@ impls=${FAILOVER_IMPLS:-kcwatch keepalived}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export KCW_TOP=$top KCW_BUILD=${KCW_BUILD:-$top/build}
 . "$top/tests/integration/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
 t_require_root
 # lib.sh's EXIT trap also runs in a child forked for "cmd &" that a signal hits before it has
 # exec'd (bash runs the EXIT trap on a fatal signal): stopping a daemon right after starting it
@@ -64,26 +66,9 @@ rt_pid "${T_PIDS[-1]}"
 RESULTS="$T_DIR/results"
 : >"$RESULTS"
 
-say() { printf '# %s\n' "$*" >&2; }
-# mine PID: PID is a live child of this shell (not a zombie, not a reused number)
-mine() {
-	local s
-	s=$(ps -o ppid=,stat= -p "$1" 2>/dev/null) || return 1
-	set -- $s
-	[ "$1" = "$$" ] && [ "${2:0:1}" != Z ]
-}
-# reap PID: waits (max 10 s) for PID to exit, SIGKILLs it after that; forgets it
-reap() {
-	local n
-	for n in $(seq 100); do mine "$1" || break; sleep 0.1; done
-	mine "$1" && kill -KILL "$1" 2>/dev/null
-	for n in $(seq 50); do mine "$1" || break; sleep 0.1; done
-	t_forget "$1"
-}
 # The daemons are disowned once started: bash then does not print "Killed" for every SIGKILL,
 # and the scripts below only signal PIDs that mine() confirms.
 now_us() { echo "${EPOCHREALTIME//[!0-9]/}"; } # wall clock in us (EPOCHREALTIME has 6 decimals)
-sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
 
 # --- kcwatchd -------------------------------------------------------------------------------------
 kcwatch_conf() { # INTERVAL_MS
@@ -102,12 +87,15 @@ kcwatch_reap() { # NODE
 	[ -n "${T_NODE_PID[$1]:-}" ] && reap "${T_NODE_PID[$1]}"
 	T_NODE_PID[$1]=
 }
-kcwatch_teardown() {
+# teardown IMPL PIDS: SIGTERM to the daemon of lb1 and lb2 (array PIDS, by node), then IMPL_reap
+teardown() {
+	local -n pids=$2
 	local n
-	for n in lb1 lb2; do mine "${T_NODE_PID[$n]:-0}" && kill -TERM "${T_NODE_PID[$n]}"; done
-	kcwatch_reap lb1
-	kcwatch_reap lb2
+	for n in lb1 lb2; do mine "${pids[$n]:-0}" && kill -TERM "${pids[$n]}"; done
+	"$1_reap" lb1
+	"$1_reap" lb2
 }
+kcwatch_teardown() { teardown kcwatch T_NODE_PID; }
 
 # --- keepalived (started with bench/footprint.sh's options) ---------------------------------------
 declare -A KA_PID
@@ -149,12 +137,7 @@ keepalived_reap() { # NODE: waits (max 10 s) for the parent to exit, then kills 
 	reap "$p"
 	KA_PID[$1]=
 }
-keepalived_teardown() {
-	local n
-	for n in lb1 lb2; do mine "${KA_PID[$n]:-0}" && kill -TERM "${KA_PID[$n]}"; done
-	keepalived_reap lb1
-	keepalived_reap lb2
-}
+keepalived_teardown() { teardown keepalived KA_PID; }
 
 # --- the client -----------------------------------------------------------------------------------
 probe_start() { # LOG: a prober for at most 120 s; PROBE_PID

@@ -28,6 +28,8 @@ load=${STRESS_LOAD:---cpu 8 --vm 2 --vm-bytes 1G --hdd 2 --hdd-bytes 64M}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export KCW_TOP=$top KCW_BUILD=${KCW_BUILD:-$top/build}
 . "$top/tests/integration/lib.sh"
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
 t_require_root
 case $secs in '' | *[!0-9]* | 0) echo "usage: $0 [SECONDS] [INTERVALS] (SECONDS > 0)" >&2; exit 2 ;; esac
 case $trials in '' | *[!0-9]*) echo "STRESS_TRIALS must be a number" >&2; exit 2 ;; esac
@@ -45,23 +47,6 @@ t_lan lb1 lb2 ka1 ka2
 t_keyfile "$T_DIR/cluster.key"
 RESULTS="$T_DIR/results"
 : >"$RESULTS"
-say() { printf '# %s\n' "$*" >&2; }
-sleep_ms() { sleep "$(printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)))"; }
-# mine PID: a live child of this shell (not a zombie, not a reused number)
-mine() {
-	local s
-	s=$(ps -o ppid=,stat= -p "$1" 2>/dev/null) || return 1
-	set -- $s # SC2086: two words
-	[ "$1" = "$$" ] && [ "${2:0:1}" != Z ]
-}
-# reap PID: waits (max 5 s) for PID to exit, then SIGKILLs it; forgets it
-reap() {
-	local n
-	for n in $(seq 50); do mine "$1" || break; sleep 0.1; done
-	mine "$1" && kill -KILL "$1" 2>/dev/null
-	for n in $(seq 50); do mine "$1" || break; sleep 0.1; done
-	t_forget "$1"
-}
 
 # --- the daemons ----------------------------------------------------------------------------------
 declare -A PID # node -> daemon PID (keepalived: its parent process)
@@ -114,7 +99,7 @@ kill_node() { # NODE SIGNAL
 stop() { # NODE
 	[ -n "${PID[$1]:-}" ] || return 0
 	kill_node "$1" TERM
-	reap "${PID[$1]}"
+	reap "${PID[$1]}" 5
 	PID[$1]=
 }
 vip_of() { case $1 in lb*) echo "$VIPK" ;; *) echo "$VIPA" ;; esac; }
@@ -146,7 +131,7 @@ mon_stop() {
 	local n
 	for n in lb1 lb2 ka1 ka2; do
 		mine "${MON[$n]}" && kill -TERM "${MON[$n]}"
-		reap "${MON[$n]}"
+		reap "${MON[$n]}" 5
 	done
 }
 # adds FILE VIP HELD_AT_START: additions of VIP to a node that did not hold it, one line each:
@@ -216,7 +201,7 @@ crash() { # IMPL(lb|ka) IV HARDEN N
 	echo "crash $p $iv $h $n $ms" >>"$RESULTS"
 	say "  crash $n, ${p}: $leader killed, $other holds the VIP after $ms ms"
 	echo "crash-raw $p $iv $h $n $leader $other t0=$t0 first=$first" >>"$T_DIR/crash.log"
-	reap "${PID[$leader]}"
+	reap "${PID[$leader]}" 5
 	ip -n "$(t_ns "$leader")" addr del "$vip/24" dev eth0 2>/dev/null
 	start "$leader"
 	settled "$other" "$leader" "$iv" || say "$p: $leader did not rejoin as follower"

@@ -150,3 +150,36 @@ void curlloop_free(struct curlloop *cl)
 	loop_timer_free(cl->curl_timer);
 	free(cl);
 }
+
+int curlloop_easy_setup(const struct curldl *cu, CURL *e, const struct curlloop_tls *tls,
+			const char *agent, char *errbuf, void *priv, curlloop_write_cb write)
+{
+	CURLcode rc = CURLE_OK;
+
+	rc |= cu->easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	rc |= cu->easy_setopt(e, CURLOPT_NOPROXY, "*");
+	rc |= cu->easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	rc |= cu->easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (tls->ca_file[0]) {
+		rc |= cu->easy_setopt(e, CURLOPT_CAINFO, tls->ca_file);
+		/*
+		 * Only that file: a libcurl built with a default CA directory (Debian's:
+		 * /etc/ssl/certs) would trust every CA there as well. Without a CA path,
+		 * libcurl (7.87+) also keeps the parsed store for new connections instead of
+		 * reading the file again for each one.
+		 */
+		rc |= cu->easy_setopt(e, CURLOPT_CAPATH, NULL);
+	}
+	if (tls->client_cert[0]) {
+		rc |= cu->easy_setopt(e, CURLOPT_SSLCERT, tls->client_cert);
+		rc |= cu->easy_setopt(e, CURLOPT_SSLKEY, tls->client_key);
+	}
+	rc |= cu->easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= cu->easy_setopt(e, CURLOPT_USERAGENT, agent);
+	rc |= cu->easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf);
+	rc |= cu->easy_setopt(e, CURLOPT_PRIVATE, priv);
+	rc |= cu->easy_setopt(e, CURLOPT_WRITEFUNCTION, write);
+	rc |= cu->easy_setopt(e, CURLOPT_WRITEDATA, priv);
+	rc |= cu->easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, curlloop_open_socket);
+	return rc == CURLE_OK ? 0 : -EINVAL;
+}

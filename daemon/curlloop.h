@@ -27,6 +27,22 @@ CURLM *curlloop_multi(const struct curlloop *cl);
 void curlloop_disarm(struct curlloop *cl);
 /* Cleans up the multi handle (its sockets leave the loop), then frees the timer. */
 void curlloop_free(struct curlloop *cl);
+/* The TLS files of a transfer ("": none; a client certificate goes with its key). */
+struct curlloop_tls {
+	const char *ca_file; /* "": libcurl's default store */
+	const char *client_cert;
+	const char *client_key;
+};
+typedef size_t (*curlloop_write_cb)(char *data, size_t size, size_t nmemb, void *priv);
+/*
+ * The settings every transfer of the daemon shares on easy e: no signals, no proxy, no
+ * redirects, the peer's certificate and name verified (against tls->ca_file alone when set),
+ * the client certificate, the user agent, errbuf (CURL_ERROR_SIZE bytes), priv as
+ * CURLOPT_PRIVATE and as write's argument, sockets from curlloop_open_socket. 0, or -EINVAL
+ * when libcurl refuses one.
+ */
+int curlloop_easy_setup(const struct curldl *cu, CURL *e, const struct curlloop_tls *tls,
+			const char *agent, char *errbuf, void *priv, curlloop_write_cb write);
 /* For CURLOPT_OPENSOCKETFUNCTION: a CLOEXEC, non-blocking socket. */
 curl_socket_t curlloop_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a);
 

@@ -515,27 +515,11 @@ static int setup_easy(struct etcd *e, struct xfer *x)
 {
 	const struct cfg_etcd *c = &e->cfg;
 	CURL *h = x->easy;
+	const struct curlloop_tls tls = {c->ca_file, c->client_cert, c->client_key};
 	CURLcode rc = CURLE_OK;
 
-	rc |= e->cu.easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	rc |= e->cu.easy_setopt(h, CURLOPT_NOPROXY, "*");
-	rc |= e->cu.easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
-	rc |= e->cu.easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (c->ca_file[0]) {
-		rc |= e->cu.easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
-		rc |= e->cu.easy_setopt(h, CURLOPT_CAPATH, NULL);
-	}
-	if (c->client_cert[0]) {
-		rc |= e->cu.easy_setopt(h, CURLOPT_SSLCERT, c->client_cert);
-		rc |= e->cu.easy_setopt(h, CURLOPT_SSLKEY, c->client_key);
-	}
-	rc |= e->cu.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= e->cu.easy_setopt(h, CURLOPT_USERAGENT, "kcwatch");
-	rc |= e->cu.easy_setopt(h, CURLOPT_ERRORBUFFER, x->errbuf);
-	rc |= e->cu.easy_setopt(h, CURLOPT_PRIVATE, x);
-	rc |= e->cu.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	rc |= e->cu.easy_setopt(h, CURLOPT_WRITEDATA, x);
-	rc |= e->cu.easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, curlloop_open_socket);
+	if (curlloop_easy_setup(&e->cu, h, &tls, "kcwatch", x->errbuf, x, on_body) < 0)
+		return -EINVAL;
 	rc |= e->cu.easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
 	/* a watch stream is idle for long: keepalive probes find a dead peer (about 11 s) */
 	rc |= e->cu.easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);

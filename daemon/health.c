@@ -283,37 +283,15 @@ static int setup_easy(struct hcheck *c)
 	const struct cfg_backend *b = &c->cfg;
 	struct health *h = c->h;
 	CURL *e = c->easy;
+	const struct curlloop_tls tls = {b->ca_file, b->client_cert, b->client_key};
 	CURLcode rc = CURLE_OK;
 
+	if (curlloop_easy_setup(&h->cu, e, &tls, "kcwatch health check", c->errbuf, c, on_body) < 0)
+		return -EINVAL;
 	rc |= h->cu.easy_setopt(e, CURLOPT_URL, b->url);
 	rc |= only_http(&h->cu, e);
-	rc |= h->cu.easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	rc |= h->cu.easy_setopt(e, CURLOPT_NOPROXY, "*");
 	rc |= h->cu.easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)b->timeout_ms);
 	rc |= h->cu.easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)b->timeout_ms);
-	rc |= h->cu.easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-	rc |= h->cu.easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (b->ca_file[0]) {
-		rc |= h->cu.easy_setopt(e, CURLOPT_CAINFO, b->ca_file);
-		/*
-		 * Only that file: a libcurl built with a default CA directory (Debian's:
-		 * /etc/ssl/certs) would trust every CA there as well. Without a CA path,
-		 * libcurl (7.87+) also keeps the parsed store for new connections instead of
-		 * reading the file again for each one.
-		 */
-		rc |= h->cu.easy_setopt(e, CURLOPT_CAPATH, NULL);
-	}
-	if (b->client_cert[0])
-		rc |= h->cu.easy_setopt(e, CURLOPT_SSLCERT, b->client_cert);
-	if (b->client_key[0])
-		rc |= h->cu.easy_setopt(e, CURLOPT_SSLKEY, b->client_key);
-	rc |= h->cu.easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= h->cu.easy_setopt(e, CURLOPT_USERAGENT, "kcwatch health check");
-	rc |= h->cu.easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
-	rc |= h->cu.easy_setopt(e, CURLOPT_PRIVATE, c);
-	rc |= h->cu.easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-	rc |= h->cu.easy_setopt(e, CURLOPT_WRITEDATA, c);
-	rc |= h->cu.easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, curlloop_open_socket);
 	if (rc != CURLE_OK)
 		return -EINVAL;
 	return set_connect_to(c);

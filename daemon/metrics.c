@@ -62,6 +62,13 @@ static void sample(FILE *f, const char *name, uint64_t v)
 	fprintf(f, "%s %llu\n", name, (unsigned long long)v);
 }
 
+/* A family with its one unlabelled sample. */
+static void metric(FILE *f, const char *name, const char *type, const char *help, uint64_t v)
+{
+	family(f, name, type, help);
+	sample(f, name, v);
+}
+
 /* One sample with one label. */
 static void sample1(FILE *f, const char *name, const char *label, const char *value, uint64_t v)
 {
@@ -92,24 +99,21 @@ static void render_node(FILE *f, const struct kcw_metrics *m)
 	family(f, "process_start_time_seconds", "gauge",
 	       "Start time of the process since unix epoch in seconds.");
 	sample_ms(f, "process_start_time_seconds", m->start_unix_ms);
-	family(f, "kcwatch_is_leader", "gauge", "1 while this node is the leader, else 0.");
-	sample(f, "kcwatch_is_leader", m->role == ROLE_LEADER);
+	metric(f, "kcwatch_is_leader", "gauge", "1 while this node is the leader, else 0.",
+	       m->role == ROLE_LEADER);
 	family(f, "kcwatch_role", "gauge", "1 for this node's current role, 0 for the others.");
 	for (size_t i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
 		sample1(f, "kcwatch_role", "role", role_name(roles[i]), m->role == roles[i]);
-	family(f, "kcwatch_term", "gauge", "The leader term this node knows.");
-	sample(f, "kcwatch_term", m->term);
-	family(f, "kcwatch_maintenance", "gauge", "1 while the node is in maintenance.");
-	sample(f, "kcwatch_maintenance", m->maintenance);
-	family(f, "kcwatch_fenced", "gauge",
-	       "1 while the DNS fence holds a newer term: this node may not lead.");
-	sample(f, "kcwatch_fenced", m->fenced);
-	family(f, "kcwatch_defence_satisfied", "gauge",
-	       "1 while the split-brain defence (witness or tie-breaker) holds; 1 without one.");
-	sample(f, "kcwatch_defence_satisfied", m->defence_satisfied);
-	family(f, "kcwatch_leader_transitions_total", "counter",
-	       "Times this node saw the leader change.");
-	sample(f, "kcwatch_leader_transitions_total", m->leader_changes);
+	metric(f, "kcwatch_term", "gauge", "The leader term this node knows.", m->term);
+	metric(f, "kcwatch_maintenance", "gauge", "1 while the node is in maintenance.",
+	       m->maintenance);
+	metric(f, "kcwatch_fenced", "gauge",
+	       "1 while the DNS fence holds a newer term: this node may not lead.", m->fenced);
+	metric(f, "kcwatch_defence_satisfied", "gauge",
+	       "1 while the split-brain defence (witness or tie-breaker) holds; 1 without one.",
+	       m->defence_satisfied);
+	metric(f, "kcwatch_leader_transitions_total", "counter",
+	       "Times this node saw the leader change.", m->leader_changes);
 }
 
 static void render_peers(FILE *f, const struct kcw_metrics *m)
@@ -117,9 +121,8 @@ static void render_peers(FILE *f, const struct kcw_metrics *m)
 	size_t n = m->n_peers < CFG_MAX_NODES ? m->n_peers : CFG_MAX_NODES;
 	char b[LABEL_MAX];
 
-	family(f, "kcwatch_peers_alive", "gauge",
-	       "Other nodes heard from within the dead interval.");
-	sample(f, "kcwatch_peers_alive", m->peers_alive);
+	metric(f, "kcwatch_peers_alive", "gauge",
+	       "Other nodes heard from within the dead interval.", m->peers_alive);
 	family(f, "kcwatch_peer_up", "gauge",
 	       "1 while the peer was heard from within the dead interval.");
 	for (size_t i = 0; i < n; i++)
@@ -138,18 +141,17 @@ static void render_peers(FILE *f, const struct kcw_metrics *m)
 
 static void render_heartbeats(FILE *f, const struct kcw_metrics *m)
 {
-	family(f, "kcwatch_heartbeats_sent_total", "counter", "Heartbeat datagrams sent.");
-	sample(f, "kcwatch_heartbeats_sent_total", m->hb_sent);
-	family(f, "kcwatch_heartbeats_received_total", "counter",
-	       "Authenticated, fresh heartbeats accepted.");
-	sample(f, "kcwatch_heartbeats_received_total", m->hb_received);
+	metric(f, "kcwatch_heartbeats_sent_total", "counter", "Heartbeat datagrams sent.",
+	       m->hb_sent);
+	metric(f, "kcwatch_heartbeats_received_total", "counter",
+	       "Authenticated, fresh heartbeats accepted.", m->hb_received);
 	family(f, "kcwatch_heartbeats_dropped_total", "counter",
 	       "Datagrams on the heartbeat port that were dropped, by reason.");
 	for (int i = 0; i < HB_DROP__COUNT; i++)
 		sample1(f, "kcwatch_heartbeats_dropped_total", "reason",
 			hb_drop_name((enum hb_drop)i), m->hb_dropped[i]);
-	family(f, "kcwatch_heartbeat_send_errors_total", "counter", "Heartbeat sends that failed.");
-	sample(f, "kcwatch_heartbeat_send_errors_total", m->hb_send_errors);
+	metric(f, "kcwatch_heartbeat_send_errors_total", "counter", "Heartbeat sends that failed.",
+	       m->hb_send_errors);
 }
 
 static void render_vips(FILE *f, const struct kcw_metrics *m)
@@ -159,12 +161,12 @@ static void render_vips(FILE *f, const struct kcw_metrics *m)
 	family(f, "kcwatch_vip_held", "gauge", "1 while this node holds the virtual address.");
 	for (size_t i = 0; i < n; i++)
 		sample1(f, "kcwatch_vip_held", "vip", m->vips[i].name, m->vips[i].held);
-	family(f, "kcwatch_vip_announcements_total", "counter",
-	       "Gratuitous ARPs and unsolicited neighbour advertisements sent.");
-	sample(f, "kcwatch_vip_announcements_total", m->vip_announcements);
-	family(f, "kcwatch_vip_release_failures_total", "counter",
-	       "Failed VIP deletes (netlink errors), each retried with backoff.");
-	sample(f, "kcwatch_vip_release_failures_total", m->vip_release_failures);
+	metric(f, "kcwatch_vip_announcements_total", "counter",
+	       "Gratuitous ARPs and unsolicited neighbour advertisements sent.",
+	       m->vip_announcements);
+	metric(f, "kcwatch_vip_release_failures_total", "counter",
+	       "Failed VIP deletes (netlink errors), each retried with backoff.",
+	       m->vip_release_failures);
 }
 
 static void render_histogram(FILE *f, const char *backend, const struct metrics_histogram *h)
@@ -211,10 +213,10 @@ static void render_backends(FILE *f, const struct kcw_metrics *m)
 	for (size_t i = 0; i < n; i++)
 		render_histogram(f, metrics_escape_label(m->backends[i].name, b, sizeof(b)),
 				 &m->backends[i].checks.latency);
-	family(f, "kcwatch_backend_switches_total", "counter", "Times the active backend changed.");
-	sample(f, "kcwatch_backend_switches_total", m->backend_switches);
-	family(f, "kcwatch_backend_outage", "gauge", "1 while every backend is checked down.");
-	sample(f, "kcwatch_backend_outage", m->backend_outage);
+	metric(f, "kcwatch_backend_switches_total", "counter", "Times the active backend changed.",
+	       m->backend_switches);
+	metric(f, "kcwatch_backend_outage", "gauge", "1 while every backend is checked down.",
+	       m->backend_outage);
 	family(
 	    f, "kcwatch_haproxy_up", "gauge",
 	    "1 while the local HAProxy answers on its runtime socket (only with haproxy-socket).");
@@ -244,9 +246,8 @@ static void render_others(FILE *f, const struct kcw_metrics *m)
 	family(f, "kcwatch_hook_runs_total", "counter", "Hook programs run, by result.");
 	for (size_t i = 0; i < sizeof(hook_results) / sizeof(hook_results[0]); i++)
 		sample1(f, "kcwatch_hook_runs_total", "result", hook_results[i], hook_counts[i]);
-	family(f, "kcwatch_hook_events_dropped_total", "counter",
-	       "Hook events dropped from a full queue.");
-	sample(f, "kcwatch_hook_events_dropped_total", m->hooks.dropped);
+	metric(f, "kcwatch_hook_events_dropped_total", "counter",
+	       "Hook events dropped from a full queue.", m->hooks.dropped);
 	family(f, "kcwatch_config_reloads_total", "counter", "Configuration reloads, by result.");
 	sample1(f, "kcwatch_config_reloads_total", "result", "ok", m->reloads_ok);
 	sample1(f, "kcwatch_config_reloads_total", "result", "failed", m->reloads_failed);
@@ -266,21 +267,21 @@ static void render_etcd(FILE *f, const struct kcw_metrics *m)
 	family(f, "kcwatch_etcd_info", "gauge",
 	       "Always 1 with coordinator = etcd; endpoint is the one in use.");
 	sample1(f, "kcwatch_etcd_info", "endpoint", m->etcd_endpoint, 1);
-	family(f, "kcwatch_etcd_lease_valid", "gauge",
-	       "1 while this node's etcd lease was renewed in time (it may lead).");
-	sample(f, "kcwatch_etcd_lease_valid", m->etcd_lease_valid);
-	family(f, "kcwatch_etcd_holds_key", "gauge", "1 while this node holds the leader key.");
-	sample(f, "kcwatch_etcd_holds_key", m->etcd_holds_key);
+	metric(f, "kcwatch_etcd_lease_valid", "gauge",
+	       "1 while this node's etcd lease was renewed in time (it may lead).",
+	       m->etcd_lease_valid);
+	metric(f, "kcwatch_etcd_holds_key", "gauge", "1 while this node holds the leader key.",
+	       m->etcd_holds_key);
 	family(f, "kcwatch_etcd_lease_remaining_seconds", "gauge",
 	       "Time before this node must give up leadership without a renewal.");
 	fprintf(f, "kcwatch_etcd_lease_remaining_seconds %llu.%03llu\n",
 		(unsigned long long)(m->etcd_lease_left_ms / 1000),
 		(unsigned long long)(m->etcd_lease_left_ms % 1000));
-	family(f, "kcwatch_etcd_requests_total", "counter", "Requests sent to etcd.");
-	sample(f, "kcwatch_etcd_requests_total", m->etcd_requests);
-	family(f, "kcwatch_etcd_request_failures_total", "counter",
-	       "etcd requests that failed (transport, etcd error, unreadable answer).");
-	sample(f, "kcwatch_etcd_request_failures_total", m->etcd_failures);
+	metric(f, "kcwatch_etcd_requests_total", "counter", "Requests sent to etcd.",
+	       m->etcd_requests);
+	metric(f, "kcwatch_etcd_request_failures_total", "counter",
+	       "etcd requests that failed (transport, etcd error, unreadable answer).",
+	       m->etcd_failures);
 }
 
 char *metrics_render(const struct kcw_metrics *m, size_t *len)

@@ -243,7 +243,9 @@ static int build_addr(int ifindex, const struct kcw_addr *a, int prefixlen, stru
 	return 0;
 }
 
-int vip_addr_add(struct vip_nl *n, int ifindex, const struct kcw_addr *addr, int prefixlen)
+/* Adds (add) or deletes the address on ifindex, one netlink transaction. */
+static int addr_change(struct vip_nl *n, int ifindex, const struct kcw_addr *addr, int prefixlen,
+		       bool add)
 {
 	struct rtnl_addr *ra;
 	struct nl_msg *msg;
@@ -251,28 +253,25 @@ int vip_addr_add(struct vip_nl *n, int ifindex, const struct kcw_addr *addr, int
 
 	if (r < 0)
 		return r;
-	if (addr->family == AF_INET6)
+	if (add && addr->family == AF_INET6)
 		rtnl_addr_set_flags(ra, IFA_F_NODAD);
-	r = rtnl_addr_build_add_request(ra, NLM_F_CREATE | NLM_F_REPLACE, &msg);
+	r = add ? rtnl_addr_build_add_request(ra, NLM_F_CREATE | NLM_F_REPLACE, &msg)
+		: rtnl_addr_build_delete_request(ra, 0, &msg);
 	rtnl_addr_put(ra);
 	if (r < 0)
 		return vip_nlerr_errno(r);
 	return txn_run(n, msg, NULL, NULL);
 }
 
+int vip_addr_add(struct vip_nl *n, int ifindex, const struct kcw_addr *addr, int prefixlen)
+{
+	return addr_change(n, ifindex, addr, prefixlen, true);
+}
+
 int vip_addr_del(struct vip_nl *n, int ifindex, const struct kcw_addr *addr, int prefixlen)
 {
-	struct rtnl_addr *ra;
-	struct nl_msg *msg;
-	int r = build_addr(ifindex, addr, prefixlen, &ra);
+	int r = addr_change(n, ifindex, addr, prefixlen, false);
 
-	if (r < 0)
-		return r;
-	r = rtnl_addr_build_delete_request(ra, 0, &msg);
-	rtnl_addr_put(ra);
-	if (r < 0)
-		return vip_nlerr_errno(r);
-	r = txn_run(n, msg, NULL, NULL);
 	/* Already gone, or its interface is: either way it is not there. */
 	if (r == -EADDRNOTAVAIL || r == -ENODEV || r == -ESRCH)
 		return 0;
@@ -326,11 +325,11 @@ static int find_valid(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int vip_addr_find(struct vip_nl *n, int ifindex, const struct kcw_addr *addr, int *prefixlen)
+/* A new address message (TYPE, FLAGS) with only its ifaddrmsg header, in *out. */
+static int ifaddr_msg(int type, int flags, int family, struct nl_msg **out)
 {
-	struct ifaddrmsg ifa = {.ifa_family = (uint8_t)addr->family};
-	struct find_ctx c = {.ifindex = ifindex, .addr = addr};
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
+	struct ifaddrmsg ifa = {.ifa_family = (uint8_t)family};
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
 	int r;
 
 	if (!msg)
@@ -340,6 +339,18 @@ int vip_addr_find(struct vip_nl *n, int ifindex, const struct kcw_addr *addr, in
 		nlmsg_free(msg);
 		return vip_nlerr_errno(r);
 	}
+	*out = msg;
+	return 0;
+}
+
+int vip_addr_find(struct vip_nl *n, int ifindex, const struct kcw_addr *addr, int *prefixlen)
+{
+	struct find_ctx c = {.ifindex = ifindex, .addr = addr};
+	struct nl_msg *msg;
+	int r = ifaddr_msg(RTM_GETADDR, NLM_F_DUMP, addr->family, &msg);
+
+	if (r < 0)
+		return r;
 	r = txn_run(n, msg, find_valid, &c);
 	if (r < 0)
 		return r;
@@ -419,17 +430,11 @@ bool vip_link_ipv6_enabled(const char *name)
 int vip_check_admin(struct vip_nl *n)
 {
 	/* An RTM_NEWADDR without IFA_LOCAL: EPERM without the capability, else EINVAL. */
-	struct ifaddrmsg ifa = {.ifa_family = AF_INET};
-	struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
-	int r;
+	struct nl_msg *msg;
+	int r = ifaddr_msg(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, AF_INET, &msg);
 
-	if (!msg)
-		return -ENOMEM;
-	r = nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO);
-	if (r < 0) {
-		nlmsg_free(msg);
-		return vip_nlerr_errno(r);
-	}
+	if (r < 0)
+		return r;
 	r = txn_run(n, msg, NULL, NULL);
 	return r == -EPERM || r == -EACCES ? r : 0;
 }

@@ -30,6 +30,15 @@ test_tmpdir() {
 	echo "$scratch/$1"
 }
 
+# make_target SCRATCH TARGET: make TARGET with TMPDIR a new scratch directory SCRATCH, its output
+# in $build/TARGET.out; its exit status in rc.
+make_target() {
+	set +e
+	TMPDIR=$(test_tmpdir "$1") make -j"$(nproc)" "$2" >"$build/$2.out" 2>&1
+	rc=$?
+	set -e
+}
+
 log "building in $build"
 cd "$top"
 autoreconf -fi >/dev/null
@@ -62,10 +71,7 @@ set -e
 
 if [ -z "$pattern" ]; then
 	log "unit tests (make check)"
-	set +e
-	TMPDIR=$(test_tmpdir unit) make -j"$(nproc)" check >"$build/check.out" 2>&1
-	rc=$?
-	set -e
+	make_target unit check
 	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP)' "$build/check.out" || true
 	grep -E '^# (TOTAL|PASS|FAIL|ERROR)' "$build/check.out" || true
 	[ $rc -eq 0 ] || cat "$build"/tests/unit/*.log 2>/dev/null | grep -v '^ok' | tail -40
@@ -83,10 +89,7 @@ fi
 
 if [ -z "$pattern" ]; then
 	log "make distcheck (the release tarball builds and passes its tests out of tree)"
-	set +e
-	TMPDIR=$(test_tmpdir distcheck) make -j"$(nproc)" distcheck >"$build/distcheck.out" 2>&1
-	rc=$?
-	set -e
+	make_target distcheck distcheck
 	if [ $rc -eq 0 ]; then
 		echo "ok - make distcheck"
 	else

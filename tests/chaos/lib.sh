@@ -11,8 +11,8 @@
 #
 # Times are milliseconds of the day (local time), the daemons' log timestamps: t_ms_of_day.
 # A scenario: c_begin NAME; c_lan; c_conf ...; c_cluster_up; c_watch_start (the four, plain:
-# c_start_watched); <fault>; c_assert ...; c_row_values ...; c_finish (or, for the usual end,
-# c_finish_run). The row goes to $KCW_CHAOS_RESULTS (one line, tab-separated: name outage
+# c_start_watched; with c_begin and c_require nft jq: c_begin_watched); <fault>; c_assert ...;
+# c_row_values ...; c_finish (or, for the usual end, c_finish_run). The row goes to $KCW_CHAOS_RESULTS (one line, tab-separated: name outage
 # switches double verdict notes). With KCW_CHAOS_LOGS set, a failing scenario's daemon logs and
 # watcher log are copied there (every scenario's with KCW_CHAOS_KEEP_ALL=1).
 
@@ -68,14 +68,18 @@ c_fail() { C_FAILS+=("$*"); T_FAIL=$((T_FAIL + 1)); echo "not ok - $*"; }
 c_pass() { T_PASS=$((T_PASS + 1)); echo "ok - $*"; }
 # c_assert DESC CMD...
 c_assert() { local d=$1; shift; if "$@"; then c_pass "$d"; else c_fail "$d"; fi; }
-# c_assert_le DESC VALUE MAX: VALUE must be a number <= MAX.
-c_assert_le() {
-	if [[ "$2" =~ ^-?[0-9]+$ ]] && [ "$2" -le "$3" ]; then
-		c_pass "$1 ($2 <= $3)"
+# c_assert_num DESC VALUE -le|-ge BOUND: VALUE must be a number <= (-le) or >= (-ge) BOUND.
+c_assert_num() {
+	local ok='<=' ko='>'
+	[ "$3" = -ge ] && ok='>=' ko='<'
+	if [[ "$2" =~ ^-?[0-9]+$ ]] && test "$2" "$3" "$4"; then
+		c_pass "$1 ($2 $ok $4)"
 	else
-		c_fail "$1 ($2 > $3)"
+		c_fail "$1 ($2 $ko $4)"
 	fi
 }
+c_assert_le() { c_assert_num "$1" "$2" -le "$3"; } # DESC VALUE MAX
+c_assert_ge() { c_assert_num "$1" "$2" -ge "$3"; } # DESC VALUE MIN
 # c_assert_within DESC EVENT REF MAX: EVENT (a time, -1 = never) happened at most MAX ms
 # after REF (earlier is fine).
 c_assert_within() {
@@ -85,13 +89,6 @@ c_assert_within() {
 		c_pass "$1 ($(($2 - $3)) <= $4 ms)"
 	else
 		c_fail "$1 ($(($2 - $3)) > $4 ms)"
-	fi
-}
-c_assert_ge() {
-	if [[ "$2" =~ ^-?[0-9]+$ ]] && [ "$2" -ge "$3" ]; then
-		c_pass "$1 ($2 >= $3)"
-	else
-		c_fail "$1 ($2 < $3)"
 	fi
 }
 c_assert_eq() {
@@ -310,6 +307,20 @@ c_start_watched() {
 	c_watch_start
 	sleep 0.5
 }
+# c_begin_watched NAME: c_begin NAME, c_require nft jq, c_start_watched.
+c_begin_watched() {
+	c_begin "$1"
+	c_require nft jq
+	c_start_watched
+}
+# c_assert_claimed DESC FROM REF: lb2 leads within 3 s, and its first claim in its log at or after
+# FROM came at most C_FAILOVER_MS after REF (the fault took effect).
+c_assert_claimed() {
+	local t_claim
+	t_wait 3000 c_role_is lb2 leader >/dev/null
+	t_claim=$(c_log_first lb2 'role follower -> leader' "$2")
+	c_assert_within "$1" "$t_claim" "$3" "$C_FAILOVER_MS"
+}
 c_ask_is() { # NAME: one probe to the VIP from the client is answered by NAME
 	local got
 	got=$(t_exec client "$C_PY" -c "
@@ -399,6 +410,10 @@ c_log_count() {
 			if (t >= from && t <= to) c++ }
 		END { print c + 0 }' "$T_DIR/$1.log"
 }
+# c_faults FROM TO: how many times lb1 and lb2 entered fault within [FROM, TO], by their logs.
+c_faults() {
+	echo $(($(c_log_count lb1 'role [a-z]+ -> fault' "$1" "$2") + $(c_log_count lb2 'role [a-z]+ -> fault' "$1" "$2")))
+}
 # c_log_first NODE REGEX FROM: time of NODE's first log line matching REGEX at or after FROM
 # (-1 and status 1 when there is none).
 c_log_first() {
@@ -457,6 +472,14 @@ c_stalls() {
 	[ "${W_GAP_RAW:-0}" -gt $((${W_OUTAGE:-0} + 50)) ] &&
 		c_note "longest gap between replies ${W_GAP_RAW} ms, without a lost probe (a stall, not an outage)"
 	return 0
+}
+
+# c_note_double FROM TO WHAT: c_analyze FROM TO, c_stalls, and a note of how long the VIP was on
+# both nodes during WHAT (expected there, without a witness).
+c_note_double() {
+	c_analyze "$1" "$2"
+	c_stalls
+	c_note "two VIP holders during $3 for ${W_DOUBLE} ms (expected without a witness)"
 }
 
 # c_settle [MAX_MS] [SETTLE_S]: waits (at most MAX_MS, default 3000) until c_converged, then

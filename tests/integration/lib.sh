@@ -548,12 +548,7 @@ s = socket.socket(socket.AF_UNIX)
 s.settimeout(3)
 s.connect(sys.argv[1])
 s.sendall(b"show servers state %s\n" % sys.argv[2].encode())
-out = b""
-while True:
-    d = s.recv(4096)
-    if not d:
-        break
-    out += d
+out = b"".join(iter(lambda: s.recv(4096), b""))  # until HAProxy closes
 lines = out.decode().splitlines()
 hdr = next(l for l in lines if l.startswith("# be_id")).split()[1:]
 for l in lines:

@@ -318,13 +318,14 @@ stop_all
 # --- a whole cluster restarted: the fence holds an old term of a node that does not lead now -----
 # (terms start again at 1; the fence names lb2 with term 50). lb2 is heard alive as follower, so
 # the fence is only old: lb1 leads on with a term above it, without a stale pause.
-t_exec dns nsupdate -k "$T_DIR/tsig.key" <<UPD
-server $ns_ip 53
-zone $zone
-update delete $fence TXT
-update add $fence 30 TXT "term=50 node=lb2 seq=1"
-send
-UPD
+nsu() { # [TXT-TEXT]: replace the fence with one record; without one, delete it
+	{
+		printf 'server %s 53\nzone %s\nupdate delete %s TXT\n' "$ns_ip" "$zone" "$fence"
+		[ $# -eq 0 ] || printf 'update add %s 30 TXT "%s"\n' "$fence" "$1"
+		echo send
+	} | t_exec dns nsupdate -k "$T_DIR/tsig.key"
+}
+nsu "term=50 node=lb2 seq=1"
 t_eq "restart: the old fence is in place" "$(fence_text)" "term=50 node=lb2 seq=1"
 lines=$(wc -l <"$T_DIR/lb1.log")
 t_start lb1 "$conf_vip"
@@ -345,15 +346,6 @@ stop_all
 # lb1 leads with a small term. A fence term more than 1,000,000 above it is "implausible": an
 # error in status and a metric, the record is left alone and lb1 keeps leading with its VIP. A
 # term above 2^53 is no valid fence value at all: counted as invalid and overwritten.
-nsu() { # TXT-TEXT: replace the fence with one record
-	t_exec dns nsupdate -k "$T_DIR/tsig.key" <<UPD
-server $ns_ip 53
-zone $zone
-update delete $fence TXT
-update add $fence 30 TXT "$1"
-send
-UPD
-}
 metric() { t_ctl "$1" metrics | sed -n "s/^$2 //p"; } # NODE SERIES
 fence_has() { grep -Eq "$1" <<<"$(fence_text)"; }      # REGEX
 log_since() { tail -n +"$2" "$T_DIR/$1.log" | grep -Eq "$3"; } # NODE FIRST-LINE REGEX
@@ -380,12 +372,7 @@ t_eq "implausible: lb2 is a follower that did not learn the term" \
 	"$(t_role lb2)/$(t_field lb2 .term)" "follower/$tl"
 t_eq "implausible: the record is left alone" "$(fence_text)" "term=$big node=lb2 seq=1"
 # the operator removes it: lb1 writes again at its next renewal
-t_exec dns nsupdate -k "$T_DIR/tsig.key" <<UPD
-server $ns_ip 53
-zone $zone
-update delete $fence TXT
-send
-UPD
+nsu
 ms=$(t_wait 3000 fence_has "^term=$tl node=lb1 "); rc=$?
 t_check "implausible: removed, lb1 writes the fence with its term $tl within 3 s (${ms} ms)" [ $rc -eq 0 ]
 # above 2^53: invalid text, overwritten
@@ -402,12 +389,7 @@ stop_all
 # the fence. Ordered by (term, node), lb1's claim is below lb2's: lb1 steps down as for a higher
 # term and releases its VIPs; lb2 keeps leading and renewing, and the two do not rewrite the
 # fence against each other.
-t_exec dns nsupdate -k "$T_DIR/tsig.key" <<UPD
-server $ns_ip 53
-zone $zone
-update delete $fence TXT
-send
-UPD
+nsu
 for n in lb1 lb2; do
 	t_exec $n nft -f - <<'NFT'
 table inet kcwpart {

@@ -113,12 +113,7 @@ with open(out, "w") as f:
             s = socket.create_connection((vip, port), 0.5)
             s.settimeout(0.5)
             s.sendall(b"GET / HTTP/1.0\r\nHost: keycloak\r\n\r\n")
-            data = b""
-            while True:
-                d = s.recv(4096)
-                if not d:
-                    break
-                data += d
+            data = b"".join(iter(lambda: s.recv(4096), b""))  # until the server closes
             s.close()
             body = data.split(b"\r\n\r\n", 1)[-1].decode(errors="replace").strip() or "empty"
             ok = data.startswith(b"HTTP/1.") and b" 200 " in data.split(b"\r\n")[0]

@@ -236,19 +236,19 @@ expect_admin() { # label sno1-admin sno2-admin
 	if [ "$got" = "sno1 $2 sno2 $3 " ]; then ok "$1 ($got)"; else not_ok "$1" "got: $got"; fi
 }
 
-if "$DRIVE" apply "$SOCK" keycloakbackend sno1 sno1 sno2 >"$DIR/apply1.out" 2>&1 &&
-	grep -q '^SERVER sno1 ready' "$DIR/apply1.out" && grep -q '^SERVER sno2 maint' "$DIR/apply1.out"; then
-	ok "haproxy_apply sno1 active: read back as asked"
-else
-	not_ok "apply sno1" "$(cat "$DIR/apply1.out")"
-fi
+apply_active() { # ACTIVE OTHER: haproxy_apply with ACTIVE active reads back ACTIVE ready, OTHER maint
+	local out="$DIR/apply-$1.out"
+	if "$DRIVE" apply "$SOCK" keycloakbackend "$1" sno1 sno2 >"$out" 2>&1 &&
+		grep -q "^SERVER $1 ready" "$out" && grep -q "^SERVER $2 maint" "$out"; then
+		ok "haproxy_apply $1 active: read back as asked"
+	else
+		not_ok "apply $1" "$(cat "$out")"
+	fi
+}
+
+apply_active sno1 sno2
 expect_admin "HAProxy itself: sno1 ready, sno2 maint" 0 1
-if "$DRIVE" apply "$SOCK" keycloakbackend sno2 sno1 sno2 >"$DIR/apply2.out" 2>&1 &&
-	grep -q '^SERVER sno2 ready' "$DIR/apply2.out" && grep -q '^SERVER sno1 maint' "$DIR/apply2.out"; then
-	ok "haproxy_apply sno2 active: read back as asked"
-else
-	not_ok "apply sno2" "$(cat "$DIR/apply2.out")"
-fi
+apply_active sno2 sno1
 expect_admin "HAProxy itself: sno1 maint, sno2 ready" 1 0
 if "$DRIVE" show "$SOCK" keycloakbackend >"$DIR/show.out" 2>&1 && grep -q '^OK' "$DIR/show.out" &&
 	grep -q '^SERVER sno2 ready' "$DIR/show.out"; then

@@ -238,18 +238,19 @@ expect_drop "unknown protocol version" version 2 \
 	forge -k "$key" -t "$term1" -i "$inc" -s 200 -x 2 -V 9
 expect_drop "signed with the right key, but no protobuf inside" decode 2 \
 	t_exec lb3 "$PY" "$hp" signed "$lb3" "$lb1" 7112 "$key"
+# lb3_claims CLUSTER NODE: 3 heartbeats with the right key from lb3's address, as NODE of CLUSTER
+lb3_claims() {
+	t_exec lb3 "$HBFORGE" -k "$key" -d "$lb1:7112" -b "$lb3" -c "$1" -n "$2" -r 2 -t 999999 \
+		-p 254 -i "$inc" -x 3
+}
 expect_drop "right key, from lb3's address, claiming to be lb2" source 3 \
-	t_exec lb3 "$HBFORGE" -k "$key" -d "$lb1:7112" -b "$lb3" -c keycloak -n lb2 -r 2 -t 999999 \
-	-p 254 -i "$inc" -x 3
+	lb3_claims keycloak lb2
 expect_drop "right key, claiming to be lb1 itself" self 3 \
-	t_exec lb3 "$HBFORGE" -k "$key" -d "$lb1:7112" -b "$lb3" -c keycloak -n lb1 -r 2 -t 999999 \
-	-p 254 -i "$inc" -x 3
+	lb3_claims keycloak lb1
 expect_drop "right key, a node that is not configured" unknown_node 3 \
-	t_exec lb3 "$HBFORGE" -k "$key" -d "$lb1:7112" -b "$lb3" -c keycloak -n lb9 -r 2 -t 999999 \
-	-p 254 -i "$inc" -x 3
+	lb3_claims keycloak lb9
 expect_drop "right key, another cluster" cluster 3 \
-	t_exec lb3 "$HBFORGE" -k "$key" -d "$lb1:7112" -b "$lb3" -c other -n lb3 -r 2 -t 999999 \
-	-p 254 -i "$inc" -x 3
+	lb3_claims other lb3
 # a valid datagram captured on the wire (in lb3's namespace), then sent cut short
 t_exec lb3 "$PY" "$hp" capture "$lb3" 7999 5 "$T_DIR/valid.dgram" &
 cap=$!

@@ -71,6 +71,13 @@ t_check "human status: the defence and whether it holds" \
 	grep -qx "defence   none (a partition gives two leaders until it heals)" <<<"$out"
 
 # --- status --check in each state ----------------------------------------------------------------
+# check_says WHEN RC GREP-OPTS PATTERN: lb1's status --check exits RC, its line matching PATTERN
+check_says() {
+	local out rc
+	out=$(t_ctl lb1 status --check); rc=$?
+	t_eq "--check $1: exit $2" "$rc" "$2"
+	t_check "--check $1: saying why ($out)" grep "$3" -- "$4" <<<"$out"
+}
 out=$(t_ctl lb1 status --check); rc=$?
 t_eq "--check on the leader holding its VIP: exit 0" "$rc" 0
 t_eq "with one line" "$out" "KCWATCH OK - leader, term $(t_field lb1 .term), holding 1 of 1 VIPs"
@@ -79,9 +86,7 @@ t_check "--check on a follower hearing the leader: exit 0 ($out)" \
 	eval '[ $rc -eq 0 ] && grep -qE "^KCWATCH OK - follower, term [0-9]+, leader lb1 heard [0-9]+ ms ago$" <<<"$out"'
 ip -n "$(t_ns lb1)" link set vip0 down
 t_wait 3000 role_is lb1 fault >/dev/null
-out=$(t_ctl lb1 status --check); rc=$?
-t_eq "--check in fault: exit 1" "$rc" 1
-t_eq "saying why" "$out" "KCWATCH WARNING - fault: effective priority 0 (a VIP interface is down)"
+check_says "in fault" 1 -qxF "KCWATCH WARNING - fault: effective priority 0 (a VIP interface is down)"
 t_wait 3000 role_is lb2 leader >/dev/null
 ip -n "$(t_ns lb1)" link set vip0 up
 t_wait 3000 role_is lb1 follower >/dev/null
@@ -89,18 +94,14 @@ t_stop lb2
 t_wait 3000 role_is lb1 leader >/dev/null
 t_ctl lb1 maintenance on >/dev/null
 t_wait 3000 role_is lb1 follower >/dev/null
-out=$(t_ctl lb1 status --check); rc=$?
-t_eq "--check with no leader heard (the only node in maintenance): exit 1" "$rc" 1
-t_check "saying why ($out)" \
-	grep -qE "^KCWATCH WARNING - follower, term [0-9]+: no leader heard, in maintenance$" <<<"$out"
+check_says "with no leader heard (the only node in maintenance)" 1 \
+	-qE "^KCWATCH WARNING - follower, term [0-9]+: no leader heard, in maintenance$"
 t_check "human status shows maintenance on" \
 	grep -qx "maintenance on: this node does not lead until 'maintenance off'" <<<"$(t_ctl lb1 status)"
 t_ctl lb1 maintenance off >/dev/null
 t_stop lb1
-out=$(t_ctl lb1 status --check); rc=$?
-t_eq "--check with the daemon stopped: exit 3" "$rc" 3
-t_check "one line: UNKNOWN, cannot reach ($out)" \
-	grep -qE "^KCWATCH UNKNOWN - cannot reach kcwatchd at $T_DIR/lb1.sock: .*\(is it running\?\)$" <<<"$out"
+check_says "with the daemon stopped" 3 \
+	-qE "^KCWATCH UNKNOWN - cannot reach kcwatchd at $T_DIR/lb1.sock: .*\(is it running\?\)$"
 
 # a tie-breaker nobody answers: the defence is not satisfied
 tbconf="$T_DIR/tb.conf"
@@ -108,10 +109,8 @@ t_conf_cluster "$tbconf" interval=100ms tie-breaker=10.77.0.99
 t_start lb1 "$tbconf"
 t_wait 3000 role_is lb1 follower >/dev/null
 sleep 0.5
-out=$(t_ctl lb1 status --check); rc=$?
-t_eq "--check with the tie-breaker unreachable: exit 1" "$rc" 1
-t_check "saying why ($out)" \
-	grep -qF "KCWATCH WARNING - split-brain defence: tie-breaker 10.77.0.99, NOT satisfied (unreachable): may not lead" <<<"$out"
+check_says "with the tie-breaker unreachable" 1 \
+	-qF "KCWATCH WARNING - split-brain defence: tie-breaker 10.77.0.99, NOT satisfied (unreachable): may not lead"
 t_check "human status: the defence is not satisfied" \
 	grep -qF "defence   tie-breaker 10.77.0.99, NOT satisfied" <<<"$(t_ctl lb1 status)"
 t_stop lb1
@@ -179,28 +178,30 @@ t_stop lb2
 t_stop lb1
 
 # --- the journal prefix: only when stderr is JOURNAL_STREAM's stream ----------------------------
-: >"$T_DIR/lbj.log"
-JOURNAL_STREAM=$(stat -c %d:%i "$T_DIR/lbj.log") ip netns exec "$(t_ns lb1)" "$KCWATCHD" -c "$conf" \
-	-n lb1 -s "$T_DIR/lbj.sock" >>"$T_DIR/lbj.log" 2>&1 &
-T_PIDS+=($!)
-jpid=$!
+# jd_start NAME [STREAM]: kcwatchd lb1 with stderr appended to $T_DIR/NAME.log and JOURNAL_STREAM
+# set to STREAM (default: that file's own device:inode); its PID in jpid. jd_stop: SIGTERM, reaped.
+jd_start() {
+	: >"$T_DIR/$1.log"
+	JOURNAL_STREAM=${2:-$(stat -c %d:%i "$T_DIR/$1.log")} ip netns exec "$(t_ns lb1)" "$KCWATCHD" \
+		-c "$conf" -n lb1 -s "$T_DIR/$1.sock" >>"$T_DIR/$1.log" 2>&1 &
+	T_PIDS+=($!)
+	jpid=$!
+}
+jd_stop() {
+	t_kill TERM "$jpid"
+	wait "$jpid" 2>/dev/null
+	t_forget "$jpid"
+}
+jd_start lbj
 t_wait 3000 grep -q "^<5>node lb1 " "$T_DIR/lbj.log" >/dev/null
 t_check "stderr is JOURNAL_STREAM's file: '<5>' priority prefixes, no time" \
 	eval 'grep -q "^<5>node lb1 (priority 150)" "$T_DIR/lbj.log" && ! grep -q "kcwatchd\[" "$T_DIR/lbj.log"'
-t_kill TERM "$jpid"
-wait "$jpid" 2>/dev/null
-t_forget "$jpid"
-: >"$T_DIR/lbk.log"
-JOURNAL_STREAM=1:2 ip netns exec "$(t_ns lb1)" "$KCWATCHD" -c "$conf" -n lb1 -s "$T_DIR/lbk.sock" \
-	>>"$T_DIR/lbk.log" 2>&1 &
-T_PIDS+=($!)
-jpid=$!
+jd_stop
+jd_start lbk 1:2
 t_wait 3000 grep -q "notice: node lb1 " "$T_DIR/lbk.log" >/dev/null
 t_check "JOURNAL_STREAM inherited but stderr is another file: plain lines" \
 	eval 'grep -q "kcwatchd\[$jpid\] notice: node lb1 (priority 150)" "$T_DIR/lbk.log" && ! grep -q "^<" "$T_DIR/lbk.log"'
-t_kill TERM "$jpid"
-wait "$jpid" 2>/dev/null
-t_forget "$jpid"
+jd_stop
 
 # --- kcwatchctl hook test ---------------------------------------------------------------------------
 cat >"$T_DIR/hook-leader.sh" <<'HOOK'

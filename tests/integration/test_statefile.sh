@@ -54,13 +54,19 @@ ms=$(t_wait 3000 lb2_leads); rc=$?
 t_check "lb1 stopped: lb2 leads (${ms} ms)" [ $rc -eq 0 ]
 rx=$(t_field lb2 '.peers[0].received')
 t_sampler lb1 lb2 10.77.0.100 "$T_DIR/holders.txt" 2 20
-start=$(t_now)
-t_start lb1 "$conf" --incarnation 5
-ms=$(t_wait 5000 lb2_hears_lb1 "$rx"); rc=$?
-t_check "lb2 hears lb1 again (status: alive, receiving; $((ms)) ms after the restart command)" [ $rc -eq 0 ]
-heard_in "5, was 1000000"
-ms=$(t_wait 3000 lb1_leads); rc=$?
-t_check "lb1 (preempt) leads again, alone with the VIP (${ms} ms later)" [ $rc -eq 0 ]
+# comeback INC WAS WHAT: lb1 started with --incarnation INC (start: then); lb2 hears it again
+# (and says "INC, was WAS"), then lb1 (preempt) leads again, alone with the VIP.
+comeback() {
+	local ms rc
+	start=$(t_now)
+	t_start lb1 "$conf" --incarnation "$1"
+	ms=$(t_wait 5000 lb2_hears_lb1 "$rx"); rc=$?
+	t_check "$3: lb2 hears lb1 again (status: alive, receiving; ${ms} ms after the restart command)" [ $rc -eq 0 ]
+	heard_in "$1, was $2"
+	ms=$(t_wait 3000 lb1_leads); rc=$?
+	t_check "$3: lb1 (preempt) leads again, alone with the VIP (${ms} ms later)" [ $rc -eq 0 ]
+}
+comeback 5 1000000 "lower incarnation"
 # "after that": from the end of the bound on; before it, a claim racing the comeback may
 # overlap with the other's for the one-way latency of a heartbeat (counted, shown)
 check_holders() { # FILE
@@ -86,13 +92,7 @@ while [ "$w" -ge 0 ] && [ "$(t_ms_of_day)" -lt $((w + 10500)) ] && [ "$(t_ms_of_
 t_sampler lb1 lb2 10.77.0.100 "$T_DIR/holders2.txt" 2 20
 t_stop lb1 KILL
 rx=$(t_field lb2 '.peers[0].received')
-start=$(t_now)
-t_start lb1 "$conf" --incarnation 3
-ms=$(t_wait 5000 lb2_hears_lb1 "$rx"); rc=$?
-t_check "killed and restarted at once: lb2 hears lb1 again (${ms} ms after the restart command)" [ $rc -eq 0 ]
-heard_in "3, was 5"
-ms=$(t_wait 3000 lb1_leads); rc=$?
-t_check "lb1 leads, alone with the VIP (${ms} ms later)" [ $rc -eq 0 ]
+comeback 3 5 "killed and restarted at once"
 check_holders "$T_DIR/holders2.txt"
 t_check "lb2 logged the replay drops at warning with both incarnations" \
 	grep -qE "warning: dropped heartbeat from node lb1 as a replay: incarnation 3 seq [0-9]+, last accepted incarnation 5 " "$T_DIR/lb2.log"

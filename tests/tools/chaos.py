@@ -16,7 +16,7 @@
 import re, select, socket, sys, time
 
 from kcwnet import (RTM_NEWADDR, RTMGRP_IPV4_IFADDR, addr_msgs, dump_socket, enter, has_addr,
-                    serve, stop_on_sigterm)
+                    send_probe, serve, stop_on_sigterm)
 
 DAY = 86400000
 
@@ -78,10 +78,7 @@ def watch(out, client_ns, addr, port, probe_ms, nss):
         last_loop = now
         if now >= next_probe:
             seq += 1
-            try:
-                s.sendto(b"%d" % seq, (addr, port))
-            except OSError:
-                pass
+            send_probe(s, seq, (addr, port))
             f.write("P %.1f %d\n" % (ms_of_day(), seq))
             next_probe += probe_ms / 1000.0
             if next_probe < now:

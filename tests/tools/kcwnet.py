@@ -19,6 +19,14 @@ def stop_on_sigterm():
     return stop
 
 
+def send_probe(s, seq, dest):
+    """Sends probe number seq to dest; a send that fails (no route, EPERM) is a lost probe."""
+    try:
+        s.sendto(b"%d" % seq, dest)
+    except OSError:
+        pass
+
+
 def serve(name, port, max_s):
     """Answers each datagram with "NAME <payload>" from the address it was sent to
     (IP_PKTINFO / IPV6_PKTINFO), on 0.0.0.0 and ::, for MAX_S or until SIGTERM."""

@@ -17,7 +17,7 @@
 #                                never show up as "1 1", a real overlap does.
 import select, socket, sys, time
 
-from kcwnet import dump_socket, enter, has_addr, serve, stop_on_sigterm
+from kcwnet import dump_socket, enter, has_addr, send_probe, serve, stop_on_sigterm
 
 def now_ms():
     return time.time() * 1000.0
@@ -47,10 +47,7 @@ def until(addr, port, name, max_ms):
         t = now_ms()
         if t >= nxt:
             seq += 1
-            try:
-                s.sendto(b"%d" % seq, (addr, port))
-            except OSError:
-                pass
+            send_probe(s, seq, (addr, port))
             nxt += 5.0
         r, _, _ = select.select([s], [], [], max(0.0, (nxt - now_ms()) / 1000.0))
         while r:
@@ -78,10 +75,7 @@ def probe(addr, port, period_ms, max_s, log):
         if t >= nxt:
             seq += 1
             sent[seq] = t
-            try:
-                s.sendto(b"%d" % seq, (addr, port))
-            except OSError:
-                pass
+            send_probe(s, seq, (addr, port))
             nxt += period_ms
             if nxt < t:
                 nxt = t + period_ms

@@ -106,6 +106,13 @@ static const char *active(struct fx *f)
 	return n ? n : "(none)";
 }
 
+/* The active backend is name, after that many switches in all. */
+static void assert_active(struct fx *f, const char *name, uint64_t switches)
+{
+	assert_string_equal(active(f), name);
+	assert_int_equal(f->v.switches, switches);
+}
+
 /* sno1 and sno2 up, sno3 down (after `fall` failures), sno1 active: the usual start. */
 static void start_all(struct fx *f)
 {
@@ -158,8 +165,7 @@ static void first_good_check_is_up_and_first_up_is_active(void **state)
 
 	assert_int_equal(chg, BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
 	assert_int_equal(f->v.b[0].state, BACKEND_UP);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 0); /* the initial choice logs nobody out */
+	assert_active(f, "sno1", 0); /* the initial choice logs nobody out */
 	/* a failing backend leaves UNKNOWN only after `fall` failures in a row */
 	assert_int_equal(bad_n(f, 1, 2), 0);
 	assert_int_equal(f->v.b[1].state, BACKEND_UNKNOWN);
@@ -169,8 +175,7 @@ static void first_good_check_is_up_and_first_up_is_active(void **state)
 	assert_int_equal(f->v.b[1].state, BACKEND_DOWN);
 	assert_int_equal(f->v.b[1].since_ms, f->now);
 	assert_int_equal(f->v.b[1].checks, 3);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 0);
+	assert_active(f, "sno1", 0);
 }
 
 static void fast_backup_waits_for_primary(void **state)
@@ -181,8 +186,7 @@ static void fast_backup_waits_for_primary(void **state)
 	assert_null(backend_active_name(&f->v)); /* sno1 not known yet */
 	f->now += 1000;
 	assert_int_equal(ok(f, 0), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 0);
+	assert_active(f, "sno1", 0);
 }
 
 static void primary_down_at_start_picks_backup_after_fall(void **state)
@@ -195,8 +199,7 @@ static void primary_down_at_start_picks_backup_after_fall(void **state)
 	f->now += 1000;
 	assert_int_equal(bad(f, 0), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
 	assert_int_equal(f->v.b[0].state, BACKEND_DOWN);
-	assert_string_equal(active(f), "sno2");
-	assert_int_equal(f->v.switches, 0);
+	assert_active(f, "sno2", 0);
 	assert_string_equal(f->v.switch_reason, "initial choice: sno2 is the first backend up");
 }
 
@@ -229,8 +232,7 @@ static void cold_start_first_failure_keeps_primary_unknown(void **state)
 	assert_int_equal(f->v.b[0].state, BACKEND_DOWN);
 	assert_int_equal(f->v.b[0].since_ms, f->now);
 	assert_int_equal(f->v.active, 1);
-	assert_string_equal(active(f), "sno2");
-	assert_int_equal(f->v.switches, 0); /* the initial choice, not a switch */
+	assert_active(f, "sno2", 0); /* the initial choice, not a switch */
 	assert_false(f->v.outage);
 }
 
@@ -247,8 +249,7 @@ static void cold_start_primary_down_before_backup_known(void **state)
 	assert_null(backend_active_name(&f->v));
 	f->now += 1000;
 	assert_int_equal(ok(f, 1), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno2");
-	assert_int_equal(f->v.switches, 0);
+	assert_active(f, "sno2", 0);
 }
 
 static void cold_start_primary_fails_once_then_answers(void **state)
@@ -265,21 +266,18 @@ static void cold_start_primary_fails_once_then_answers(void **state)
 	assert_string_equal(f->v.b[0].reason, "");
 	assert_int_equal(f->v.b[0].fail_run, 0);
 	assert_int_equal(f->v.active, 0);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 0);
+	assert_active(f, "sno1", 0);
 	assert_string_equal(f->v.switch_reason, "initial choice: sno1 is the first backend up");
 	/* no switch ever happened, and none is pending */
 	assert_int_equal(backend_next_deadline(&f->v, f->now), UINT64_MAX);
 	assert_int_equal(backend_tick(&f->v, f->now + 10u * HOLD), 0);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 0);
+	assert_active(f, "sno1", 0);
 	/* the early failure does not count towards fall later: two more leave it up */
 	bad_n(f, 0, 2);
 	assert_int_equal(f->v.b[0].state, BACKEND_UP);
 	assert_string_equal(active(f), "sno1");
 	assert_int_equal(bad_n(f, 0, 1), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno2");
-	assert_int_equal(f->v.switches, 1);
+	assert_active(f, "sno2", 1);
 }
 
 static void cold_start_failures_must_be_consecutive(void **state)
@@ -309,8 +307,7 @@ static void fall_1_first_failure_is_down(void **state)
 	f->now += 1000;
 	assert_int_equal(bad(f, 0), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
 	assert_int_equal(f->v.b[0].state, BACKEND_DOWN);
-	assert_string_equal(active(f), "sno2");
-	assert_int_equal(f->v.switches, 0);
+	assert_active(f, "sno2", 0);
 	assert_int_equal(bad(f, 2), BACKEND_CHG_STATE);
 	assert_int_equal(f->v.b[2].state, BACKEND_DOWN);
 }
@@ -376,8 +373,7 @@ static void primary_down_moves_to_sno2_after_exactly_fall(void **state)
 	assert_string_equal(active(f), "sno1");
 	f->now += 2000;
 	assert_int_equal(bad(f, 0), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno2");
-	assert_int_equal(f->v.switches, 1);
+	assert_active(f, "sno2", 1);
 	assert_int_equal(f->v.active_since_ms, f->now);
 	assert_string_equal(f->v.switch_reason,
 			    "sno1 down (HTTP 503 (expected 200), status DOWN): switched to sno2");
@@ -423,8 +419,7 @@ static void failback_after_hold(void **state)
 	assert_string_equal(active(f), "sno2");
 	f->now = up_at + HOLD;
 	assert_int_equal(backend_tick(&f->v, f->now), BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 2);
+	assert_active(f, "sno1", 2);
 	assert_string_equal(f->v.switch_reason, "failback to sno1 after 300000 ms up");
 	assert_int_equal(backend_next_deadline(&f->v, f->now), UINT64_MAX);
 }
@@ -463,8 +458,7 @@ static void flapping_primary_restarts_hold(void **state)
 	assert_int_equal(backend_next_deadline(&f->v, up1 + HOLD), up2 + HOLD);
 	assert_int_equal(backend_tick(&f->v, up2 + HOLD - 1), 0);
 	assert_int_equal(backend_tick(&f->v, up2 + HOLD), BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 2);
+	assert_active(f, "sno1", 2);
 }
 
 static void failback_picks_most_preferred_that_held(void **state)
@@ -505,8 +499,7 @@ static void failback_never_stays(void **state)
 	assert_int_equal(backend_tick(&f->v, f->now + 100u * HOLD), 0);
 	assert_string_equal(active(f), "sno2");
 	assert_int_equal(backend_use(&f->v, "sno1", f->now), BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 2);
+	assert_active(f, "sno1", 2);
 }
 
 static void failback_immediate_at_rise(void **state)
@@ -520,8 +513,7 @@ static void failback_immediate_at_rise(void **state)
 	assert_string_equal(active(f), "sno2");
 	f->now += 2000;
 	assert_int_equal(ok(f, 0), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 2);
+	assert_active(f, "sno1", 2);
 	assert_string_equal(f->v.switch_reason, "failback to sno1 (immediate)");
 }
 
@@ -562,8 +554,7 @@ static void manual_use(void **state)
 	assert_int_equal(backend_use(&f->v, "sno1", f->now), 0);
 	assert_int_equal(f->v.switches, 0);
 	assert_int_equal(backend_use(&f->v, "sno2", f->now), BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno2");
-	assert_int_equal(f->v.switches, 1);
+	assert_active(f, "sno2", 1);
 	assert_string_equal(f->v.switch_reason, "manual use of sno2");
 	assert_true(f->v.pinned);
 	/* pinned: sno1 has been up far longer than the hold, still no failback */
@@ -604,8 +595,7 @@ static void adopt_takes_the_view(void **state)
 
 	leader_msg(&m, "sno2", 7);
 	assert_int_equal(backend_adopt(&f->v, &m, f->now), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno2");
-	assert_int_equal(f->v.switches, 7);
+	assert_active(f, "sno2", 7);
 	assert_int_equal(f->v.b[0].state, BACKEND_UP);
 	assert_int_equal(f->v.b[0].latency_ms, 7);
 	assert_int_equal(f->v.b[2].state, BACKEND_DOWN);
@@ -638,8 +628,7 @@ static void adopt_keeps_active_until_own_checks_see_it_fall(void **state)
 	bad(f, 1);
 	assert_string_equal(active(f), "sno2");
 	assert_int_equal(bad(f, 1), BACKEND_CHG_STATE | BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 8);
+	assert_active(f, "sno1", 8);
 }
 
 static void adopt_then_normal_failback_when_nothing_better_was_up(void **state)
@@ -660,8 +649,7 @@ static void adopt_then_normal_failback_when_nothing_better_was_up(void **state)
 	assert_string_equal(active(f), "sno2");
 	assert_int_equal(backend_next_deadline(&f->v, f->now), up_at + HOLD);
 	assert_int_equal(backend_tick(&f->v, up_at + HOLD), BACKEND_CHG_ACTIVE);
-	assert_string_equal(active(f), "sno1");
-	assert_int_equal(f->v.switches, 4);
+	assert_active(f, "sno1", 4);
 }
 
 static void manual_use_right_after_takeover_stays_pinned(void **state)

@@ -21,6 +21,23 @@ static enum fence_verdict read1(struct fence_state *st, const char *text, uint64
 	return fence_on_read(st, t, text ? 1 : 0, now);
 }
 
+/* st, new, on its way to lead term as node. */
+static void leading(struct fence_state *st, uint64_t term, const char *node)
+{
+	fence_init(st, RENEW);
+	fence_lead(st, term, node);
+}
+
+/* The value st would write next has term and seq. */
+static void assert_next(const struct fence_state *st, uint64_t term, uint64_t seq)
+{
+	struct fence_value next;
+
+	fence_next(st, &next);
+	assert_int_equal(next.term, term);
+	assert_int_equal(next.seq, seq);
+}
+
 static void test_parse_valid(void **state)
 {
 	struct fence_value v;
@@ -91,8 +108,7 @@ static void test_no_fence_write(void **state)
 	struct fence_value next;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 4, "lb1");
+	leading(&st, 4, "lb1");
 	assert_false(st.known);
 	assert_int_equal(read1(&st, NULL, T0), FENCE_WRITE);
 	assert_true(st.known);
@@ -101,41 +117,33 @@ static void test_no_fence_write(void **state)
 	assert_true(next.term == 4 && next.seq == 1);
 	assert_string_equal(next.node, "lb1");
 	fence_on_written(&st, &next);
-	fence_next(&st, &next);
-	assert_true(next.term == 4 && next.seq == 2);
+	assert_next(&st, 4, 2);
 }
 
 static void test_own_and_lower_terms_write(void **state)
 {
 	struct fence_state st;
-	struct fence_value next;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 5, "lb2");
+	leading(&st, 5, "lb2");
 	assert_int_equal(read1(&st, "term=5 node=lb1 seq=4", T0), FENCE_WRITE);
-	fence_next(&st, &next);
-	assert_true(next.term == 5 && next.seq == 5);
+	assert_next(&st, 5, 5);
 	assert_int_equal(read1(&st, "term=2 node=lb1 seq=40", T0 + 1), FENCE_WRITE);
-	fence_next(&st, &next);
-	assert_true(next.term == 5 && next.seq == 41);
+	assert_next(&st, 5, 41);
 	assert_false(st.stale);
 }
 
 static void test_garbage_fence_overwritten(void **state)
 {
 	struct fence_state st;
-	struct fence_value next;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 3, "lb1");
+	leading(&st, 3, "lb1");
 	assert_int_equal(read1(&st, "v=spf1 -all", T0), FENCE_WRITE);
 	assert_true(st.exists);
 	assert_true(st.garbage);
 	assert_int_equal(st.cur.term, 0);
-	fence_next(&st, &next);
-	assert_true(next.term == 3 && next.seq == 1);
+	assert_next(&st, 3, 1);
 }
 
 static void test_stale_detection(void **state)
@@ -143,8 +151,7 @@ static void test_stale_detection(void **state)
 	struct fence_state st;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 1, "lb1");
+	leading(&st, 1, "lb1");
 	assert_int_equal(read1(&st, "term=2 node=lb2 seq=9", T0), FENCE_STALE);
 	assert_true(st.stale);
 	assert_false(st.leading);
@@ -160,8 +167,7 @@ static void test_stale_highest_of_several_records(void **state)
 	const char *t[3] = {"term=1 node=a seq=5", "junk", "term=3 node=b seq=1"};
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 2, "a");
+	leading(&st, 2, "a");
 	assert_int_equal(fence_on_read(&st, t, 3, T0), FENCE_STALE);
 	assert_int_equal(st.stale_term, 3);
 	assert_true(st.garbage);
@@ -173,8 +179,7 @@ static void test_quiet_rule_exactly_3_renewals(void **state)
 	const char *f = "term=2 node=lb2 seq=9";
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 1, "lb1");
+	leading(&st, 1, "lb1");
 	assert_int_equal(read1(&st, f, T0), FENCE_STALE);
 	fence_resign(&st);
 	assert_int_equal(read1(&st, f, T0 + RENEW), FENCE_WAIT);
@@ -196,8 +201,7 @@ static void test_quiet_restarts_on_change(void **state)
 	uint64_t t1 = T0 + 2 * RENEW;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 1, "lb1");
+	leading(&st, 1, "lb1");
 	assert_int_equal(read1(&st, "term=2 node=lb2 seq=9", T0), FENCE_STALE);
 	/* the newer leader renews: same term, new seq -> still stale, no new report */
 	assert_int_equal(read1(&st, "term=2 node=lb2 seq=10", t1), FENCE_WAIT);
@@ -212,8 +216,7 @@ static void test_stale_higher_term_reported_again(void **state)
 	struct fence_state st;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 1, "lb1");
+	leading(&st, 1, "lb1");
 	assert_int_equal(read1(&st, "term=2 node=lb2 seq=9", T0), FENCE_STALE);
 	assert_int_equal(read1(&st, "term=4 node=lb3 seq=1", T0 + RENEW), FENCE_STALE);
 	assert_int_equal(st.stale_term, 4);
@@ -225,8 +228,7 @@ static void test_stale_fence_dropped_unfences(void **state)
 	struct fence_state st;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 3, "lb1");
+	leading(&st, 3, "lb1");
 	assert_int_equal(read1(&st, "term=5 node=lb2 seq=9", T0), FENCE_STALE);
 	assert_int_equal(read1(&st, "term=3 node=lb0 seq=10", T0 + 1), FENCE_UNFENCED);
 	assert_int_equal(read1(&st, "term=5 node=lb2 seq=11", T0 + 2), FENCE_STALE);
@@ -238,18 +240,15 @@ static void test_stale_fence_dropped_unfences(void **state)
 static void test_lead_above_fence_clears_stale(void **state)
 {
 	struct fence_state st;
-	struct fence_value next;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 1, "lb1");
+	leading(&st, 1, "lb1");
 	assert_int_equal(read1(&st, "term=2 node=lb2 seq=9", T0), FENCE_STALE);
 	fence_lead(&st, 3, "lb1");
 	assert_false(st.stale);
 	assert_false(st.known);
 	assert_int_equal(read1(&st, "term=2 node=lb2 seq=9", T0 + 1), FENCE_WRITE);
-	fence_next(&st, &next);
-	assert_true(next.term == 3 && next.seq == 10);
+	assert_next(&st, 3, 10);
 }
 
 static void test_stale_leader_again_without_higher_term(void **state)
@@ -258,8 +257,7 @@ static void test_stale_leader_again_without_higher_term(void **state)
 	struct fence_value next;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 1, "lb3");
+	leading(&st, 1, "lb3");
 	assert_int_equal(read1(&st, "term=2 node=lb2 seq=9", T0), FENCE_STALE);
 	fence_lead(&st, 1, "lb3"); /* not above the fence: still stale, and reported again */
 	assert_true(st.stale);
@@ -295,8 +293,7 @@ static void test_same_term_lower_name_is_stale(void **state)
 	const char *f = "term=5 node=lb2 seq=3";
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 5, "lb1");
+	leading(&st, 5, "lb1");
 	assert_int_equal(read1(&st, f, T0), FENCE_STALE);
 	assert_true(st.stale);
 	assert_false(st.leading);
@@ -317,8 +314,7 @@ static void test_same_term_higher_name_writes(void **state)
 	struct fence_value next;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 5, "lb2");
+	leading(&st, 5, "lb2");
 	assert_int_equal(read1(&st, "term=5 node=lb1 seq=3", T0), FENCE_WRITE);
 	assert_false(st.stale);
 	fence_next(&st, &next);
@@ -361,8 +357,7 @@ static void test_highest_claim_of_several_records(void **state)
 			    "term=3 node=lb9 seq=50"};
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 4, "lb2");
+	leading(&st, 4, "lb2");
 	assert_int_equal(fence_on_read(&st, t, 3, T0), FENCE_STALE);
 	assert_string_equal(st.cur.node, "lb3");
 	assert_string_equal(st.stale_node, "lb3");
@@ -372,17 +367,14 @@ static void test_highest_claim_of_several_records(void **state)
 static void test_term_above_2_53_is_invalid(void **state)
 {
 	struct fence_state st;
-	struct fence_value next;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 3, "lb1");
+	leading(&st, 3, "lb1");
 	assert_int_equal(read1(&st, "term=18446744073709551615 node=lb2 seq=1", T0), FENCE_WRITE);
 	assert_true(st.garbage);
 	assert_false(st.stale);
 	assert_int_equal(st.cur.term, 0);
-	fence_next(&st, &next);
-	assert_true(next.term == 3 && next.seq == 1);
+	assert_next(&st, 3, 1);
 }
 
 /* More than 1,000,000 above our term: reported, never fences, never written over. */
@@ -392,8 +384,7 @@ static void test_implausible_term(void **state)
 	const char *t[2] = {"term=1000004 node=lb2 seq=1", "term=2 node=lb2 seq=8"};
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 3, "lb1");
+	leading(&st, 3, "lb1");
 	assert_int_equal(read1(&st, "term=1000004 node=lb2 seq=1", T0), FENCE_IMPLAUSIBLE);
 	assert_true(st.implausible);
 	assert_true(st.implausible_term == 1000004);
@@ -418,8 +409,7 @@ static void test_implausible_unfences_a_stale_node(void **state)
 	struct fence_state st;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 3, "lb1");
+	leading(&st, 3, "lb1");
 	assert_int_equal(read1(&st, "term=5 node=lb2 seq=9", T0), FENCE_STALE);
 	fence_resign(&st);
 	/* the only claim left is implausible: nobody plausible holds the fence */
@@ -434,8 +424,7 @@ static void test_retry_path(void **state)
 	struct fence_value next;
 
 	(void)state;
-	fence_init(&st, RENEW);
-	fence_lead(&st, 1, "lb1");
+	leading(&st, 1, "lb1");
 	assert_int_equal(read1(&st, "term=1 node=lb0 seq=9", T0), FENCE_WRITE);
 	fence_next(&st, &next);
 	assert_true(next.term == 1 && next.seq == 10);

@@ -22,12 +22,16 @@ static const uint8_t key_b[32] = "kcwatch-unit-test-key-0123456780";
 
 /* --- HMAC-SHA256: RFC 4231 test cases 1-4, 6, 7 ------------------------------ */
 
+/* Signs data with key and checks the tag against want_hex (the RFC's 64 hex digits). */
 static void check_hmac(const uint8_t *key, size_t keylen, const void *data, size_t len,
-		       const uint8_t want[HMAC_TAG_LEN])
+		       const char *want_hex)
 {
 	struct hmac *h = hmac_new(key, keylen);
-	uint8_t tag[HMAC_TAG_LEN];
+	uint8_t tag[HMAC_TAG_LEN], want[HMAC_TAG_LEN];
 
+	assert_int_equal(strlen(want_hex), 2 * HMAC_TAG_LEN);
+	for (size_t i = 0; i < HMAC_TAG_LEN; i++)
+		assert_int_equal(sscanf(want_hex + 2 * i, "%2hhx", &want[i]), 1);
 	assert_non_null(h);
 	memset(tag, 0, sizeof(tag));
 	assert_int_equal(hmac_sign(h, data, len, tag), 0);
@@ -44,81 +48,63 @@ static void check_hmac(const uint8_t *key, size_t keylen, const void *data, size
 
 static void test_rfc4231_case1(void **state)
 {
-	static const uint8_t want[] = {0xb0, 0x34, 0x4c, 0x61, 0xd8, 0xdb, 0x38, 0x53,
-				       0x5c, 0xa8, 0xaf, 0xce, 0xaf, 0x0b, 0xf1, 0x2b,
-				       0x88, 0x1d, 0xc2, 0x00, 0xc9, 0x83, 0x3d, 0xa7,
-				       0x26, 0xe9, 0x37, 0x6c, 0x2e, 0x32, 0xcf, 0xf7};
 	uint8_t key[20];
 
 	memset(key, 0x0b, sizeof(key));
-	check_hmac(key, sizeof(key), "Hi There", 8, want);
+	check_hmac(key, sizeof(key), "Hi There", 8,
+		   "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
 }
 
 static void test_rfc4231_case2(void **state)
 {
-	static const uint8_t want[] = {0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e,
-				       0x6a, 0x04, 0x24, 0x26, 0x08, 0x95, 0x75, 0xc7,
-				       0x5a, 0x00, 0x3f, 0x08, 0x9d, 0x27, 0x39, 0x83,
-				       0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec, 0x38, 0x43};
 	const char *data = "what do ya want for nothing?";
 
-	check_hmac((const uint8_t *)"Jefe", 4, data, strlen(data), want);
+	check_hmac((const uint8_t *)"Jefe", 4, data, strlen(data),
+		   "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
 }
 
 static void test_rfc4231_case3(void **state)
 {
-	static const uint8_t want[] = {0x77, 0x3e, 0xa9, 0x1e, 0x36, 0x80, 0x0e, 0x46,
-				       0x85, 0x4d, 0xb8, 0xeb, 0xd0, 0x91, 0x81, 0xa7,
-				       0x29, 0x59, 0x09, 0x8b, 0x3e, 0xf8, 0xc1, 0x22,
-				       0xd9, 0x63, 0x55, 0x14, 0xce, 0xd5, 0x65, 0xfe};
 	uint8_t key[20], data[50];
 
 	memset(key, 0xaa, sizeof(key));
 	memset(data, 0xdd, sizeof(data));
-	check_hmac(key, sizeof(key), data, sizeof(data), want);
+	check_hmac(key, sizeof(key), data, sizeof(data),
+		   "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe");
 }
 
 static void test_rfc4231_case4(void **state)
 {
-	static const uint8_t want[] = {0x82, 0x55, 0x8a, 0x38, 0x9a, 0x44, 0x3c, 0x0e,
-				       0xa4, 0xcc, 0x81, 0x98, 0x99, 0xf2, 0x08, 0x3a,
-				       0x85, 0xf0, 0xfa, 0xa3, 0xe5, 0x78, 0xf8, 0x07,
-				       0x7a, 0x2e, 0x3f, 0xf4, 0x67, 0x29, 0x66, 0x5b};
 	uint8_t key[25], data[50];
 	size_t i;
 
 	for (i = 0; i < sizeof(key); i++)
 		key[i] = (uint8_t)(i + 1);
 	memset(data, 0xcd, sizeof(data));
-	check_hmac(key, sizeof(key), data, sizeof(data), want);
+	check_hmac(key, sizeof(key), data, sizeof(data),
+		   "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
 }
 
 static void test_rfc4231_case6(void **state)
 {
-	static const uint8_t want[] = {0x60, 0xe4, 0x31, 0x59, 0x1e, 0xe0, 0xb6, 0x7f,
-				       0x0d, 0x8a, 0x26, 0xaa, 0xcb, 0xf5, 0xb7, 0x7f,
-				       0x8e, 0x0b, 0xc6, 0x21, 0x37, 0x28, 0xc5, 0x14,
-				       0x05, 0x46, 0x04, 0x0f, 0x0e, 0xe3, 0x7f, 0x54};
 	const char *data = "Test Using Larger Than Block-Size Key - Hash Key First";
 	uint8_t key[131];
 
 	memset(key, 0xaa, sizeof(key));
-	check_hmac(key, sizeof(key), data, strlen(data), want);
+	check_hmac(key, sizeof(key), data, strlen(data),
+		   "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
 static void test_rfc4231_case7(void **state)
 {
-	static const uint8_t want[] = {0x9b, 0x09, 0xff, 0xa7, 0x1b, 0x94, 0x2f, 0xcb,
-				       0x27, 0x63, 0x5f, 0xbc, 0xd5, 0xb0, 0xe9, 0x44,
-				       0xbf, 0xdc, 0x63, 0x64, 0x4f, 0x07, 0x13, 0x93,
-				       0x8a, 0x7f, 0x51, 0x53, 0x5c, 0x3a, 0x35, 0xe2};
 	const char *data = "This is a test using a larger than block-size key and a larger "
 			   "than block-size data. The key needs to be hashed before being "
 			   "used by the HMAC algorithm.";
 	uint8_t key[131];
 
 	memset(key, 0xaa, sizeof(key));
-	check_hmac(key, sizeof(key), data, strlen(data), want);
+	check_hmac(key, sizeof(key), data, strlen(data),
+		   "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
 }
 
 static void test_hmac_verify_rejects(void **state)
@@ -244,6 +230,25 @@ static int decode_pb(const Kcwatch__Heartbeat *pb, const char *cluster, struct h
 	rc = hb_decode(dgram, len, h, cluster, out, why);
 	hmac_free(h);
 	return rc;
+}
+
+/* decode_pb() refuses pb for cluster, for reason want. */
+static void assert_refused(const Kcwatch__Heartbeat *pb, const char *cluster, enum hb_drop want)
+{
+	struct hb_msg out;
+	enum hb_drop why = HB_DROP__COUNT;
+
+	assert_int_equal(decode_pb(pb, cluster, &out, &why), -1);
+	assert_int_equal(why, want);
+}
+
+/* decode_pb() accepts pb for cluster, into *out. */
+static void assert_decoded(const Kcwatch__Heartbeat *pb, const char *cluster, struct hb_msg *out)
+{
+	enum hb_drop why = HB_DROP__COUNT;
+
+	assert_int_equal(decode_pb(pb, cluster, out, &why), 0);
+	assert_int_equal(why, HB_DROP__COUNT);
 }
 
 static void base_pb(Kcwatch__Heartbeat *pb)
@@ -521,16 +526,13 @@ static void test_other_cluster(void **state)
 {
 	Kcwatch__Heartbeat pb;
 	struct hb_msg out;
-	enum hb_drop why = HB_DROP__COUNT;
 
 	base_pb(&pb);
 	pb.cluster = "kc-test";
-	assert_int_equal(decode_pb(&pb, "kc-prod", &out, &why), -1);
-	assert_int_equal(why, HB_DROP_CLUSTER);
-	assert_int_equal(decode_pb(&pb, "kc-tes", &out, &why), -1);
-	assert_int_equal(why, HB_DROP_CLUSTER);
-	assert_int_equal(decode_pb(&pb, "kc-test", &out, &why), 0);
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_refused(&pb, "kc-prod", HB_DROP_CLUSTER);
+	assert_refused(&pb, "kc-tes", HB_DROP_CLUSTER);
+	assert_decoded(&pb, "kc-test", &out);
+	assert_decoded(&pb, NULL, &out);
 	assert_string_equal(out.cluster, "kc-test");
 }
 
@@ -592,7 +594,6 @@ static void test_long_strings(void **state)
 	char **fields[4];
 	Kcwatch__Heartbeat pb;
 	struct hb_msg out;
-	enum hb_drop why;
 	size_t i;
 
 	set_str(fits, sizeof(fits), 'x', CFG_NAME_MAX - 1);
@@ -605,11 +606,9 @@ static void test_long_strings(void **state)
 	for (i = 0; i < 4; i++) {
 		base_pb(&pb);
 		*fields[i] = too_long;
-		why = HB_DROP__COUNT;
-		assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
-		assert_int_equal(why, HB_DROP_DECODE);
+		assert_refused(&pb, NULL, HB_DROP_DECODE);
 		*fields[i] = fits;
-		assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+		assert_decoded(&pb, NULL, &out);
 	}
 	assert_string_equal(out.active_backend, fits);
 }
@@ -621,17 +620,15 @@ static void test_long_backend_name(void **state)
 	Kcwatch__BackendState *bp[] = {&b};
 	Kcwatch__Heartbeat pb;
 	struct hb_msg out;
-	enum hb_drop why = HB_DROP__COUNT;
 
 	set_str(too_long, sizeof(too_long), 'b', CFG_NAME_MAX);
 	base_pb(&pb);
 	pb.n_backends = 1;
 	pb.backends = bp;
 	b.name = too_long;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
-	assert_int_equal(why, HB_DROP_DECODE);
+	assert_refused(&pb, NULL, HB_DROP_DECODE);
 	too_long[CFG_NAME_MAX - 1] = '\0';
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_decoded(&pb, NULL, &out);
 	assert_int_equal(out.n_backends, 1);
 	assert_string_equal(out.backends[0].name, too_long);
 }
@@ -642,7 +639,6 @@ static void test_too_many_backends(void **state)
 	Kcwatch__BackendState *bp[CFG_MAX_BACKENDS + 1];
 	Kcwatch__Heartbeat pb;
 	struct hb_msg out;
-	enum hb_drop why = HB_DROP__COUNT;
 	size_t i;
 
 	for (i = 0; i <= CFG_MAX_BACKENDS; i++) {
@@ -653,10 +649,9 @@ static void test_too_many_backends(void **state)
 	base_pb(&pb);
 	pb.backends = bp;
 	pb.n_backends = CFG_MAX_BACKENDS + 1;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
-	assert_int_equal(why, HB_DROP_DECODE);
+	assert_refused(&pb, NULL, HB_DROP_DECODE);
 	pb.n_backends = CFG_MAX_BACKENDS;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_decoded(&pb, NULL, &out);
 	assert_int_equal(out.n_backends, CFG_MAX_BACKENDS);
 }
 
@@ -664,17 +659,14 @@ static void test_role_range(void **state)
 {
 	Kcwatch__Heartbeat pb;
 	struct hb_msg out;
-	enum hb_drop why = HB_DROP__COUNT;
 
 	base_pb(&pb);
 	pb.role = (Kcwatch__Role)5;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
-	assert_int_equal(why, HB_DROP_DECODE);
+	assert_refused(&pb, NULL, HB_DROP_DECODE);
 	pb.role = (Kcwatch__Role)-1;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
-	assert_int_equal(why, HB_DROP_DECODE);
+	assert_refused(&pb, NULL, HB_DROP_DECODE);
 	pb.role = KCWATCH__ROLE__ROLE_WITNESS;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_decoded(&pb, NULL, &out);
 	assert_int_equal(out.role, ROLE_WITNESS);
 }
 
@@ -683,20 +675,16 @@ static void test_term_bound(void **state)
 {
 	Kcwatch__Heartbeat pb;
 	struct hb_msg out;
-	enum hb_drop why = HB_DROP__COUNT;
 
 	(void)state;
 	base_pb(&pb);
 	pb.term = HB_TERM_MAX;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_decoded(&pb, NULL, &out);
 	assert_true(out.term == HB_TERM_MAX);
 	pb.term = HB_TERM_MAX + 1;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
-	assert_int_equal(why, HB_DROP_DECODE);
+	assert_refused(&pb, NULL, HB_DROP_DECODE);
 	pb.term = UINT64_MAX;
-	why = HB_DROP__COUNT;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
-	assert_int_equal(why, HB_DROP_DECODE);
+	assert_refused(&pb, NULL, HB_DROP_DECODE);
 }
 
 static void test_digest_length(void **state)
@@ -704,23 +692,20 @@ static void test_digest_length(void **state)
 	uint8_t digest[33];
 	Kcwatch__Heartbeat pb;
 	struct hb_msg out;
-	enum hb_drop why = HB_DROP__COUNT;
 
 	memset(digest, 0x5c, sizeof(digest));
 	base_pb(&pb);
 	pb.config_digest.data = digest;
 	pb.config_digest.len = 31;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
-	assert_int_equal(why, HB_DROP_DECODE);
+	assert_refused(&pb, NULL, HB_DROP_DECODE);
 	pb.config_digest.len = 33;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), -1);
-	assert_int_equal(why, HB_DROP_DECODE);
+	assert_refused(&pb, NULL, HB_DROP_DECODE);
 	pb.config_digest.len = 32;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_decoded(&pb, NULL, &out);
 	assert_memory_equal(out.config_digest, digest, 32);
 	pb.config_digest.len = 0;
 	memset(&out, 0xA5, sizeof(out));
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_decoded(&pb, NULL, &out);
 	memset(digest, 0, sizeof(digest));
 	assert_memory_equal(out.config_digest, digest, 32);
 }
@@ -732,7 +717,6 @@ static void test_reason_truncated(void **state)
 	Kcwatch__BackendState *bp[] = {&b};
 	Kcwatch__Heartbeat pb;
 	struct hb_msg out;
-	enum hb_drop why = HB_DROP__COUNT;
 
 	set_str(reason, sizeof(reason), 'r', sizeof(reason) - 1);
 	base_pb(&pb);
@@ -740,13 +724,13 @@ static void test_reason_truncated(void **state)
 	pb.backends = bp;
 	b.name = "rhbk-1";
 	b.reason = reason;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_decoded(&pb, NULL, &out);
 	assert_int_equal(strlen(out.backends[0].reason), HB_REASON_MAX - 1);
 	assert_memory_equal(out.backends[0].reason, reason, HB_REASON_MAX - 1);
 	/* a two-byte UTF-8 character across the limit is dropped whole */
 	reason[HB_REASON_MAX - 2] = (char)0xc3;
 	reason[HB_REASON_MAX - 1] = (char)0xa9;
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_decoded(&pb, NULL, &out);
 	assert_int_equal(strlen(out.backends[0].reason), HB_REASON_MAX - 2);
 }
 
@@ -758,7 +742,6 @@ static void test_peer_text_inert(void **state)
 	Kcwatch__BackendState *bp[] = {&b};
 	Kcwatch__Heartbeat pb;
 	struct hb_msg out;
-	enum hb_drop why = HB_DROP__COUNT;
 
 	(void)state;
 	base_pb(&pb);
@@ -768,14 +751,14 @@ static void test_peer_text_inert(void **state)
 	pb.active_backend = "sno\x1b[2J";
 	b.name = "sno\x1b[2J";
 	b.reason = "JSON status DOWN\n<0>forged (expected UP)\r";
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_decoded(&pb, NULL, &out);
 	assert_string_equal(out.leader, "lb\\n<0>x");
 	assert_string_equal(out.active_backend, "sno\\x1b[2J");
 	assert_string_equal(out.backends[0].name, "sno\\x1b[2J");
 	assert_string_equal(out.backends[0].reason,
 			    "JSON status DOWN\\n<0>forged (expected UP)\\r");
 	pb.node = "lb-a\x07";
-	assert_int_equal(decode_pb(&pb, NULL, &out, &why), 0);
+	assert_decoded(&pb, NULL, &out);
 	assert_string_equal(out.node, "lb-a\\x07");
 }
 

@@ -59,6 +59,12 @@ static const char *script(struct fx *f, const char *name, const char *body)
 	return p;
 }
 
+/* script(f, name, body) as the hook command in slot (one of f->cfg->hook_on_*). */
+static void set_hook(struct fx *f, char *slot, const char *name, const char *body)
+{
+	snprintf(slot, PATH_MAX, "%s", script(f, name, body));
+}
+
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
@@ -151,14 +157,11 @@ static void test_order_args_env(void **state)
 				     .backend = "sno1",
 				     .previous = "leader"};
 	struct hook_info fault = {.node = "lb1", .role = "fault", .term = 8};
-	struct hook_info backend = {.node = "lb1",
-				    .role = "follower",
-				    .term = 8,
-				    .leader = "lb2",
-				    .backend = "sno2",
-				    .previous = "sno1"};
+	struct hook_info backend = follower; /* the active backend changes: sno1 -> sno2 */
 	struct hooks_stats st;
 
+	backend.backend = "sno2";
+	backend.previous = "sno1";
 	snprintf(f->cfg->hook_on_leader, PATH_MAX, "%s", p);
 	snprintf(f->cfg->hook_on_follower, PATH_MAX, "%s", p);
 	snprintf(f->cfg->hook_on_fault, PATH_MAX, "%s", p);
@@ -215,12 +218,9 @@ static void test_failures_do_not_stop_the_queue(void **state)
 	struct hooks_stats st;
 
 	snprintf(f->cfg->hook_on_leader, PATH_MAX, "%s/does-not-exist", f->dir);
-	snprintf(f->cfg->hook_on_follower, PATH_MAX, "%s",
-		 script(f, "fail", "echo fail >>\"$LOG\"; exit 3"));
-	snprintf(f->cfg->hook_on_fault, PATH_MAX, "%s",
-		 script(f, "signal", "echo signal >>\"$LOG\"; kill -USR1 $$"));
-	snprintf(f->cfg->hook_on_backend_change, PATH_MAX, "%s",
-		 script(f, "ok", "echo ok >>\"$LOG\""));
+	set_hook(f, f->cfg->hook_on_follower, "fail", "echo fail >>\"$LOG\"; exit 3");
+	set_hook(f, f->cfg->hook_on_fault, "signal", "echo signal >>\"$LOG\"; kill -USR1 $$");
+	set_hook(f, f->cfg->hook_on_backend_change, "ok", "echo ok >>\"$LOG\"");
 	start(f);
 	assert_int_equal(hooks_event(f->h, HOOK_LEADER, &info_leader), 1);
 	assert_int_equal(hooks_event(f->h, HOOK_FOLLOWER, &info_leader), 1);
@@ -271,10 +271,9 @@ static void test_timeout_kills_the_group(void **state)
 	uint64_t ms;
 
 	/* ignores SIGTERM and leaves a grandchild behind: both must go */
-	snprintf(f->cfg->hook_on_leader, PATH_MAX, "%s",
-		 script(f, "stuck", "trap '' TERM\nsleep 30 &\necho $! >>\"$LOG\"\nwait\nwait"));
-	snprintf(f->cfg->hook_on_follower, PATH_MAX, "%s",
-		 script(f, "after", "echo after >>\"$LOG\""));
+	set_hook(f, f->cfg->hook_on_leader, "stuck",
+		 "trap '' TERM\nsleep 30 &\necho $! >>\"$LOG\"\nwait\nwait");
+	set_hook(f, f->cfg->hook_on_follower, "after", "echo after >>\"$LOG\"");
 	start(f);
 	hooks_set_timeout(f->h, 200, 200);
 	hooks_event(f->h, HOOK_LEADER, &info_leader);
@@ -296,10 +295,8 @@ static void test_full_queue_drops_oldest(void **state)
 	struct hook_info in = info_leader;
 	char *log;
 
-	snprintf(f->cfg->hook_on_leader, PATH_MAX, "%s",
-		 script(f, "slow", "sleep 0.2; echo $4 >>\"$LOG\""));
-	snprintf(f->cfg->hook_on_follower, PATH_MAX, "%s",
-		 script(f, "quick", "echo $4 >>\"$LOG\""));
+	set_hook(f, f->cfg->hook_on_leader, "slow", "sleep 0.2; echo $4 >>\"$LOG\"");
+	set_hook(f, f->cfg->hook_on_follower, "quick", "echo $4 >>\"$LOG\"");
 	start(f);
 	hooks_event(f->h, HOOK_LEADER, &in); /* term 7 runs at once */
 	for (int i = 0; i < HOOKS_QUEUE_MAX + 5; i++) {
@@ -321,8 +318,7 @@ static void test_free_terminates_a_running_hook(void **state)
 	uint64_t t0;
 	char *log;
 
-	snprintf(f->cfg->hook_on_leader, PATH_MAX, "%s",
-		 script(f, "long", "sleep 30 &\necho $! >>\"$LOG\"\nwait"));
+	set_hook(f, f->cfg->hook_on_leader, "long", "sleep 30 &\necho $! >>\"$LOG\"\nwait");
 	start(f);
 	hooks_set_timeout(f->h, 30000, 300);
 	hooks_event(f->h, HOOK_LEADER, &info_leader);
@@ -341,8 +337,7 @@ static void test_free_lets_a_quick_hook_finish(void **state)
 {
 	struct fx *f = *state;
 
-	snprintf(f->cfg->hook_on_follower, PATH_MAX, "%s",
-		 script(f, "last", "sleep 0.1; echo finished >>\"$LOG\""));
+	set_hook(f, f->cfg->hook_on_follower, "last", "sleep 0.1; echo finished >>\"$LOG\"");
 	start(f);
 	hooks_event(f->h, HOOK_FOLLOWER, &info_leader);
 	hooks_free(f->h); /* right after the start, as at a shutdown */

@@ -65,6 +65,15 @@ static bool has_line(const char *text, const char *line)
 	return false;
 }
 
+/* Each of the NULL-terminated lines is a whole line of text. */
+static void assert_lines(const char *text, const char *const *lines)
+{
+	for (; *lines; lines++)
+		if (!has_line(text, *lines))
+			fail_msg("no line \"%s\"", *lines);
+}
+#define ASSERT_LINES(text, ...) assert_lines(text, (const char *const[]){__VA_ARGS__, NULL})
+
 static void fill_example(struct kcw_metrics *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -111,6 +120,17 @@ static void fill_example(struct kcw_metrics *m)
 	m->hooks.timed_out = 1;
 	m->reloads_failed = 1;
 	m->reload_failed_last = true;
+}
+
+/* The example snapshot in *m, rendered (the caller frees the text). */
+static char *render_example(struct kcw_metrics *m)
+{
+	char *text;
+
+	fill_example(m);
+	text = metrics_render(m, NULL);
+	assert_non_null(text);
+	return text;
 }
 
 static void test_observe_buckets(void **state)
@@ -166,12 +186,11 @@ static void test_zero_snapshot_has_every_family(void **state)
 		snprintf(line, sizeof(line), "# HELP %s ", families[i]);
 		assert_non_null(strstr(text, line));
 	}
-	assert_true(has_line(text, "kcwatch_role{role=\"init\"} 1"));
-	assert_true(has_line(text, "kcwatch_heartbeats_dropped_total{reason=\"self\"} 0"));
-	assert_true(has_line(text, "kcwatch_dns_updates_total{result=\"network\"} 0"));
-	assert_true(has_line(text, "process_start_time_seconds 0.000"));
-	assert_true(has_line(text, "kcwatch_is_leader 0"));
-	assert_true(has_line(text, "kcwatch_config_reload_success 1"));
+	ASSERT_LINES(text, "kcwatch_role{role=\"init\"} 1",
+		     "kcwatch_heartbeats_dropped_total{reason=\"self\"} 0",
+		     "kcwatch_dns_updates_total{result=\"network\"} 0",
+		     "process_start_time_seconds 0.000", "kcwatch_is_leader 0",
+		     "kcwatch_config_reload_success 1");
 	assert_null(strstr(text, "\nkcwatch_haproxy_up ")); /* no haproxy-socket, no sample */
 	free(text);
 }
@@ -182,45 +201,32 @@ static void test_values(void **state)
 	char *text;
 
 	(void)state;
-	fill_example(&m);
-	text = metrics_render(&m, NULL);
-	assert_non_null(text);
-	assert_true(has_line(text, "kcwatch_role{role=\"leader\"} 1"));
-	assert_true(has_line(text, "kcwatch_role{role=\"follower\"} 0"));
-	assert_true(has_line(text, "kcwatch_term 7"));
-	assert_true(has_line(text, "process_start_time_seconds 1700000012.345"));
-	assert_true(has_line(text, "kcwatch_is_leader 1"));
-	assert_true(has_line(text, "kcwatch_leader_transitions_total 3"));
-	assert_true(has_line(text, "kcwatch_defence_satisfied 1"));
-	assert_true(has_line(text, "kcwatch_fenced 0"));
-	assert_true(has_line(text, "kcwatch_peer_up{node=\"lb2\"} 1"));
-	assert_true(has_line(text, "kcwatch_peer_up{node=\"lb3\"} 0"));
-	assert_true(has_line(text, "kcwatch_peer_last_seen_seconds{node=\"lb2\"} 0.150"));
+	text = render_example(&m);
+	ASSERT_LINES(text, "kcwatch_role{role=\"leader\"} 1", "kcwatch_role{role=\"follower\"} 0",
+		     "kcwatch_term 7", "process_start_time_seconds 1700000012.345",
+		     "kcwatch_is_leader 1", "kcwatch_leader_transitions_total 3",
+		     "kcwatch_defence_satisfied 1", "kcwatch_fenced 0",
+		     "kcwatch_peer_up{node=\"lb2\"} 1", "kcwatch_peer_up{node=\"lb3\"} 0",
+		     "kcwatch_peer_last_seen_seconds{node=\"lb2\"} 0.150");
 	assert_null(strstr(text, "kcwatch_peer_last_seen_seconds{node=\"lb3\"}"));
-	assert_true(has_line(text, "kcwatch_vip_held{vip=\"keycloak\"} 1"));
-	assert_true(has_line(text, "kcwatch_vip_held{vip=\"keycloak6\"} 0"));
-	assert_true(has_line(text, "kcwatch_haproxy_up 1"));
-	assert_true(has_line(text, "kcwatch_dns_last_success_timestamp_seconds 1700000100.500"));
-	assert_true(has_line(text, "kcwatch_config_reload_success 0"));
-	assert_true(
-	    has_line(text, "kcwatch_config_reload_last_reload_timestamp_seconds 1700000200.000"));
-	assert_true(has_line(text, "kcwatch_heartbeats_dropped_total{reason=\"auth\"} 20"));
-	assert_true(has_line(text, "kcwatch_heartbeats_dropped_total{reason=\"replay\"} 4"));
-	assert_true(has_line(text, "kcwatch_heartbeat_send_errors_total 2"));
-	assert_true(has_line(text, "kcwatch_vip_announcements_total 10"));
-	assert_true(has_line(text, "kcwatch_backend_up{backend=\"sno1\"} 1"));
-	assert_true(has_line(text, "kcwatch_backend_up{backend=\"sno\\\"2\"} 0"));
-	assert_true(has_line(text, "kcwatch_backend_active{backend=\"sno1\"} 1"));
-	assert_true(
-	    has_line(text, "kcwatch_backend_checks_total{backend=\"sno1\",result=\"up\"} 2"));
-	assert_true(
-	    has_line(text, "kcwatch_backend_checks_total{backend=\"sno1\",result=\"down\"} 2"));
-	assert_true(has_line(text, "kcwatch_dns_updates_total{result=\"ok\"} 5"));
-	assert_true(has_line(text, "kcwatch_hook_runs_total{result=\"ok\"} 4"));
-	assert_true(has_line(text, "kcwatch_hook_runs_total{result=\"timeout\"} 1"));
-	assert_true(has_line(text, "kcwatch_config_reloads_total{result=\"failed\"} 1"));
-	assert_true(has_line(text, "kcwatch_build_info{version=\"" PACKAGE_VERSION
-				   "\",node=\"lb1\",cluster=\"keycloak\"} 1"));
+	ASSERT_LINES(
+	    text, "kcwatch_vip_held{vip=\"keycloak\"} 1", "kcwatch_vip_held{vip=\"keycloak6\"} 0",
+	    "kcwatch_haproxy_up 1", "kcwatch_dns_last_success_timestamp_seconds 1700000100.500",
+	    "kcwatch_config_reload_success 0",
+	    "kcwatch_config_reload_last_reload_timestamp_seconds 1700000200.000",
+	    "kcwatch_heartbeats_dropped_total{reason=\"auth\"} 20",
+	    "kcwatch_heartbeats_dropped_total{reason=\"replay\"} 4",
+	    "kcwatch_heartbeat_send_errors_total 2", "kcwatch_vip_announcements_total 10",
+	    "kcwatch_backend_up{backend=\"sno1\"} 1", "kcwatch_backend_up{backend=\"sno\\\"2\"} 0",
+	    "kcwatch_backend_active{backend=\"sno1\"} 1",
+	    "kcwatch_backend_checks_total{backend=\"sno1\",result=\"up\"} 2",
+	    "kcwatch_backend_checks_total{backend=\"sno1\",result=\"down\"} 2",
+	    "kcwatch_dns_updates_total{result=\"ok\"} 5",
+	    "kcwatch_hook_runs_total{result=\"ok\"} 4",
+	    "kcwatch_hook_runs_total{result=\"timeout\"} 1",
+	    "kcwatch_config_reloads_total{result=\"failed\"} 1",
+	    "kcwatch_build_info{version=\"" PACKAGE_VERSION
+	    "\",node=\"lb1\",cluster=\"keycloak\"} 1");
 	free(text);
 }
 
@@ -231,8 +237,7 @@ static void test_etcd(void **state)
 	char *text;
 
 	(void)state;
-	fill_example(&m);
-	text = metrics_render(&m, NULL);
+	text = render_example(&m);
 	assert_null(strstr(text, "kcwatch_etcd_"));
 	free(text);
 	m.etcd = true;
@@ -243,13 +248,11 @@ static void test_etcd(void **state)
 	m.etcd_requests = 17;
 	m.etcd_failures = 2;
 	text = metrics_render(&m, NULL);
-	assert_true(has_line(text, "kcwatch_etcd_info{endpoint=\"http://10.0.0.5:2379\"} 1"));
-	assert_true(has_line(text, "kcwatch_etcd_lease_valid 1"));
-	assert_true(has_line(text, "kcwatch_etcd_holds_key 1"));
-	assert_true(has_line(text, "kcwatch_etcd_lease_remaining_seconds 2.345"));
-	assert_true(has_line(text, "kcwatch_etcd_requests_total 17"));
-	assert_true(has_line(text, "kcwatch_etcd_request_failures_total 2"));
-	assert_true(has_line(text, "# TYPE kcwatch_etcd_requests_total counter"));
+	ASSERT_LINES(text, "kcwatch_etcd_info{endpoint=\"http://10.0.0.5:2379\"} 1",
+		     "kcwatch_etcd_lease_valid 1", "kcwatch_etcd_holds_key 1",
+		     "kcwatch_etcd_lease_remaining_seconds 2.345", "kcwatch_etcd_requests_total 17",
+		     "kcwatch_etcd_request_failures_total 2",
+		     "# TYPE kcwatch_etcd_requests_total counter");
 	free(text);
 }
 
@@ -257,27 +260,18 @@ static void test_histogram_cumulative(void **state)
 {
 	struct kcw_metrics m;
 	const char *h = "kcwatch_backend_check_duration_seconds";
+	static const char *const le[] = {"0.005", "0.025", "0.05", "1", "2.5", "10", "+Inf"};
+	static const int count[] = {1, 1, 2, 3, 3, 3, 4}; /* cumulative */
 	char line[160];
 	char *text;
 
 	(void)state;
-	fill_example(&m); /* sno1: 3 ms, 40 ms, 1000 ms, 60000 ms */
-	text = metrics_render(&m, NULL);
-	assert_non_null(text);
-	snprintf(line, sizeof(line), "%s_bucket{backend=\"sno1\",le=\"0.005\"} 1", h);
-	assert_true(has_line(text, line));
-	snprintf(line, sizeof(line), "%s_bucket{backend=\"sno1\",le=\"0.025\"} 1", h);
-	assert_true(has_line(text, line));
-	snprintf(line, sizeof(line), "%s_bucket{backend=\"sno1\",le=\"0.05\"} 2", h);
-	assert_true(has_line(text, line));
-	snprintf(line, sizeof(line), "%s_bucket{backend=\"sno1\",le=\"1\"} 3", h);
-	assert_true(has_line(text, line));
-	snprintf(line, sizeof(line), "%s_bucket{backend=\"sno1\",le=\"2.5\"} 3", h);
-	assert_true(has_line(text, line));
-	snprintf(line, sizeof(line), "%s_bucket{backend=\"sno1\",le=\"10\"} 3", h);
-	assert_true(has_line(text, line));
-	snprintf(line, sizeof(line), "%s_bucket{backend=\"sno1\",le=\"+Inf\"} 4", h);
-	assert_true(has_line(text, line));
+	text = render_example(&m); /* sno1: 3 ms, 40 ms, 1000 ms, 60000 ms */
+	for (size_t i = 0; i < sizeof(le) / sizeof(le[0]); i++) {
+		snprintf(line, sizeof(line), "%s_bucket{backend=\"sno1\",le=\"%s\"} %d", h, le[i],
+			 count[i]);
+		assert_true(has_line(text, line));
+	}
 	snprintf(line, sizeof(line), "%s_sum{backend=\"sno1\"} 61.043", h);
 	assert_true(has_line(text, line));
 	snprintf(line, sizeof(line), "%s_count{backend=\"sno1\"} 4", h);
@@ -294,9 +288,7 @@ static void test_line_syntax(void **state)
 	char *text, *save = NULL;
 
 	(void)state;
-	fill_example(&m);
-	text = metrics_render(&m, NULL);
-	assert_non_null(text);
+	text = render_example(&m);
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		char name[128];
 		const char *sp = strrchr(l, ' ');

@@ -20,65 +20,50 @@
 	"\"peers\":[{\"node\":\"lb2\",\"alive\":true,\"last_seen_ms\":80}],"                       \
 	"\"vips\":[{\"name\":\"v\",\"held\":true},{\"name\":\"v6\",\"held\":true}]}"
 
-static int verdict(const char *json, char *line, size_t len)
+/* status_health's verdict on json is want_rc, with the line want (when not NULL). */
+static void check_verdict(const char *json, int want_rc, const char *want)
 {
 	struct json_object *st = json_tokener_parse(json);
-	int rc;
+	char line[256];
 
 	assert_non_null(st);
-	rc = status_health(st, line, len);
+	assert_int_equal(status_health(st, line, sizeof(line)), want_rc);
 	json_object_put(st);
-	return rc;
+	if (want)
+		assert_string_equal(line, want);
 }
 
 static void test_check_healthy(void **state)
 {
-	char line[256];
-
 	(void)state;
-	assert_int_equal(verdict(LEADER_OK, line, sizeof(line)), 0);
-	assert_string_equal(line, "leader, term 4, holding 2 of 2 VIPs");
-	assert_int_equal(
-	    verdict("{\"role\":\"follower\",\"term\":4,\"leader\":\"lb2\","
-		    "\"peers\":[{\"node\":\"lb2\",\"alive\":true,\"last_seen_ms\":120}],"
-		    "\"maintenance\":true}",
-		    line, sizeof(line)),
-	    0);
-	assert_string_equal(line, "follower, term 4, leader lb2 heard 120 ms ago, in maintenance");
+	check_verdict(LEADER_OK, 0, "leader, term 4, holding 2 of 2 VIPs");
+	check_verdict("{\"role\":\"follower\",\"term\":4,\"leader\":\"lb2\","
+		      "\"peers\":[{\"node\":\"lb2\",\"alive\":true,\"last_seen_ms\":120}],"
+		      "\"maintenance\":true}",
+		      0, "follower, term 4, leader lb2 heard 120 ms ago, in maintenance");
 }
 
 static void test_check_degraded(void **state)
 {
-	char line[256];
-
 	(void)state;
-	assert_int_equal(verdict("{\"role\":\"leader\",\"term\":4,\"leader\":\"lb1\",\"vips\":"
-				 "[{\"held\":true},{\"held\":false}]}",
-				 line, sizeof(line)),
-			 1);
-	assert_string_equal(line, "leader, term 4, holding 1 of 2 VIPs");
-	assert_int_equal(verdict("{\"role\":\"fault\"}", line, sizeof(line)), 1);
-	assert_string_equal(line, "fault: effective priority 0 (a VIP interface is down)");
-	assert_int_equal(verdict("{\"role\":\"follower\",\"fenced\":true,\"dns\":{\"fence_term\":9,"
-				 "\"fence_holder\":\"lb2\"}}",
-				 line, sizeof(line)),
-			 1);
-	assert_string_equal(line, "fenced: the DNS fence holds term 9 of lb2, newer than ours");
-	assert_int_equal(verdict("{\"role\":\"follower\",\"term\":3,\"leader\":null,\"peers\":[]}",
-				 line, sizeof(line)),
-			 1);
-	assert_string_equal(line, "follower, term 3: no leader heard");
+	check_verdict("{\"role\":\"leader\",\"term\":4,\"leader\":\"lb1\",\"vips\":"
+		      "[{\"held\":true},{\"held\":false}]}",
+		      1, "leader, term 4, holding 1 of 2 VIPs");
+	check_verdict("{\"role\":\"fault\"}", 1,
+		      "fault: effective priority 0 (a VIP interface is down)");
+	check_verdict("{\"role\":\"follower\",\"fenced\":true,\"dns\":{\"fence_term\":9,"
+		      "\"fence_holder\":\"lb2\"}}",
+		      1, "fenced: the DNS fence holds term 9 of lb2, newer than ours");
+	check_verdict("{\"role\":\"follower\",\"term\":3,\"leader\":null,\"peers\":[]}", 1,
+		      "follower, term 3: no leader heard");
 	/* a leader named but no longer alive is not "heard" */
-	assert_int_equal(verdict("{\"role\":\"follower\",\"term\":3,\"leader\":\"lb2\",\"peers\":"
-				 "[{\"node\":\"lb2\",\"alive\":false}]}",
-				 line, sizeof(line)),
-			 1);
-	assert_int_equal(verdict("{\"role\":\"leader\",\"defence\":{\"kind\":\"witness\","
-				 "\"witness\":\"w\",\"satisfied\":false,\"votes\":1,\"needed\":2}}",
-				 line, sizeof(line)),
-			 1);
-	assert_string_equal(line, "split-brain defence: witness w, NOT satisfied (1 of 2 votes)");
-	assert_int_equal(verdict("{\"role\":\"init\"}", line, sizeof(line)), 1);
+	check_verdict("{\"role\":\"follower\",\"term\":3,\"leader\":\"lb2\",\"peers\":"
+		      "[{\"node\":\"lb2\",\"alive\":false}]}",
+		      1, NULL);
+	check_verdict("{\"role\":\"leader\",\"defence\":{\"kind\":\"witness\","
+		      "\"witness\":\"w\",\"satisfied\":false,\"votes\":1,\"needed\":2}}",
+		      1, "split-brain defence: witness w, NOT satisfied (1 of 2 votes)");
+	check_verdict("{\"role\":\"init\"}", 1, NULL);
 }
 
 /* print_status's output for json, in out. */
