@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
+#include "config.h"
 #include "fence.h"
 #include "log.h"
 #include "loop.h"

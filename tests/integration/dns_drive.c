@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
+#include "config.h"
 #include "dns.h"
 #include "log.h"
 #include "loop.h"

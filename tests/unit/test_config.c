@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/config.h"
+#include "config.h"
 #include "tmpdir.h"
-#include "daemon/hmac.h"
+#include "hmac.h"
 
 /* base64 of the bytes 0, 1, ..., 31; then of 32, ..., 63 */
 #define KEY32_B64  "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="

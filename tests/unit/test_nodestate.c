@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "daemon/nodestate.h"
+#include "nodestate.h"
 #include "tmpdir.h"
 
 struct fx {
