@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* R1: alive while heard within D. */
 bool election_peer_alive(const struct election *e, size_t idx, uint64_t now_ms)
 {
 	const struct election_peer *pp;
@@ -19,6 +20,7 @@ bool election_peer_alive(const struct election *e, size_t idx, uint64_t now_ms)
 	return now_ms < pp->last_heard_ms || now_ms - pp->last_heard_ms < election_dead_ms(e);
 }
 
+/* R2, R24, R34: who may lead (etcd: while the lease is valid). */
 bool election_self_eligible(const struct election *e)
 {
 	return !election_is_witness(e, e->p.self) && e->eff_priority > 0 && e->role != ROLE_FAULT &&
@@ -45,7 +47,7 @@ static uint32_t node_priority(const struct election *e, size_t i)
 	return i == e->p.self ? e->eff_priority : e->peers[i].eff_priority;
 }
 
-/* Effective priority, then address, then (misconfigured equal addresses) index. */
+/* R3: effective priority, then address, then (misconfigured equal addresses) index. */
 bool election_node_better(const struct election *e, size_t a, size_t b)
 {
 	uint32_t pa = node_priority(e, a), pb = node_priority(e, b);
@@ -59,36 +61,29 @@ bool election_node_better(const struct election *e, size_t a, size_t b)
 	return a > b;
 }
 
-int election_best_eligible(const struct election *e, uint64_t now_ms)
+int election_best_where(const struct election *e, uint64_t now, election_node_pred pred)
 {
 	int best = -1;
 
 	for (size_t i = 0; i < e->p.n_nodes; i++) {
-		if (node_eligible(e, i, now_ms) &&
-		    (best < 0 || election_node_better(e, i, (size_t)best)))
+		if (pred(e, i, now) && (best < 0 || election_node_better(e, i, (size_t)best)))
 			best = (int)i;
 	}
 	return best;
 }
 
+int election_best_eligible(const struct election *e, uint64_t now_ms)
+{
+	return election_best_where(e, now_ms, node_eligible);
+}
+
+/* R5: a peer that leads and may be followed (never a witness). */
 static bool leader_candidate(const struct election *e, size_t i, uint64_t now)
 {
 	const struct election_peer *pp = &e->peers[i];
 
 	return i != e->p.self && !election_is_witness(e, i) && election_peer_alive(e, i, now) &&
 	       pp->role == ROLE_LEADER && !pp->resigning;
-}
-
-static int best_leader_candidate(const struct election *e, uint64_t now)
-{
-	int best = -1;
-
-	for (size_t i = 0; i < e->p.n_nodes; i++) {
-		if (leader_candidate(e, i, now) &&
-		    (best < 0 || election_node_better(e, i, (size_t)best)))
-			best = (int)i;
-	}
-	return best;
 }
 
 static bool other_eligible(const struct election *e, uint64_t now)
@@ -109,7 +104,7 @@ static void set_role(struct election *e, int role, struct election_actions *out)
 }
 
 /*
- * Every change of the believed leader counts. no_preempt (set by a step-down)
+ * R38: every change of the believed leader counts. R12: no_preempt (set by a step-down)
  * ends when the peer that took over loses the leadership or this node claims.
  */
 static void set_leader(struct election *e, int idx, struct election_actions *out)
@@ -128,6 +123,7 @@ static void set_leader(struct election *e, int idx, struct election_actions *out
 	out->flags |= ACT_ROLE_CHANGED;
 }
 
+/* R22: any heartbeat raises max_term_seen. */
 static void learn_term(struct election *e, uint64_t term)
 {
 	if (term > e->max_term_seen)
@@ -136,6 +132,7 @@ static void learn_term(struct election *e, uint64_t term)
 		e->term = e->max_term_seen;
 }
 
+/* R23: lead above a term in use elsewhere (etcd orders terms itself). */
 static void on_term(struct election *e, uint64_t term, struct election_actions *out)
 {
 	learn_term(e, term);
@@ -146,6 +143,7 @@ static void on_term(struct election *e, uint64_t term, struct election_actions *
 	out->flags |= ACT_SEND_HEARTBEAT;
 }
 
+/* R10: a term above every term known. */
 void election_claim(struct election *e, struct election_actions *out)
 {
 	e->max_term_seen++;
@@ -159,7 +157,7 @@ void election_claim(struct election *e, struct election_actions *out)
 	out->flags |= ACT_TAKE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED;
 }
 
-/* A leader gives up: VIPs first, then tell the peers. */
+/* R14, R29: a leader gives up: VIPs first, then tell the peers; no standing for an interval. */
 void election_give_up(struct election *e, int role, int new_leader, uint64_t now,
 		      struct election_actions *out)
 {
@@ -172,9 +170,8 @@ void election_give_up(struct election *e, int role, int new_leader, uint64_t now
 	e->stand_after_ms = now + e->p.interval_ms; /* stale votes in flight are void by then */
 }
 
-/* Two leaders: the worse steps down, the better re-announces above the other's term. */
 /*
- * Re-announcing refreshes the neighbours' caches; a burst of queued heartbeats
+ * R15, R17: re-announcing refreshes the neighbours' caches; a burst of queued heartbeats
  * (a leader resumed after a freeze) must not turn into a burst of announcements.
  */
 static void reannounce(struct election *e, uint64_t now, struct election_actions *out)
@@ -187,7 +184,7 @@ static void reannounce(struct election *e, uint64_t now, struct election_actions
 }
 
 /*
- * Two leaders (a healed partition, a leader resumed after a freeze): with
+ * R14: two leaders (a healed partition, a leader resumed after a freeze): with
  * preempt the better node stays; without, the newer leadership (higher term)
  * stays, as a running leader keeps the role against a returning better node.
  */
@@ -200,6 +197,7 @@ static bool other_leader_wins(const struct election *e, size_t peer)
 	return election_node_better(e, peer, e->p.self);
 }
 
+/* R14, R15: the worse steps down, the better re-announces above the other's term. */
 static void resolve_conflict(struct election *e, size_t peer, uint64_t now,
 			     struct election_actions *out)
 {
@@ -215,6 +213,7 @@ static void resolve_conflict(struct election *e, size_t peer, uint64_t now,
 	reannounce(e, now, out);
 }
 
+/* R5, R39, R40 (heard, arrival), R16, R17 (a leader re-announces), R33. */
 static void on_heartbeat(struct election *e, const struct election_event *ev, uint64_t now,
 			 struct election_actions *out)
 {
@@ -281,6 +280,7 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 		reannounce(e, now, out);
 }
 
+/* R18: priority 0 is fault; a leader resigns. */
 static void on_priority(struct election *e, uint32_t priority, uint64_t now,
 			struct election_actions *out)
 {
@@ -323,6 +323,7 @@ static bool priority_handover(struct election *e, uint64_t now, struct election_
 	return true;
 }
 
+/* R20, R12. */
 static void on_step_down(struct election *e, uint64_t now, struct election_actions *out)
 {
 	if (e->role != ROLE_LEADER) {
@@ -338,6 +339,7 @@ static void on_step_down(struct election *e, uint64_t now, struct election_actio
 	e->no_preempt = true;
 }
 
+/* R21: off keeps leaderless_since, so an overdue claim comes at once. */
 static void on_maintenance(struct election *e, bool on, uint64_t now, struct election_actions *out)
 {
 	e->maintenance = on;
@@ -350,6 +352,7 @@ static void on_maintenance(struct election *e, bool on, uint64_t now, struct ele
 	}
 }
 
+/* R24: a fenced leader gives up without resigning. */
 static void on_fence(struct election *e, const struct election_event *ev, uint64_t now,
 		     struct election_actions *out)
 {
@@ -362,6 +365,7 @@ static void on_fence(struct election *e, const struct election_event *ev, uint64
 		election_give_up(e, ROLE_FOLLOWER, -1, now, out);
 }
 
+/* R34 */
 static void on_tiebreaker(struct election *e, bool on, uint64_t now, struct election_actions *out)
 {
 	e->tb_reachable = on;
@@ -386,7 +390,7 @@ static void on_coord(struct election *e, const struct election_event *ev, uint64
 	out->resign = true;
 }
 
-/* etcd: a better follower names itself (preemption): hand over to it. */
+/* etcd (election.h): a better follower names itself (preemption): hand over to it. */
 static void coord_leader_check(struct election *e, uint64_t now, struct election_actions *out)
 {
 	for (size_t i = 0; e->p.preempt && i < e->p.n_nodes; i++) {
@@ -401,6 +405,7 @@ static void coord_leader_check(struct election *e, uint64_t now, struct election
 	}
 }
 
+/* R19 */
 static void on_shutdown(struct election *e, uint64_t now, struct election_actions *out)
 {
 	if (e->role == ROLE_LEADER)
@@ -413,6 +418,7 @@ static void on_shutdown(struct election *e, uint64_t now, struct election_action
 	out->resign = true;
 }
 
+/* R7 */
 static uint64_t claim_skew(const struct election *e)
 {
 	uint64_t prio = e->eff_priority < 256 ? e->eff_priority : 256;
@@ -420,7 +426,7 @@ static uint64_t claim_skew(const struct election *e)
 	return (256 - prio) * e->p.interval_ms / 256;
 }
 
-/* When a leaderless, eligible node claims (leaderless_since may have wrapped). */
+/* R7: when a leaderless, eligible node claims (leaderless_since may have wrapped, R8). */
 static uint64_t claim_deadline(const struct election *e, uint64_t now)
 {
 	uint64_t d = election_dead_ms(e);
@@ -430,10 +436,10 @@ static uint64_t claim_deadline(const struct election *e, uint64_t now)
 	return e->leaderless_since_ms + 2 * d + claim_skew(e);
 }
 
-/* Follow the best alive, non-resigning leader; note when the old one went. */
+/* R5, R8, R9: follow the best alive, non-resigning leader; note when the old one went. */
 static void track_leader(struct election *e, uint64_t now, struct election_actions *out)
 {
-	int cand = best_leader_candidate(e, now), old = e->leader;
+	int cand = election_best_where(e, now, leader_candidate), old = e->leader;
 
 	if (cand == old)
 		return;
@@ -447,7 +453,7 @@ static void track_leader(struct election *e, uint64_t now, struct election_actio
 	set_leader(e, cand, out);
 }
 
-/* True when the preemption timer against the followed leader has run out. */
+/* R11, R12: true when the preemption timer against the followed leader has run out. */
 static bool preempt_ready(struct election *e, uint64_t now)
 {
 	const struct election_peer *lp = &e->peers[e->leader];
@@ -463,8 +469,8 @@ static bool preempt_ready(struct election *e, uint64_t now)
 }
 
 /*
- * Follow the best leader, and whether this node wants to lead: preemption
- * run out (following), claim deadline reached (leaderless).
+ * R6, R7, R11: follow the best leader, and whether this node wants to lead: preemption
+ * run out (following), claim deadline reached (leaderless); init ends at start + D.
  */
 bool election_follow_or_want(struct election *e, uint64_t now, struct election_actions *out)
 {
@@ -499,7 +505,7 @@ static void settle(struct election *e, uint64_t now, struct election_actions *ou
 		election_claim(e, out);
 }
 
-/* A due heartbeat goes out with whatever step comes first; no bursts after a pause. */
+/* R35: a due heartbeat goes out with whatever step comes first; no bursts after a pause. */
 static void heartbeat_due(struct election *e, uint64_t now, struct election_actions *out)
 {
 	if (now < e->next_hb_ms)
@@ -511,7 +517,7 @@ static void heartbeat_due(struct election *e, uint64_t now, struct election_acti
 }
 
 /*
- * A leader rides on its followers' cadence: a follower's heartbeat pushes the
+ * R36: a leader rides on its followers' cadence: a follower's heartbeat pushes the
  * leader's own timer to now + 1.25 interval, and is answered at once unless
  * the leader sent one in the last quarter interval (then the next one is
  * answered, and the leader's gap stretches once by less than a quarter).
@@ -531,6 +537,7 @@ static void answer_follower(struct election *e, const struct election_event *ev,
 	e->next_hb_ms = now + iv + iv / 4;
 }
 
+/* R37: everything due at now is done; the next deadline within 1.25 intervals. */
 static uint64_t next_wakeup(const struct election *e, uint64_t now)
 {
 	uint64_t w = now + e->p.interval_ms + e->p.interval_ms / 4, d = election_dead_ms(e);

@@ -88,6 +88,9 @@ static inline void election_earliest(uint64_t *w, uint64_t t, uint64_t now)
 }
 
 /* election.c, for election_quorum.c and election_view.c */
+typedef bool (*election_node_pred)(const struct election *e, size_t i, uint64_t now);
+/* R3: the best node that pred accepts, -1 none. */
+int election_best_where(const struct election *e, uint64_t now, election_node_pred pred);
 bool election_self_eligible(const struct election *e);
 bool election_peer_eligible(const struct election *e, size_t i, uint64_t now);
 bool election_node_better(const struct election *e, size_t a, size_t b);

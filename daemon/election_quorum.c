@@ -2,7 +2,7 @@
 /* election_quorum.c: the witness mode of the election (R25-R33): votes, leases, standing. */
 #include "election_int.h"
 
-/* How long a vote counts after its heartbeat arrived: D - interval, at least 1.5 intervals. */
+/* R27: how long a vote counts after its heartbeat arrived: D - interval, >= 1.5 intervals. */
 static uint64_t lease_ms(const struct election *e)
 {
 	uint64_t iv = e->p.interval_ms, d = election_dead_ms(e);
@@ -10,17 +10,19 @@ static uint64_t lease_ms(const struct election *e)
 	return d >= 2 * iv + iv / 2 ? d - iv : iv + iv / 2;
 }
 
-/* How long a node that stopped backing Q backs nobody else: >= lease + interval / 2. */
+/* R28: how long a node that stopped backing Q backs nobody else: >= lease + interval / 2. */
 static uint64_t cooldown_ms(const struct election *e)
 {
 	return election_dead_ms(e);
 }
 
+/* R25 */
 size_t election_votes_needed(const struct election *e)
 {
 	return e->p.n_nodes / 2 + 1;
 }
 
+/* R27, R40 */
 bool election_holds_vote(const struct election *e, size_t idx, uint64_t now_ms)
 {
 	const struct election_peer *pp;
@@ -44,7 +46,7 @@ size_t election_held_votes(const struct election *e, uint64_t now)
 	return n;
 }
 
-/* When the held votes drop below a majority (now if they already have). */
+/* R30: when the held votes drop below a majority (now if they already have). */
 static uint64_t majority_deadline(const struct election *e, uint64_t now)
 {
 	uint64_t exp[CFG_MAX_NODES];
@@ -75,23 +77,17 @@ static bool peer_candidate(const struct election *e, size_t i, uint64_t now)
 	       pp->named == (int)i && now >= pp->passed_until_ms;
 }
 
+/* R26 */
 static int best_candidate(const struct election *e, uint64_t now)
 {
-	int best = -1;
-
 	/* the node handed over to, while better than this one: choices only ever look upwards */
 	if (e->handover >= 0 && peer_candidate(e, (size_t)e->handover, now) &&
 	    election_node_better(e, (size_t)e->handover, e->p.self))
 		return e->handover;
-	for (size_t i = 0; i < e->p.n_nodes; i++) {
-		if (peer_candidate(e, i, now) &&
-		    (best < 0 || election_node_better(e, i, (size_t)best)))
-			best = (int)i;
-	}
-	return best;
+	return election_best_where(e, now, peer_candidate);
 }
 
-/* Whom this node would back now; want = it wants to lead (see follow_or_want). */
+/* R26, R29, R31: whom this node would back now; want = it wants to lead. */
 static int wanted_vote(const struct election *e, uint64_t now, bool want)
 {
 	int self = (int)e->p.self, best;
@@ -115,7 +111,7 @@ static int wanted_vote(const struct election *e, uint64_t now, bool want)
 }
 
 /*
- * Changes the vote. While cooling down only the node last backed, itself (its
+ * R26, R28: changes the vote. While cooling down only the node last backed, itself (its
  * own vote held only afterwards) or nobody may be backed.
  */
 static void set_vote(struct election *e, int idx, uint64_t now, struct election_actions *out)
@@ -144,7 +140,7 @@ static void set_vote(struct election *e, int idx, uint64_t now, struct election_
 }
 
 /*
- * A candidate backed for D that still does not lead (it does not hear its
+ * R32: a candidate backed for D that still does not lead (it does not hear its
  * voters, or the votes are split) is passed over for 2 * D, or until it
  * changes its mind: the voters turn to others.
  */
@@ -157,7 +153,7 @@ static void pass_over(struct election *e, uint64_t now)
 		e->peers[v].passed_until_ms = now + 2 * election_dead_ms(e);
 }
 
-/* A better candidate that just (within D) turned from backing this leader to itself. */
+/* R31: a better candidate that just (within D) turned from backing this leader to itself. */
 static int handover_target(const struct election *e, uint64_t now)
 {
 	int best = -1;
@@ -177,7 +173,7 @@ static int handover_target(const struct election *e, uint64_t now)
 	return best;
 }
 
-/* A leader without a majority gives up; one facing a better candidate hands over to it. */
+/* R30, R31, R33: a leader without a majority gives up; one facing a better candidate hands over. */
 static void leader_check(struct election *e, uint64_t now, struct election_actions *out)
 {
 	int to = handover_target(e, now);
@@ -189,6 +185,7 @@ static void leader_check(struct election *e, uint64_t now, struct election_actio
 	e->handover = to;
 }
 
+/* R29: a node standing claims as soon as it holds a majority (R25). */
 void election_settle_quorum(struct election *e, uint64_t now, struct election_actions *out)
 {
 	bool want = false;
@@ -205,7 +202,7 @@ void election_settle_quorum(struct election *e, uint64_t now, struct election_ac
 		election_claim(e, out);
 }
 
-/* Witness mode: majority deadline (leader), end of cooldown, standing pause, passing over. */
+/* R37: majority deadline (leader), end of cooldown, standing pause, passing over. */
 void election_quorum_wakeup(const struct election *e, uint64_t now, uint64_t *w)
 {
 	if (e->role == ROLE_LEADER) {

@@ -903,6 +903,211 @@ static void test_step_down_twice(void **state)
 	assert_int_equal(s.el[1].role, ROLE_FOLLOWER);
 }
 
+/*
+ * R13: a leader that has become worse than a live eligible peer hands over at once,
+ * preempt or not; unlike a step-down (R12) preemption takes the role back when the
+ * priority returns.
+ */
+static void test_r13_priority_drop_hands_over(void **state)
+{
+	const uint32_t prio[] = {150, 100, 50};
+	struct election_event ev = {.type = EV_PRIORITY, .priority = 60};
+	struct election_actions r;
+	struct sim s;
+
+	(void)state;
+	for (int preempt = 0; preempt < 2; preempt++) {
+		sim_boot(&s, 3, prio, preempt, T0 + 3037);
+		assert_int_equal(s.el[0].role, ROLE_LEADER);
+		ev.priority = 60;
+		r = sim_step(&s, 0, &ev);
+		assert_int_equal(r.flags, RELEASE_FLAGS);
+		assert_true(r.resign);
+		assert_int_equal(r.handover, 1);
+		assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
+		assert_false(s.el[0].no_preempt);
+		sim_flush(&s); /* the resignation: node 1 claims at once (R9) */
+		assert_int_equal(s.el[1].role, ROLE_LEADER);
+		assert_int_equal(s.took[1], s.now);
+		assert_int_equal(s.el[0].leader, 1);
+		assert_int_equal(s.el[2].leader, 1);
+		ev.priority = 150;
+		r = sim_step(&s, 0, &ev);
+		assert_int_equal(r.handover, -1);
+		sim_flush(&s);
+		sim_run(&s, s.now + 2 * D);
+		assert_int_equal(sim_leaders(&s), 1);
+		assert_int_equal(s.el[0].role, preempt ? ROLE_LEADER : ROLE_FOLLOWER);
+	}
+}
+
+/* R13: no handover while this node is the best eligible one (alone, or still the best). */
+static void test_r13_no_handover_while_best(void **state)
+{
+	const uint32_t prio[] = {100, 50};
+	struct election e;
+	struct election_actions r;
+	struct sim s;
+
+	(void)state;
+	lone_leader(&e, 2, prio, false);
+	r = set_priority(&e, 10, T0 + D + 10);
+	assert_int_equal(r.flags & ~ACT_SEND_HEARTBEAT, 0);
+	assert_int_equal(r.handover, -1);
+	assert_int_equal(e.role, ROLE_LEADER);
+	/* a peer heard at 0 (maintenance, fault) is not counted on */
+	hear_raw(&e, 1, ROLE_FOLLOWER, 1, 0, false, T0 + D + 20);
+	r = set_priority(&e, 10, T0 + D + 30);
+	assert_int_equal(r.handover, -1);
+	assert_int_equal(e.role, ROLE_LEADER);
+	steady_three(&s);
+	set_priority(&s.el[0], 120, s.now);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+}
+
+/* R13 after R11 in one step: a raised priority preempts, but a better node is eligible. */
+static void test_r13_preempt_and_hand_over_in_one_step(void **state)
+{
+	const uint32_t prio[] = {100, 50, 200};
+	struct election e;
+	struct election_actions r;
+
+	(void)state;
+	init_node(&e, 3, prio, 1, true, 0, T0);
+	tick(&e, T0);
+	hear_raw(&e, 0, ROLE_LEADER, 1, 100, false, T0 + 10);
+	hear_raw(&e, 2, ROLE_FOLLOWER, 1, 200, false, T0 + 20);
+	assert_int_equal(e.leader, 0);
+	r = set_priority(&e, 150, T0 + 30);
+	assert_int_equal(r.flags & ACT_TAKE_VIPS, 0); /* never took them */
+	assert_int_equal(r.flags & RELEASE_FLAGS, RELEASE_FLAGS);
+	assert_true(r.resign);
+	assert_int_equal(r.handover, 2);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(e.leader, 0);
+	assert_int_equal(e.term, 2);
+	assert_int_equal(e.leader_changes, 4); /* -1 -> 0 earlier; 0 -> 1 -> -1 -> 0 here */
+}
+
+/* R41: a reload's timers and priorities; the node list must stay. */
+static void test_r41_set_params(void **state)
+{
+	const uint32_t prio[] = {100, 200};
+	struct election_params p;
+	struct election_actions a;
+	struct election e;
+
+	(void)state;
+	init_node(&e, 2, prio, 0, false, 0, T0);
+	tick(&e, T0);
+	make_params(&p, 2, prio, NULL, 0, false, 0);
+	p.interval_ms = 5 * IV; /* longer: the heartbeat already due stays */
+	assert_int_equal(election_set_params(&e, &p, T0 + 10, &a), 0);
+	assert_int_equal(a.flags, 0);
+	assert_int_equal(a.wakeup_ms, T0 + IV);
+	p.interval_ms = IV / 4; /* shorter: the next heartbeat within the new interval */
+	assert_int_equal(election_set_params(&e, &p, T0 + 20, &a), 0);
+	assert_int_equal(a.wakeup_ms, T0 + 20 + IV / 4);
+	assert_int_equal(tick(&e, T0 + 20 + IV / 4).flags, ACT_SEND_HEARTBEAT);
+	assert_int_equal(election_dead_ms(&e), (uint64_t)DA * IV / 4);
+	/* preemption switched on: the better follower claims on its next step */
+	p.interval_ms = IV;
+	hear_raw(&e, 1, ROLE_LEADER, 1, 50, false, T0 + 100);
+	tick(&e, T0 + 110);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	p.preempt = true;
+	assert_int_equal(election_set_params(&e, &p, T0 + 120, &a), 0);
+	assert_int_equal(e.role, ROLE_FOLLOWER); /* nothing evaluated in that call */
+	assert_int_equal(tick(&e, T0 + 121).flags, CLAIM_FLAGS);
+	/* another node list, self or defence: refused, nothing changes */
+	p.interval_ms = 2 * IV;
+	p.self = 1;
+	assert_int_equal(election_set_params(&e, &p, T0 + 130, &a), -EINVAL);
+	p.self = 0;
+	p.tie_breaker = true;
+	assert_int_equal(election_set_params(&e, &p, T0 + 130, &a), -EINVAL);
+	p.tie_breaker = false;
+	assert_int_equal(addr_parse("192.0.2.77", &p.nodes[1].addr), 0);
+	assert_int_equal(election_set_params(&e, &p, T0 + 130, &a), -EINVAL);
+	assert_true(a.wakeup_ms > T0 + 130);
+	assert_int_equal(e.p.interval_ms, IV);
+}
+
+/*
+ * R23: a DNS fence holder may lead unless it is this node, or a peer heard alive for
+ * an interval or more that does not say it leads.
+ */
+static void test_r23_holder_may_lead(void **state)
+{
+	const uint32_t prio[] = {100, 50, 70};
+	struct election e;
+
+	(void)state;
+	init_node(&e, 3, prio, 0, true, 0, T0);
+	assert_false(election_holder_may_lead(&e, 0, T0)); /* a previous run of this node */
+	assert_true(election_holder_may_lead(&e, -1, T0)); /* not a node of this cluster */
+	assert_true(election_holder_may_lead(&e, 1, T0));  /* never heard */
+	hear_raw(&e, 1, ROLE_FOLLOWER, 1, 50, false, T0 + 10);
+	assert_true(election_holder_may_lead(&e, 1, T0 + 10 + IV - 1)); /* heard too briefly */
+	hear_raw(&e, 1, ROLE_FOLLOWER, 1, 50, false, T0 + 10 + IV);
+	assert_false(election_holder_may_lead(&e, 1, T0 + 10 + IV));
+	hear_raw(&e, 2, ROLE_LEADER, 1, 70, false, T0 + 20);
+	hear_raw(&e, 2, ROLE_LEADER, 1, 70, false, T0 + 20 + IV);
+	assert_true(election_holder_may_lead(&e, 2, T0 + 20 + IV)); /* it says it leads */
+	/* silent for D: it may lead on the other side of a partition */
+	assert_true(election_holder_may_lead(&e, 1, T0 + 10 + IV + D));
+	/* back: heard for less than an interval again */
+	hear_raw(&e, 1, ROLE_FOLLOWER, 1, 50, false, T0 + 10 + IV + D);
+	assert_true(election_holder_may_lead(&e, 1, T0 + 10 + IV + D));
+}
+
+/* The constructor refuses what is no cluster; the accessors show the state. */
+static void test_new_and_accessors(void **state)
+{
+	const uint32_t prio[] = {100, 200};
+	struct election_peer_view v;
+	struct election_params p;
+	struct election *e;
+	char err[128];
+
+	(void)state;
+	make_params(&p, 2, prio, NULL, 2, true, 0);
+	assert_null(election_new(&p, T0, err, sizeof(err)));
+	assert_string_equal(err, "election: 2 nodes, self 2, interval 200 ms, dead after 3");
+	p.self = 0;
+	p.dead_after = 0;
+	assert_null(election_new(&p, T0, err, sizeof(err)));
+	p.dead_after = DA;
+	e = election_new(&p, T0, err, sizeof(err));
+	assert_non_null(e);
+	assert_int_equal(election_role(e), ROLE_INIT);
+	assert_int_equal(election_leader(e), -1);
+	assert_int_equal(election_eff_priority(e), 100);
+	hear_raw(e, 1, ROLE_LEADER, 3, 200, false, T0 + 5);
+	assert_int_equal(election_role(e), ROLE_FOLLOWER);
+	assert_int_equal(election_leader(e), 1);
+	assert_int_equal(election_term(e), 3);
+	assert_int_equal(election_leader_changes(e), 1);
+	election_peer_view(e, 1, T0 + 6, &v);
+	assert_true(v.heard && v.alive);
+	assert_int_equal(v.role, ROLE_LEADER);
+	assert_int_equal(v.term, 3);
+	assert_int_equal(v.eff_priority, 200);
+	assert_int_equal(v.last_heard_ms, T0 + 5);
+	election_peer_view(e, 1, T0 + 5 + D, &v);
+	assert_false(v.alive);
+	election_peer_view(e, 0, T0 + 6, &v); /* self */
+	assert_false(v.heard);
+	election_peer_view(e, 7, T0 + 6, &v);
+	assert_false(v.heard);
+	toggle(e, EV_MAINTENANCE, true, 0, T0 + 7);
+	assert_true(election_maintenance(e));
+	toggle(e, EV_FENCE, true, 9, T0 + 8);
+	assert_true(election_fenced(e));
+	assert_false(election_coord_ok(e));
+	election_free(e);
+}
+
 static void test_two_leaders_heal(void **state)
 {
 	/* node 0 (200) and node 1 (100) led on both sides of a partition */
@@ -2275,6 +2480,12 @@ int main(void)
 	    cmocka_unit_test(test_resign_hands_over_at_once),
 	    cmocka_unit_test(test_step_down),
 	    cmocka_unit_test(test_step_down_twice),
+	    cmocka_unit_test(test_r13_priority_drop_hands_over),
+	    cmocka_unit_test(test_r13_no_handover_while_best),
+	    cmocka_unit_test(test_r13_preempt_and_hand_over_in_one_step),
+	    cmocka_unit_test(test_r41_set_params),
+	    cmocka_unit_test(test_r23_holder_may_lead),
+	    cmocka_unit_test(test_new_and_accessors),
 	    cmocka_unit_test(test_two_leaders_heal),
 	    cmocka_unit_test(test_partition_heals),
 	    cmocka_unit_test(test_follows_better_leader),
