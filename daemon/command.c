@@ -75,10 +75,11 @@ static struct json_object *cmd_backend(struct kcwd *d, int argc, char **argv)
 
 	if (argc != 3 || strcmp(argv[1], "use") != 0)
 		return reply_error("usage: backend use NAME");
-	if (d->el.role != ROLE_LEADER)
+	int leader = election_leader(d->el);
+
+	if (election_role(d->el) != ROLE_LEADER)
 		return reply_error("this node is not the leader: run it on %s",
-				   d->el.leader >= 0 ? d->cfg->nodes[d->el.leader].name
-						     : "the leader");
+				   leader >= 0 ? d->cfg->nodes[leader].name : "the leader");
 	if (active_use(d->active, argv[2], msg, sizeof(msg)) < 0)
 		return reply_error("%s", msg);
 	log_notice("operator: %s", msg);
@@ -93,7 +94,7 @@ static struct json_object *cmd_maintenance(struct kcwd *d, int argc, char **argv
 	if (argc != 2 || (strcmp(argv[1], "on") != 0 && strcmp(argv[1], "off") != 0))
 		return reply_error("usage: maintenance on|off");
 	ev.on = strcmp(argv[1], "on") == 0;
-	if (ev.on == d->el.maintenance)
+	if (ev.on == election_maintenance(d->el))
 		return reply_ok(ev.on ? "already in maintenance" : "not in maintenance");
 	log_notice("operator: maintenance %s", argv[1]);
 	daemon_election_event(d, &ev);

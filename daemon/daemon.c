@@ -44,7 +44,7 @@ uint32_t daemon_effective_priority(const struct kcwd *d)
 static void build_heartbeat(struct kcwd *d, bool resigning)
 {
 	struct hb_msg *m = &d->hb;
-	const struct election *e = &d->el;
+	const struct election *e = d->el;
 
 	memset(m, 0, sizeof(*m));
 	m->version = HB_VERSION;
@@ -54,8 +54,8 @@ static void build_heartbeat(struct kcwd *d, bool resigning)
 	m->seq = ++d->seq;
 	m->priority = (uint32_t)d->cfg->nodes[d->self].priority;
 	m->eff_priority = election_advertised_priority(e);
-	m->role = e->role;
-	m->term = e->term;
+	m->role = election_role(e);
+	m->term = election_term(e);
 	m->resigning = resigning;
 	memcpy(m->config_digest, d->cfg->digest, sizeof(m->config_digest));
 	/* With a witness this is the node this one backs (its vote); else whom it follows. */
@@ -79,13 +79,14 @@ static void send_heartbeat(struct kcwd *d, bool resigning)
 void daemon_send_heartbeat(struct kcwd *d)
 {
 	/* Only a leader's view is authoritative: others' changes wait for the next beat. */
-	if (d->el.role == ROLE_LEADER && !d->stopping)
+	if (election_role(d->el) == ROLE_LEADER && !d->stopping)
 		send_heartbeat(d, false);
 }
 
 void daemon_naming_sync(struct kcwd *d)
 {
-	naming_sync(d->naming, d->el.role, d->el.term, d->stopping, active_connect_addr(d->active));
+	naming_sync(d->naming, election_role(d->el), election_term(d->el), d->stopping,
+		    active_connect_addr(d->active));
 }
 
 void daemon_backend_changed(struct kcwd *d)
@@ -101,21 +102,33 @@ void daemon_count_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms
 
 static void log_role_change(struct kcwd *d, int old_role, int old_leader)
 {
-	const struct election *e = &d->el;
-	const char *leader = e->leader >= 0 ? d->cfg->nodes[e->leader].name : "none";
+	int role = election_role(d->el), now_leader = election_leader(d->el);
+	unsigned long long term = election_term(d->el);
+	const char *leader = now_leader >= 0 ? d->cfg->nodes[now_leader].name : "none";
+	struct election_peer_view old = {0};
 
-	if (old_role != e->role && e->role == ROLE_LEADER && old_leader >= 0 &&
-	    old_leader != (int)d->self && e->peers[old_leader].heard)
+	if (old_leader >= 0)
+		election_peer_view(d->el, (size_t)old_leader, loop_now_ms(), &old);
+	if (old_role != role && role == ROLE_LEADER && old.heard)
 		/* a claim after silence: how long it was, the first question after a failover */
 		log_notice("role %s -> %s (term %llu, leader %s; %s last heard %llu ms ago)",
-			   role_name(old_role), role_name(e->role), (unsigned long long)e->term,
-			   leader, d->cfg->nodes[old_leader].name,
-			   (unsigned long long)(loop_now_ms() - e->peers[old_leader].last_heard_ms));
-	else if (old_role != e->role)
+			   role_name(old_role), role_name(role), term, leader,
+			   d->cfg->nodes[old_leader].name,
+			   (unsigned long long)(loop_now_ms() - old.last_heard_ms));
+	else if (old_role != role)
 		log_notice("role %s -> %s (term %llu, leader %s)", role_name(old_role),
-			   role_name(e->role), (unsigned long long)e->term, leader);
-	else if (old_leader != e->leader)
-		log_info("leader is now %s (term %llu)", leader, (unsigned long long)e->term);
+			   role_name(role), term, leader);
+	else if (old_leader != now_leader)
+		log_info("leader is now %s (term %llu)", leader, term);
+}
+
+/* Re-arming costs a syscall; most heartbeats leave the deadline where it was. */
+static void arm_election(struct kcwd *d, uint64_t wakeup_ms)
+{
+	if (!d->stopping && wakeup_ms != d->el_wakeup_ms) {
+		d->el_wakeup_ms = wakeup_ms;
+		loop_timer_arm_at(d->el_timer, wakeup_ms);
+	}
 }
 
 /* Order matters: VIPs leave before a resigning heartbeat tells others to take them. */
@@ -133,7 +146,7 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 	}
 	if (a->flags & ACT_ROLE_CHANGED) {
 		log_role_change(d, old_role, old_leader);
-		active_role(d->active, d->el.role);
+		active_role(d->active, election_role(d->el));
 	}
 	daemon_naming_sync(d); /* role or term may have changed: cheap when nothing did */
 	if (a->flags & ACT_SEND_HEARTBEAT) {
@@ -143,16 +156,12 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 			send_heartbeat(d, true);
 	}
 	/* etcd: a leader that gave up deletes its key in the same step as its resignation */
-	if (d->etcd && old_role == ROLE_LEADER && d->el.role != ROLE_LEADER)
+	if (d->etcd && old_role == ROLE_LEADER && election_role(d->el) != ROLE_LEADER)
 		etcd_resign(d->etcd);
 	if (d->etcd)
-		etcd_want(d->etcd, election_coord_want(&d->el),
-			  election_best_eligible(&d->el, loop_now_ms()) == (int)d->self);
-	/* Re-arming costs a syscall; most heartbeats leave the deadline where it was. */
-	if (!d->stopping && a->wakeup_ms != d->el_wakeup_ms) {
-		d->el_wakeup_ms = a->wakeup_ms;
-		loop_timer_arm_at(d->el_timer, a->wakeup_ms);
-	}
+		etcd_want(d->etcd, election_coord_want(d->el),
+			  election_best_eligible(d->el, loop_now_ms()) == (int)d->self);
+	arm_election(d, a->wakeup_ms);
 	/* Last: hooks and systemd hear of the change after the peers did. */
 	daemon_ops_role(d, old_role, old_leader);
 }
@@ -160,9 +169,12 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 int daemon_election_event(struct kcwd *d, const struct election_event *ev)
 {
 	struct election_actions a = {0};
-	int old_role = d->el.role, old_leader = d->el.leader;
+	int old_role = election_role(d->el), old_leader = election_leader(d->el);
 
-	election_step(&d->el, ev, loop_now_ms(), &a);
+	election_step(d->el, ev, loop_now_ms(), &a);
+	if (a.handover >= 0)
+		log_notice("node %s is now better placed to lead: handing over",
+			   d->cfg->nodes[a.handover].name);
 	apply_actions(d, &a, old_role, old_leader);
 	return a.result;
 }
@@ -230,13 +242,14 @@ static void on_heartbeat(void *arg, size_t idx, const struct hb_msg *m, uint64_t
 	 * cluster's choice, never from nothing.
 	 */
 	bool leads = m->role == ROLE_LEADER && !m->resigning;
-	bool adopted =
-	    leads && d->el.role != ROLE_LEADER && (d->el.leader < 0 || d->el.leader == (int)idx);
+	bool adopted = leads && election_role(d->el) != ROLE_LEADER &&
+		       (election_leader(d->el) < 0 || election_leader(d->el) == (int)idx);
 
 	if (adopted)
 		active_leader_heartbeat(d->active, m);
 	daemon_election_event(d, &ev);
-	if (!adopted && leads && d->el.leader == (int)idx && d->el.role != ROLE_LEADER)
+	if (!adopted && leads && election_leader(d->el) == (int)idx &&
+	    election_role(d->el) != ROLE_LEADER)
 		active_leader_heartbeat(d->active, m); /* it became the leader this node follows */
 }
 
@@ -249,30 +262,18 @@ static void on_etcd(void *arg)
 				    .ok = etcd_ok(d->etcd),
 				    .term = etcd_term(d->etcd)};
 
-	if (ev.ok != d->el.coord_ok)
+	if (ev.ok != election_coord_ok(d->el))
 		log_notice(ev.ok ? "etcd lease valid: this node may lead"
 				 : "etcd lease not renewed in time: this node must not lead");
 	daemon_election_event(d, &ev);
 }
 
+/* A leader that became worse than a live peer hands over in the same step (R13). */
 static void priority_changed(struct kcwd *d)
 {
 	struct election_event ev = {.type = EV_PRIORITY, .priority = daemon_effective_priority(d)};
-	int best;
 
 	daemon_election_event(d, &ev);
-	/* A leader that became worse than a live peer hands over, preempt or not. */
-	best = election_best_eligible(&d->el, loop_now_ms());
-	if (d->el.role == ROLE_LEADER && best >= 0 && best != (int)d->self) {
-		struct election_event down = {.type = EV_STEP_DOWN};
-
-		log_notice("node %s is now better placed to lead: handing over",
-			   d->cfg->nodes[best].name);
-		daemon_election_event(d, &down);
-		/* Unlike an operator's step-down, this one may be undone by preemption when the
-		 * priority comes back. */
-		d->el.no_preempt = false;
-	}
 }
 
 void daemon_priority_changed(struct kcwd *d)
@@ -301,7 +302,7 @@ static void shutdown_now(struct kcwd *d)
 {
 	struct election_event ev = {.type = EV_SHUTDOWN};
 
-	log_notice("shutting down (role %s)", role_name(d->el.role));
+	log_notice("shutting down (role %s)", role_name(election_role(d->el)));
 	daemon_ops_stopping(d);
 	d->stopping = true;
 	daemon_election_event(d, &ev);
@@ -362,9 +363,9 @@ static int open_signals(struct kcwd *d, char *err, size_t errlen)
 	return 0;
 }
 
-static void election_setup(struct kcwd *d)
+static void election_params_of(const struct kcwd *d, struct election_params *p)
 {
-	struct election_params p = {
+	*p = (struct election_params){
 	    .interval_ms = d->cfg->interval_ms,
 	    .dead_after = d->cfg->dead_after,
 	    .preempt = d->cfg->preempt,
@@ -374,13 +375,34 @@ static void election_setup(struct kcwd *d)
 	    .tie_breaker = d->cfg->has_tie_breaker,
 	    .coordinated = d->cfg->coordinator == COORD_ETCD,
 	};
-
 	for (size_t i = 0; i < d->cfg->n_nodes; i++) {
-		p.nodes[i].addr = d->cfg->nodes[i].addr;
-		p.nodes[i].priority = (uint32_t)d->cfg->nodes[i].priority;
-		p.nodes[i].witness = d->cfg->nodes[i].kind == NODE_KIND_WITNESS;
+		p->nodes[i].addr = d->cfg->nodes[i].addr;
+		p->nodes[i].priority = (uint32_t)d->cfg->nodes[i].priority;
+		p->nodes[i].witness = d->cfg->nodes[i].kind == NODE_KIND_WITNESS;
 	}
-	election_init(&d->el, &p, loop_now_ms());
+}
+
+static int election_setup(struct kcwd *d, char *err, size_t errlen)
+{
+	struct election_params p;
+
+	election_params_of(d, &p);
+	d->el = election_new(&p, loop_now_ms(), err, errlen);
+	return d->el ? 0 : -EINVAL;
+}
+
+int daemon_election_params(struct kcwd *d)
+{
+	struct election_params p;
+	struct election_actions a;
+	int rc;
+
+	election_params_of(d, &p);
+	rc = election_set_params(d->el, &p, loop_now_ms(), &a);
+	if (rc < 0)
+		log_err("the election cannot take the new parameters: %s", strerror(-rc));
+	arm_election(d, a.wakeup_ms);
+	return rc;
 }
 
 static uint64_t wallclock_incarnation(void)
@@ -514,28 +536,12 @@ struct active *daemon_active_new(struct kcwd *d, const struct kcw_config *cfg, c
 	return active_new(&env, cfg->backends, cfg->n_backends, &cfg->backends_opt, err, errlen);
 }
 
-/*
- * The DNS fence's holder may be leading unless it is this node (a previous run)
- * or a peer heard alive now that says it is not the leader: then the fence is
- * only old, not a newer leadership (a whole cluster restarted, terms began at
- * 1 again). A holder that cannot be heard might lead on the other side of a
- * partition, so it may lead. So may one heard for less than an interval: after
- * a freeze this node first drains heartbeats queued while it slept, sent before
- * the holder took over, all "now" and right after a gap.
- */
+/* R23, decided by the election: the DNS fence's holder may be leading now. */
 static bool holder_may_lead(void *ctx, const char *holder)
 {
 	const struct kcwd *d = ctx;
-	int idx = config_node_index(d->cfg, holder);
-	uint64_t now = loop_now_ms();
-	const struct election_peer *p;
 
-	if (idx == (int)d->self)
-		return false;
-	if (idx < 0 || !election_peer_alive(&d->el, (size_t)idx, now))
-		return true;
-	p = &d->el.peers[idx];
-	return p->role == ROLE_LEADER || now < p->alive_since_ms + d->cfg->interval_ms;
+	return election_holder_may_lead(d->el, config_node_index(d->cfg, holder), loop_now_ms());
 }
 
 static void naming_election_event(void *ctx, const struct election_event *ev)
@@ -647,7 +653,8 @@ int daemon_start(struct kcwd *d, struct kcw_config *cfg, size_t self, const char
 	d->started_ms = loop_now_ms();
 	if (open_parts(d, err, errlen) < 0)
 		return -1;
-	election_setup(d);
+	if (election_setup(d, err, errlen) < 0)
+		return -1;
 	restore_maintenance(d);
 	priority_changed(d);
 	log_notice(
@@ -686,5 +693,6 @@ void daemon_stop(struct kcwd *d)
 	hmac_free(d->hmac);
 	loop_free(d->loop);
 	config_free(d->cfg);
+	election_free(d->el);
 	memset(d, 0, sizeof(*d));
 }

@@ -35,7 +35,7 @@ struct kcwd {
 	struct loop *loop;
 	struct hmac *hmac;
 	struct peers *peers;
-	struct election el;
+	struct election *el; /* made by daemon_start; election.h has the accessors */
 	struct loop_timer *el_timer;
 	uint64_t el_wakeup_ms; /* what el_timer is armed for, 0 = not armed */
 	uint64_t stalls;       /* wake-ups an interval or more after the election deadline */
@@ -84,6 +84,8 @@ void daemon_stop(struct kcwd *d);
 
 /* Feeds one event to the election and carries out its actions; returns out->result. */
 int daemon_election_event(struct kcwd *d, const struct election_event *ev);
+/* Gives the election the timers, preemption and priorities of d->cfg (a reload). */
+int daemon_election_params(struct kcwd *d);
 /* Effective priority after fault and health tracking. */
 uint32_t daemon_effective_priority(const struct kcwd *d);
 /* Something effective_priority depends on changed. */

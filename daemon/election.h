@@ -54,7 +54,9 @@
  *   once per interval, so queued heartbeats do not cause a burst).
  *   Either way exactly one leader remains once both have heard each other.
  * EV_PRIORITY with 0: role fault (a leader releases its VIPs first), back to
- *   follower (leaderless_since = now) when the priority is > 0 again.
+ *   follower (leaderless_since = now) when the priority is > 0 again. With any
+ *   priority, a leader that is then not the best eligible node hands over as
+ *   with EV_STEP_DOWN, but may preempt back (R13; out->handover names the node).
  * EV_SHUTDOWN: a leader releases its VIPs; every role sends one heartbeat
  *   with resigning set (out->resign). The caller then exits.
  * EV_STEP_DOWN: a leader with at least one other eligible alive node releases
@@ -256,54 +258,17 @@ enum election_defence_kind {
 	DEFENCE_COORD, /* etcd */
 };
 
-struct election_peer {
-	bool heard;              /* at least one heartbeat this run */
-	uint64_t last_heard_ms;  /* liveness: see "When a peer counts as heard" */
-	uint64_t last_arrival_ms; /* the newest heartbeat's arrival: vote leases */
-	int role;                /* as the peer last said */
+/* The state is private to election*.c (election_int.h); the daemon holds a pointer. */
+struct election;
+
+/* What this node last heard of a peer (status, metrics). */
+struct election_peer_view {
+	bool heard; /* at least one heartbeat this run */
+	bool alive; /* R1 */
+	int role;   /* as the peer last said */
 	uint64_t term;
 	uint32_t eff_priority;
-	bool resigning;
-	int named;		  /* whom its last heartbeat backs, -1 none */
-	int prev_named;		  /* whom the heartbeat before the last change backed */
-	uint64_t named_since_ms;  /* when named last changed, as heard here */
-	uint64_t passed_until_ms; /* backed for D as candidate without result: ignored */
-	uint64_t alive_since_ms;  /* start of the current run of heartbeats without a death */
-};
-
-struct election {
-	struct election_params p;
-	int role;      /* enum kcw_role */
-	uint64_t term; /* own term while leading, else max_term_seen */
-	uint64_t max_term_seen;
-	int leader; /* index of the node believed to lead, -1 = none */
-	uint32_t eff_priority;
-	bool maintenance;
-	bool fenced;
-	bool no_preempt; /* set by step-down until the leadership changes */
-	uint64_t started_ms;
-	uint64_t leaderless_since_ms;
-	uint64_t preempt_since_ms; /* 0 = no preemption pending */
-	uint64_t next_hb_ms;
-	uint64_t last_hb_ms;	     /* when this node last sent a heartbeat */
-	bool resign_sent;	     /* that heartbeat said resigning: peers do not count on it */
-	uint64_t last_reannounce_ms; /* at most one ACT_REANNOUNCE per interval */
-	uint64_t leader_changes;     /* times this node saw the leader change */
-	enum election_defence_kind defence;
-	bool tb_reachable;	/* tie-breaker: the last EV_TIEBREAKER said reachable */
-	bool coord_ok;		/* etcd: the lease is valid */
-	bool coord_held;	/* etcd: this node holds the leader key */
-	uint64_t coord_term;	/* its create_revision */
-	bool coord_want;	/* etcd: a follower asks for the key */
-	int vote;		/* witness mode: whom this node backs, -1 none */
-	uint64_t vote_since_ms; /* when vote last changed */
-	int cool_node;		/* during the cooldown only this node (or itself) may be backed */
-	uint64_t cool_until_ms;
-	uint64_t stand_after_ms; /* a node that gave up does not stand before this */
-	int handover;		 /* the candidate a leader handed over to, -1 none */
-	int stand_leader;	 /* the leader followed when the vote last changed: a
-				  * preempting turn counts towards that leader only */
-	struct election_peer peers[CFG_MAX_NODES]; /* index = node index; self unused */
+	uint64_t last_heard_ms; /* R39 */
 };
 
 enum election_event_type {
@@ -352,11 +317,24 @@ struct election_actions {
 	unsigned flags;	    /* enum election_action bits */
 	bool resign;	    /* the heartbeat to send carries resigning = true */
 	int result;	    /* EV_STEP_DOWN: 0, -EAGAIN or -EINVAL */
+	int handover;	    /* EV_PRIORITY: the better node a leader handed over to (R13), -1 */
 	uint64_t wakeup_ms; /* feed EV_TICK at this time at the latest */
 };
 
-/* Starts in init (witness: role witness, never leads), first heartbeat due now. */
-void election_init(struct election *e, const struct election_params *p, uint64_t now_ms);
+/*
+ * Starts in init (witness: role witness, never leads), first heartbeat due now (R6).
+ * NULL with err filled when p is not a valid cluster (no nodes, too many, self outside).
+ */
+struct election *election_new(const struct election_params *p, uint64_t now_ms, char *err,
+			      size_t errlen);
+void election_free(struct election *e);
+/*
+ * New timers, preemption and priorities (a reload; R41). The nodes, self and the defence
+ * must stay as they are: -EINVAL otherwise, and nothing changes. out->wakeup_ms is the
+ * new deadline; nothing else is evaluated (the caller follows with EV_PRIORITY).
+ */
+int election_set_params(struct election *e, const struct election_params *p, uint64_t now_ms,
+			struct election_actions *out);
 void election_step(struct election *e, const struct election_event *ev, uint64_t now_ms,
 		   struct election_actions *out);
 /* True when peer idx is alive at now_ms. */
@@ -372,6 +350,25 @@ int election_vote(const struct election *e);
 bool election_coord_want(const struct election *e);
 /* Witness mode: this node, standing or leading, counts the vote of node idx (self included). */
 bool election_holds_vote(const struct election *e, size_t idx, uint64_t now_ms);
+
+/* What the daemon shows: role (enum kcw_role), term, leader index (-1 none), ... */
+int election_role(const struct election *e);
+uint64_t election_term(const struct election *e);
+int election_leader(const struct election *e);
+uint32_t election_eff_priority(const struct election *e);
+bool election_maintenance(const struct election *e);
+bool election_fenced(const struct election *e);
+bool election_coord_ok(const struct election *e);
+uint64_t election_leader_changes(const struct election *e);
+/* Peer idx as last heard; all zero (not heard) for self or an index out of range. */
+void election_peer_view(const struct election *e, size_t idx, uint64_t now_ms,
+			struct election_peer_view *out);
+/*
+ * R23: the DNS fence's holder (a node index, -1 unknown) may be leading now. Not when it
+ * is this node (a previous run), nor a peer heard alive for an interval or more that
+ * says it does not lead: then the fence is only old.
+ */
+bool election_holder_may_lead(const struct election *e, int idx, uint64_t now_ms);
 
 struct election_defence_state {
 	enum election_defence_kind kind;

@@ -71,7 +71,9 @@ static uint64_t mono_to_unix_ms(uint64_t mono_ms)
 
 static const char *leader_name(const struct kcwd *d)
 {
-	return d->el.leader >= 0 ? d->cfg->nodes[d->el.leader].name : "";
+	int leader = election_leader(d->el);
+
+	return leader >= 0 ? d->cfg->nodes[leader].name : "";
 }
 
 static const char *active_name(const struct kcwd *d)
@@ -85,9 +87,9 @@ static void status_line(const struct kcwd *d, char *buf, size_t len)
 {
 	const char *leader = leader_name(d);
 
-	snprintf(buf, len, "%s, term %llu, leader %s%s", role_name(d->el.role),
-		 (unsigned long long)d->el.term, *leader ? leader : "none",
-		 d->el.maintenance ? ", maintenance" : "");
+	snprintf(buf, len, "%s, term %llu, leader %s%s", role_name(election_role(d->el)),
+		 (unsigned long long)election_term(d->el), *leader ? leader : "none",
+		 election_maintenance(d->el) ? ", maintenance" : "");
 }
 
 static void on_watchdog(void *arg)
@@ -239,8 +241,8 @@ void daemon_ops_close(struct kcwd *d)
 static void fill_info(const struct kcwd *d, struct hook_info *in, const char *previous)
 {
 	in->node = d->cfg->nodes[d->self].name;
-	in->role = role_name(d->el.role);
-	in->term = d->el.term;
+	in->role = role_name(election_role(d->el));
+	in->term = election_term(d->el);
 	in->leader = leader_name(d);
 	in->backend = active_name(d);
 	in->previous = previous;
@@ -253,7 +255,7 @@ static void send_state(struct daemon_ops *o)
 	status_line(o->d, status, sizeof(status));
 	if (o->ready) {
 		notify_status(o->notify, status);
-	} else if (o->d->el.role != ROLE_INIT) {
+	} else if (election_role(o->d->el) != ROLE_INIT) {
 		o->ready = true;
 		notify_ready(o->notify, status);
 	}
@@ -263,13 +265,13 @@ void daemon_ops_role(struct kcwd *d, int old_role, int old_leader)
 {
 	struct daemon_ops *o = d->ops;
 	struct hook_info in;
-	int ev;
+	int ev, role = election_role(d->el);
 
-	if (!o || (old_role == d->el.role && old_leader == d->el.leader))
+	if (!o || (old_role == role && old_leader == election_leader(d->el)))
 		return;
 	send_state(o);
-	ev = hooks_event_for_role(d->el.role);
-	if (old_role == d->el.role || ev < 0)
+	ev = hooks_event_for_role(role);
+	if (old_role == role || ev < 0)
 		return;
 	fill_info(d, &in, role_name(old_role));
 	hooks_event(o->hooks, (enum hook_event)ev, &in);
@@ -374,25 +376,25 @@ static void fill_election(const struct kcwd *d, struct kcw_metrics *m, uint64_t 
 {
 	struct election_defence_state ds;
 
-	m->role = d->el.role;
-	m->term = d->el.term;
-	m->maintenance = d->el.maintenance;
-	m->fenced = d->el.fenced;
-	election_defence(&d->el, now, &ds);
+	m->role = election_role(d->el);
+	m->term = election_term(d->el);
+	m->maintenance = election_maintenance(d->el);
+	m->fenced = election_fenced(d->el);
+	election_defence(d->el, now, &ds);
 	m->defence_satisfied = ds.satisfied;
-	m->leader_changes = d->el.leader_changes;
+	m->leader_changes = election_leader_changes(d->el);
 	for (size_t i = 0; i < d->cfg->n_nodes && m->n_peers < CFG_MAX_NODES; i++) {
 		struct metrics_peer *p = &m->peers[m->n_peers];
-		const struct election_peer *ep = &d->el.peers[i];
+		struct election_peer_view ep;
 
 		if (i == d->self)
 			continue;
+		election_peer_view(d->el, i, now, &ep);
 		m->n_peers++;
 		snprintf(p->name, sizeof(p->name), "%s", d->cfg->nodes[i].name);
-		p->up = election_peer_alive(&d->el, i, now);
-		p->heard = ep->heard;
-		p->seen_ago_ms =
-		    ep->heard && now >= ep->last_heard_ms ? now - ep->last_heard_ms : 0;
+		p->up = ep.alive;
+		p->heard = ep.heard;
+		p->seen_ago_ms = ep.heard && now >= ep.last_heard_ms ? now - ep.last_heard_ms : 0;
 		m->peers_alive += p->up;
 	}
 }
@@ -522,7 +524,7 @@ static void sample_info(const struct kcwd *d, enum hook_event ev, struct hook_in
 	const char *active = active_name(d);
 
 	fill_info(d, in, "");
-	in->term = d->el.term ? d->el.term : 1;
+	in->term = election_term(d->el) ? election_term(d->el) : 1;
 	if (!*active && c->n_backends)
 		active = c->backends[0].name;
 	in->backend = active;
@@ -534,8 +536,9 @@ static void sample_info(const struct kcwd *d, enum hook_event ev, struct hook_in
 		break;
 	case HOOK_FOLLOWER:
 		in->role = "follower";
-		in->leader =
-		    *leader_name(d) && d->el.leader != (int)d->self ? leader_name(d) : other;
+		in->leader = *leader_name(d) && election_leader(d->el) != (int)d->self
+				 ? leader_name(d)
+				 : other;
 		in->previous = "leader";
 		break;
 	case HOOK_FAULT:

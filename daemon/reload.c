@@ -144,7 +144,7 @@ static void release_removed(struct kcwd *d, const struct kcw_config *n)
 		if (!kept)
 			gone[k++] = d->cfg->vips[i];
 	}
-	if (k == 0 || d->el.role != ROLE_LEADER)
+	if (k == 0 || election_role(d->el) != ROLE_LEADER)
 		return;
 	struct vipset *rs = vipset_new(d->loop, gone, k, ignore_fault, NULL, err, sizeof(err));
 
@@ -158,7 +158,7 @@ static void release_removed(struct kcwd *d, const struct kcw_config *n)
 
 static void switch_vips(struct kcwd *d, struct staged *s)
 {
-	bool leader = d->el.role == ROLE_LEADER;
+	bool leader = election_role(d->el) == ROLE_LEADER;
 
 	release_removed(d, s->cfg);
 	if (d->vips)
@@ -195,16 +195,9 @@ static void switch_modules(struct kcwd *d, struct staged *s)
 
 static void switch_election(struct kcwd *d, const struct kcw_config *n)
 {
-	struct election_params *p = &d->el.p;
-
-	p->interval_ms = n->interval_ms;
-	p->dead_after = n->dead_after;
-	p->preempt = n->preempt;
-	p->preempt_delay_ms = n->preempt_delay_ms;
+	daemon_election_params(d); /* from d->cfg, which is n by now */
 	if (d->pinger)
 		pinger_set_timing(d->pinger, n->interval_ms, n->dead_after);
-	for (size_t i = 0; i < n->n_nodes; i++)
-		p->nodes[i].priority = (uint32_t)n->nodes[i].priority;
 }
 
 /* From here on nothing can fail: the new configuration replaces the old one. */
@@ -212,7 +205,7 @@ static void commit(struct kcwd *d, struct staged *s)
 {
 	struct kcw_config *old = d->cfg;
 	struct hmac *old_hmac = d->hmac;
-	int role = d->el.role;
+	int role = election_role(d->el);
 
 	switch_modules(d, s);
 	if (memcmp(old->key, s->cfg->key, sizeof(old->key)) != 0 ||

@@ -41,30 +41,30 @@ static struct json_object *key_id_json(uint32_t id)
 static struct json_object *peer_json(const struct kcwd *d, size_t i, uint64_t now)
 {
 	const struct cfg_node *n = &d->cfg->nodes[i];
-	const struct election_peer *ep = &d->el.peers[i];
+	struct election_peer_view ep;
 	const struct peer_node *pn = peer_node_stats(d->peers, i);
 	struct json_object *o = json_object_new_object();
 	char buf[ADDR_STRLEN];
 
+	election_peer_view(d->el, i, now, &ep);
 	json_object_object_add(o, "node", json_object_new_string(n->name));
 	json_object_object_add(o, "address",
 			       json_object_new_string(addr_str(&n->addr, buf, sizeof(buf))));
 	json_object_object_add(o, "role",
-			       json_object_new_string(ep->heard ? role_name(ep->role) : "unknown"));
+			       json_object_new_string(ep.heard ? role_name(ep.role) : "unknown"));
 	add_int(o, "priority", n->priority);
-	add_int(o, "effective_priority", ep->heard ? ep->eff_priority : 0);
-	add_int(o, "term", (int64_t)ep->term);
+	add_int(o, "effective_priority", ep.heard ? ep.eff_priority : 0);
+	add_int(o, "term", (int64_t)ep.term);
 	json_object_object_add(o, "last_seen_ms",
-			       ep->heard ? json_object_new_int64((int64_t)(now - ep->last_heard_ms))
-					 : NULL);
-	json_object_object_add(o, "alive",
-			       json_object_new_boolean(election_peer_alive(&d->el, i, now)));
+			       ep.heard ? json_object_new_int64((int64_t)(now - ep.last_heard_ms))
+					: NULL);
+	json_object_object_add(o, "alive", json_object_new_boolean(ep.alive));
 	json_object_object_add(o, "leader", jstr_or_null(d->seen[i].leader));
 	add_int(o, "received", (int64_t)pn->rx);
 	add_int(o, "dropped", (int64_t)pn->dropped);
 	add_int(o, "send_errors", (int64_t)pn->tx_errors);
 	json_object_object_add(o, "config_matches",
-			       json_object_new_boolean(ep->heard && !pn->digest_differs));
+			       json_object_new_boolean(ep.heard && !pn->digest_differs));
 	json_object_object_add(o, "key_id", key_id_json(d->seen[i].key_id));
 	return o;
 }
@@ -135,7 +135,7 @@ static struct json_object *defence_json(const struct kcwd *d, uint64_t now)
 	struct json_object *o = json_object_new_object();
 	struct election_defence_state ds;
 
-	election_defence(&d->el, now, &ds);
+	election_defence(d->el, now, &ds);
 	json_object_object_add(o, "kind", json_object_new_string(election_defence_name(ds.kind)));
 	json_object_object_add(o, "satisfied", json_object_new_boolean(ds.satisfied));
 	add_int(o, "votes", ds.votes);
@@ -174,6 +174,7 @@ struct json_object *status_json(const struct kcwd *d)
 	struct json_object *o = json_object_new_object();
 	struct json_object *peers = json_object_new_array();
 	uint64_t now = loop_now_ms();
+	int leader = election_leader(d->el);
 	char buf[ADDR_STRLEN];
 
 	json_object_object_add(o, "version", json_object_new_string(PACKAGE_VERSION));
@@ -181,17 +182,17 @@ struct json_object *status_json(const struct kcwd *d)
 	json_object_object_add(o, "cluster", json_object_new_string(d->cfg->cluster_name));
 	json_object_object_add(o, "address",
 			       json_object_new_string(addr_str(&me->addr, buf, sizeof(buf))));
-	json_object_object_add(o, "role", json_object_new_string(role_name(d->el.role)));
-	add_int(o, "term", (int64_t)d->el.term);
+	json_object_object_add(o, "role", json_object_new_string(role_name(election_role(d->el))));
+	add_int(o, "term", (int64_t)election_term(d->el));
 	json_object_object_add(
-	    o, "leader",
-	    d->el.leader >= 0 ? json_object_new_string(d->cfg->nodes[d->el.leader].name) : NULL);
+	    o, "leader", leader >= 0 ? json_object_new_string(d->cfg->nodes[leader].name) : NULL);
 	add_int(o, "priority", me->priority);
-	add_int(o, "effective_priority", d->el.eff_priority);
+	add_int(o, "effective_priority", election_eff_priority(d->el));
 	json_object_object_add(o, "preempt", json_object_new_boolean(d->cfg->preempt));
-	json_object_object_add(o, "maintenance", json_object_new_boolean(d->el.maintenance));
+	json_object_object_add(o, "maintenance",
+			       json_object_new_boolean(election_maintenance(d->el)));
 	add_int(o, "uptime_ms", (int64_t)(now - d->started_ms));
-	add_int(o, "leader_changes", (int64_t)d->el.leader_changes);
+	add_int(o, "leader_changes", (int64_t)election_leader_changes(d->el));
 	for (size_t i = 0; i < d->cfg->n_nodes; i++)
 		if (i != d->self)
 			json_object_array_add(peers, peer_json(d, i, now));
@@ -200,8 +201,9 @@ struct json_object *status_json(const struct kcwd *d)
 	active_status_json(d->active, o);
 	failback_hold_json(d, o, now);
 	naming_status_json(d->naming, o);
-	json_object_object_add(o, "fenced", json_object_new_boolean(d->el.fenced));
-	json_object_object_add(o, "maintenance", json_object_new_boolean(d->el.maintenance));
+	json_object_object_add(o, "fenced", json_object_new_boolean(election_fenced(d->el)));
+	json_object_object_add(o, "maintenance",
+			       json_object_new_boolean(election_maintenance(d->el)));
 	json_object_object_add(o, "key_id", key_id_json(d->cfg->key_id));
 	json_object_object_add(o, "key_id_verify_only", key_id_json(d->cfg->key2_id));
 	json_object_object_add(o, "heartbeat", heartbeat_json(d));

@@ -34,12 +34,13 @@
  *
  * command_handle reads a few fields of struct kcwd and calls into the daemon to run
  * a command. This harness links its own status_json, daemon_election_event,
- * daemon_reload, active_use and log_* in place of libkcw.a's (the linker then leaves
- * status.o, daemon.o, active.o and log.o out), so no daemon is needed and the logs stay
- * quiet. When command.c starts to call something else of daemon.o, the link fails with
- * a duplicate symbol: add a stand-in here. A cleaner seam would be a command_parse() in
- * command.c that returns the command, its arguments and whether the caller may run it
- * (or the error reply), leaving only the run step to need a daemon.
+ * daemon_reload, active_use, the election accessors and log_* in place of libkcw.a's
+ * (the linker then leaves status.o, daemon.o, active.o, election_view.o and log.o
+ * out), so no daemon is needed and the logs stay quiet. When command.c starts to call
+ * something else of daemon.o, the link fails with a duplicate symbol: add a stand-in
+ * here. A cleaner seam would be a command_parse() in command.c that returns the
+ * command, its arguments and whether the caller may run it (or the error reply),
+ * leaving only the run step to need a daemon.
  *
  * Build: ./configure --enable-fuzzing CC=clang && make fuzz/fuzz_control
  * Run:   fuzz/fuzz_control -max_total_time=30 CORPUS_DIR   (seeds: fuzz/corpus/control)
@@ -87,6 +88,30 @@ int daemon_reload(struct kcwd *d, char *msg, size_t len)
 		abort();
 	snprintf(msg, len, "%s", election_rc ? "kcwatch.conf:3: bad value" : "nothing changed");
 	return election_rc;
+}
+
+/* The election as command.c reads it (election_view.c stays out of the link). */
+static struct {
+	int role, leader;
+	bool maintenance;
+} election_ctx;
+
+int election_role(const struct election *e)
+{
+	(void)e;
+	return election_ctx.role;
+}
+
+int election_leader(const struct election *e)
+{
+	(void)e;
+	return election_ctx.leader;
+}
+
+bool election_maintenance(const struct election *e)
+{
+	(void)e;
+	return election_ctx.maintenance;
 }
 
 void daemon_ops_status(struct kcwd *d)
@@ -153,9 +178,9 @@ static void set_state(uint8_t b)
 	daemon_ctx.cfg = &daemon_cfg;
 	daemon_ctx.admin_gid_valid = b & 4;
 	daemon_ctx.admin_gid = ADMIN_GID;
-	daemon_ctx.el.role = b & 8 ? ROLE_LEADER : ROLE_FOLLOWER;
-	daemon_ctx.el.leader = b & 16 ? -1 : b & 8 ? 0 : 1;
-	daemon_ctx.el.maintenance = b & 32;
+	election_ctx.role = b & 8 ? ROLE_LEADER : ROLE_FOLLOWER;
+	election_ctx.leader = b & 16 ? -1 : b & 8 ? 0 : 1;
+	election_ctx.maintenance = b & 32;
 	election_rc = (int[]){0, -EINVAL, -EAGAIN, -ENOENT}[b & 3];
 }
 

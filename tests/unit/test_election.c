@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "election.h"
+#include "election_int.h"
 
 #define IV    200u		  /* heartbeat interval */
 #define DA    3u		  /* dead_after */
@@ -80,8 +80,10 @@ static struct election_actions step(struct election *e, const struct election_ev
 		assert_true(a.flags & ACT_ROLE_CHANGED);
 	if (e->leader != leader)
 		assert_true(e->leader_changes > changes);
-	else
+	else if (a.handover < 0) /* R13 may go leader -> none -> back in one step (R38) */
 		assert_int_equal(e->leader_changes, changes);
+	if (a.flags & ACT_TAKE_VIPS)
+		assert_int_equal(e->role, ROLE_LEADER);
 	if (ev->type != EV_STEP_DOWN)
 		assert_int_equal(a.result, 0);
 	return a;
@@ -98,6 +100,14 @@ static struct election_actions simple(struct election *e, enum election_event_ty
 static struct election_actions tick(struct election *e, uint64_t now)
 {
 	return simple(e, EV_TICK, now);
+}
+
+/* Node self of n, started at T0 and stepped once (its first heartbeat). */
+static struct election_actions start_node(struct election *e, size_t n, const uint32_t *prio,
+					  size_t self, bool preempt, uint32_t delay)
+{
+	init_node(e, n, prio, self, preempt, delay, T0);
+	return tick(e, T0);
 }
 
 static struct election_actions toggle(struct election *e, enum election_event_type type, bool on,
@@ -138,8 +148,9 @@ static struct election_actions hear(struct election *dst, const struct election 
 	return step(dst, &ev, now);
 }
 
-static struct election_actions hear_raw(struct election *dst, size_t peer, int role, uint64_t term,
-					uint32_t prio, bool resign, uint64_t now)
+/* A heartbeat from peer that backs named (-1 none). */
+static struct election_actions hear_full(struct election *dst, size_t peer, int role, uint64_t term,
+					 uint32_t prio, bool resign, int named, uint64_t now)
 {
 	struct election_event ev = {
 	    .type = EV_HEARTBEAT,
@@ -148,26 +159,22 @@ static struct election_actions hear_raw(struct election *dst, size_t peer, int r
 	    .term = term,
 	    .eff_priority = prio,
 	    .resigning = resign,
-	    .leader = -1,
+	    .leader = named,
 	};
 
 	return step(dst, &ev, now);
 }
 
-/* A heartbeat from peer that backs named (-1 none). */
+static struct election_actions hear_raw(struct election *dst, size_t peer, int role, uint64_t term,
+					uint32_t prio, bool resign, uint64_t now)
+{
+	return hear_full(dst, peer, role, term, prio, resign, -1, now);
+}
+
 static struct election_actions hear_vote(struct election *dst, size_t peer, int role, uint64_t term,
 					 uint32_t prio, int named, uint64_t now)
 {
-	struct election_event ev = {
-	    .type = EV_HEARTBEAT,
-	    .peer = peer,
-	    .role = role,
-	    .term = term,
-	    .eff_priority = prio,
-	    .leader = named,
-	};
-
-	return step(dst, &ev, now);
+	return hear_full(dst, peer, role, term, prio, false, named, now);
 }
 
 /* Ticks e at its own wakeups up to and including until; returns OR of flags. */
@@ -434,7 +441,6 @@ static void test_alone_claims_at_dead_interval(void **state)
 	struct election e;
 	struct election_actions a;
 
-	(void)state;
 	init_node(&e, 2, prio, 0, true, 0, T0);
 	assert_int_equal(e.role, ROLE_INIT);
 	assert_int_equal(e.leader, -1);
@@ -465,7 +471,6 @@ static void test_two_start_together(void **state)
 		size_t best = order ? 0 : 1, other = 1 - best;
 		struct sim s;
 
-		(void)state;
 		sim_boot(&s, 2, prio, true, T0 + D - 1);
 		assert_int_equal(s.el[0].role, ROLE_INIT);
 		assert_int_equal(s.el[1].role, ROLE_INIT);
@@ -488,12 +493,10 @@ static void test_two_start_together(void **state)
 
 static void test_leader_dies(void **state)
 {
-	const uint32_t prio[] = {100, 150};
 	struct sim s;
 	uint64_t last;
 
-	(void)state;
-	sim_setup(&s, 2, prio, NULL, true, 0);
+	sim_setup(&s, 2, (const uint32_t[]){100, 150}, NULL, true, 0);
 	sim_start(&s, 1);
 	s.now = T0 + 70; /* off the leader's heartbeat grid */
 	sim_start(&s, 0);
@@ -537,7 +540,6 @@ static void test_heard_at_arrival(void **state)
 	};
 	struct election_actions a;
 
-	(void)state;
 	init_node(&e, 2, prio, 0, false, 0, T0);
 	ev.heard_ms = T0 + 5; /* handled 40 ms after it arrived: heard at the step */
 	a = step(&e, &ev, T0 + 45);
@@ -581,9 +583,7 @@ static void test_restart_learns_term(void **state)
 	struct election e;
 	struct election_actions a;
 
-	(void)state;
-	init_node(&e, 2, prio, 0, true, 0, T0);
-	tick(&e, T0);
+	start_node(&e, 2, prio, 0, true, 0);
 	for (uint64_t t = T0 + 10; t < T0 + D; t += IV) {
 		hear_raw(&e, 1, ROLE_FOLLOWER, 7, 100, false, t);
 		assert_int_equal(e.term, 7);
@@ -607,6 +607,31 @@ static void lone_leader(struct election *e, size_t n, const uint32_t *prio, bool
 	assert_int_equal(e->term, 1);
 }
 
+/*
+ * The lone leader e got an event at T0 + 700 (r) that takes it out of service: it gave
+ * up (resigning or not) into role, advertises 0 and only sends heartbeats for 10 s.
+ */
+/* Node 0 of {200, 100}, leading alone from T0 + D. */
+static struct election leader_of_two(bool preempt)
+{
+	struct election e;
+
+	lone_leader(&e, 2, (const uint32_t[]){200, 100}, preempt);
+	return e;
+}
+
+static void assert_out_of_service(struct election *e, const struct election_actions *r, int role,
+				  bool resign)
+{
+	assert_int_equal(r->flags, RELEASE_FLAGS);
+	assert_int_equal(r->resign, resign);
+	assert_int_equal(e->role, role);
+	assert_int_equal(e->leader, -1);
+	assert_int_equal(election_advertised_priority(e), 0);
+	assert_int_equal(run_alone(e, T0 + 701, T0 + 10000, NULL), ACT_SEND_HEARTBEAT);
+	assert_int_equal(e->role, role);
+}
+
 static void test_preempt_on(void **state)
 {
 	const uint32_t prio[] = {100, 200};
@@ -614,7 +639,6 @@ static void test_preempt_on(void **state)
 	struct election_actions r;
 	uint64_t t1 = T0 + D + 10;
 
-	(void)state;
 	lone_leader(&a, 2, prio, true);
 	init_node(&b, 2, prio, 1, true, 0, t1);
 	r = tick(&b, t1);
@@ -644,7 +668,6 @@ static void test_preempt_off(void **state)
 	struct sim s;
 	uint64_t last;
 
-	(void)state;
 	sim_setup(&s, 2, prio, NULL, false, 0);
 	sim_start(&s, 0);
 	sim_run(&s, T0 + 1030);
@@ -677,10 +700,8 @@ static void test_preempt_delay(void **state)
 	struct election_actions r;
 	uint64_t first = T0 + 100;
 
-	(void)state;
 	/* plain: claims exactly delay after first seeing the leader */
-	init_node(&b, 2, prio, 1, true, 1000, T0);
-	tick(&b, T0);
+	start_node(&b, 2, prio, 1, true, 1000);
 	r = feed_leader(&b, first, 100);
 	assert_int_equal(b.role, ROLE_FOLLOWER);
 	assert_int_equal(b.preempt_since_ms, first);
@@ -699,8 +720,7 @@ static void test_preempt_delay(void **state)
 	assert_int_equal(b.term, 2);
 
 	/* the leader turns better for a while: the timer restarts */
-	init_node(&b, 2, prio, 1, true, 1000, T0);
-	tick(&b, T0);
+	start_node(&b, 2, prio, 1, true, 1000);
 	for (uint64_t t = first; t < first + 1600; t += IV) {
 		uint32_t lp = (t >= first + 400 && t < first + 600) ? 250 : 100;
 
@@ -723,7 +743,6 @@ static void test_tie_higher_address_wins(void **state)
 	const char *const rev[] = {"192.0.2.9", "192.0.2.3", "192.0.2.5"};
 	struct sim s;
 
-	(void)state;
 	sim_boot(&s, 2, prio, true, T0 + 5000);
 	assert_int_equal(s.el[1].role, ROLE_LEADER);
 	assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
@@ -765,7 +784,6 @@ static void test_resign_hands_over_at_once(void **state)
 	struct election_actions r;
 	struct sim s;
 
-	(void)state;
 	steady_three(&s);
 	r = sim_step(&s, 0, &ev);
 	assert_int_equal(r.flags, RELEASE_FLAGS);
@@ -813,7 +831,6 @@ static void test_step_down(void **state)
 	const uint32_t prio2[] = {100, 50};
 	struct sim s;
 
-	(void)state;
 	/* alone: nobody to hand over to */
 	lone_leader(&lone, 2, prio2, true);
 	r = step(&lone, &ev, T0 + 700);
@@ -866,7 +883,6 @@ static void test_step_down_twice(void **state)
 	struct election_actions r;
 	struct sim s;
 
-	(void)state;
 	sim_boot(&s, 2, prio, true, T0 + 3037);
 	assert_int_equal(s.el[0].role, ROLE_LEADER);
 	r = sim_step(&s, 0, &ev);
@@ -901,6 +917,203 @@ static void test_step_down_twice(void **state)
 	assert_int_equal(s.el[1].role, ROLE_FOLLOWER);
 }
 
+/*
+ * R13: a leader that has become worse than a live eligible peer hands over at once,
+ * preempt or not; unlike a step-down (R12) preemption takes the role back when the
+ * priority returns.
+ */
+static void test_r13_priority_drop_hands_over(void **state)
+{
+	const uint32_t prio[] = {150, 100, 50};
+	struct election_event ev = {.type = EV_PRIORITY, .priority = 60};
+	struct election_actions r;
+	struct sim s;
+
+	for (int preempt = 0; preempt < 2; preempt++) {
+		sim_boot(&s, 3, prio, preempt, T0 + 3037);
+		assert_int_equal(s.el[0].role, ROLE_LEADER);
+		ev.priority = 60;
+		r = sim_step(&s, 0, &ev);
+		assert_int_equal(r.flags, RELEASE_FLAGS);
+		assert_true(r.resign);
+		assert_int_equal(r.handover, 1);
+		assert_int_equal(s.el[0].role, ROLE_FOLLOWER);
+		assert_false(s.el[0].no_preempt);
+		sim_flush(&s); /* the resignation: node 1 claims at once (R9) */
+		assert_int_equal(s.el[1].role, ROLE_LEADER);
+		assert_int_equal(s.took[1], s.now);
+		assert_int_equal(s.el[0].leader, 1);
+		assert_int_equal(s.el[2].leader, 1);
+		ev.priority = 150;
+		r = sim_step(&s, 0, &ev);
+		assert_int_equal(r.handover, -1);
+		sim_flush(&s);
+		sim_run(&s, s.now + 2 * D);
+		assert_int_equal(sim_leaders(&s), 1);
+		assert_int_equal(s.el[0].role, preempt ? ROLE_LEADER : ROLE_FOLLOWER);
+	}
+}
+
+/* R13: no handover while this node is the best eligible one (alone, or still the best). */
+static void test_r13_no_handover_while_best(void **state)
+{
+	const uint32_t prio[] = {100, 50};
+	struct election e;
+	struct election_actions r;
+	struct sim s;
+
+	lone_leader(&e, 2, prio, false);
+	r = set_priority(&e, 10, T0 + D + 10);
+	assert_int_equal(r.flags & ~ACT_SEND_HEARTBEAT, 0);
+	assert_int_equal(r.handover, -1);
+	assert_int_equal(e.role, ROLE_LEADER);
+	/* a peer heard at 0 (maintenance, fault) is not counted on */
+	hear_raw(&e, 1, ROLE_FOLLOWER, 1, 0, false, T0 + D + 20);
+	r = set_priority(&e, 10, T0 + D + 30);
+	assert_int_equal(r.handover, -1);
+	assert_int_equal(e.role, ROLE_LEADER);
+	steady_three(&s);
+	set_priority(&s.el[0], 120, s.now);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+}
+
+/* R13 after R11 in one step: a raised priority preempts, but a better node is eligible. */
+static void test_r13_preempt_and_hand_over_in_one_step(void **state)
+{
+	const uint32_t prio[] = {100, 50, 200};
+	struct election e;
+	struct election_actions r;
+
+	start_node(&e, 3, prio, 1, true, 0);
+	hear_raw(&e, 0, ROLE_LEADER, 1, 100, false, T0 + 10);
+	hear_raw(&e, 2, ROLE_FOLLOWER, 1, 200, false, T0 + 20);
+	assert_int_equal(e.leader, 0);
+	r = set_priority(&e, 150, T0 + 30);
+	assert_int_equal(r.flags & ACT_TAKE_VIPS, 0); /* never took them */
+	assert_int_equal(r.flags & RELEASE_FLAGS, RELEASE_FLAGS);
+	assert_true(r.resign);
+	assert_int_equal(r.handover, 2);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(e.leader, 0);
+	assert_int_equal(e.term, 2);
+	assert_int_equal(e.leader_changes, 4); /* -1 -> 0 earlier; 0 -> 1 -> -1 -> 0 here */
+}
+
+/* R41: a reload's timers and priorities; the node list must stay. */
+static void test_r41_set_params(void **state)
+{
+	const uint32_t prio[] = {100, 200};
+	struct election_params p;
+	struct election_actions a;
+	struct election e;
+
+	start_node(&e, 2, prio, 0, false, 0);
+	make_params(&p, 2, prio, NULL, 0, false, 0);
+	p.interval_ms = 5 * IV; /* longer: the heartbeat already due stays */
+	assert_int_equal(election_set_params(&e, &p, T0 + 10, &a), 0);
+	assert_int_equal(a.flags, 0);
+	assert_int_equal(a.wakeup_ms, T0 + IV);
+	p.interval_ms = IV / 4; /* shorter: the next heartbeat within the new interval */
+	assert_int_equal(election_set_params(&e, &p, T0 + 20, &a), 0);
+	assert_int_equal(a.wakeup_ms, T0 + 20 + IV / 4);
+	assert_int_equal(tick(&e, T0 + 20 + IV / 4).flags, ACT_SEND_HEARTBEAT);
+	assert_int_equal(election_dead_ms(&e), (uint64_t)DA * IV / 4);
+	/* preemption switched on: the better follower claims on its next step */
+	p.interval_ms = IV;
+	hear_raw(&e, 1, ROLE_LEADER, 1, 50, false, T0 + 100);
+	tick(&e, T0 + 110);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	p.preempt = true;
+	assert_int_equal(election_set_params(&e, &p, T0 + 120, &a), 0);
+	assert_int_equal(e.role, ROLE_FOLLOWER); /* nothing evaluated in that call */
+	assert_int_equal(tick(&e, T0 + 121).flags, CLAIM_FLAGS);
+	/* another node list, self or defence: refused, nothing changes */
+	p.interval_ms = 2 * IV;
+	p.self = 1;
+	assert_int_equal(election_set_params(&e, &p, T0 + 130, &a), -EINVAL);
+	p.self = 0;
+	p.tie_breaker = true;
+	assert_int_equal(election_set_params(&e, &p, T0 + 130, &a), -EINVAL);
+	p.tie_breaker = false;
+	assert_int_equal(addr_parse("192.0.2.77", &p.nodes[1].addr), 0);
+	assert_int_equal(election_set_params(&e, &p, T0 + 130, &a), -EINVAL);
+	assert_true(a.wakeup_ms > T0 + 130);
+	assert_int_equal(e.p.interval_ms, IV);
+}
+
+/*
+ * R23: a DNS fence holder may lead unless it is this node, or a peer heard alive for
+ * an interval or more that does not say it leads.
+ */
+static void test_r23_holder_may_lead(void **state)
+{
+	const uint32_t prio[] = {100, 50, 70};
+	struct election e;
+
+	init_node(&e, 3, prio, 0, true, 0, T0);
+	assert_false(election_holder_may_lead(&e, 0, T0)); /* a previous run of this node */
+	assert_true(election_holder_may_lead(&e, -1, T0)); /* not a node of this cluster */
+	assert_true(election_holder_may_lead(&e, 1, T0));  /* never heard */
+	hear_raw(&e, 1, ROLE_FOLLOWER, 1, 50, false, T0 + 10);
+	assert_true(election_holder_may_lead(&e, 1, T0 + 10 + IV - 1)); /* heard too briefly */
+	hear_raw(&e, 1, ROLE_FOLLOWER, 1, 50, false, T0 + 10 + IV);
+	assert_false(election_holder_may_lead(&e, 1, T0 + 10 + IV));
+	hear_raw(&e, 2, ROLE_LEADER, 1, 70, false, T0 + 20);
+	hear_raw(&e, 2, ROLE_LEADER, 1, 70, false, T0 + 20 + IV);
+	assert_true(election_holder_may_lead(&e, 2, T0 + 20 + IV)); /* it says it leads */
+	/* silent for D: it may lead on the other side of a partition */
+	assert_true(election_holder_may_lead(&e, 1, T0 + 10 + IV + D));
+	/* back: heard for less than an interval again */
+	hear_raw(&e, 1, ROLE_FOLLOWER, 1, 50, false, T0 + 10 + IV + D);
+	assert_true(election_holder_may_lead(&e, 1, T0 + 10 + IV + D));
+}
+
+/* The constructor refuses what is no cluster; the accessors show the state. */
+static void test_new_and_accessors(void **state)
+{
+	const uint32_t prio[] = {100, 200};
+	struct election_peer_view v;
+	struct election_params p;
+	struct election *e;
+	char err[128];
+
+	make_params(&p, 2, prio, NULL, 2, true, 0);
+	assert_null(election_new(&p, T0, err, sizeof(err)));
+	assert_string_equal(err, "election: 2 nodes, self 2, interval 200 ms, dead after 3");
+	p.self = 0;
+	p.dead_after = 0;
+	assert_null(election_new(&p, T0, err, sizeof(err)));
+	p.dead_after = DA;
+	e = election_new(&p, T0, err, sizeof(err));
+	assert_non_null(e);
+	assert_int_equal(election_role(e), ROLE_INIT);
+	assert_int_equal(election_leader(e), -1);
+	assert_int_equal(election_eff_priority(e), 100);
+	hear_raw(e, 1, ROLE_LEADER, 3, 200, false, T0 + 5);
+	assert_int_equal(election_role(e), ROLE_FOLLOWER);
+	assert_int_equal(election_leader(e), 1);
+	assert_int_equal(election_term(e), 3);
+	assert_int_equal(election_leader_changes(e), 1);
+	election_peer_view(e, 1, T0 + 6, &v);
+	assert_true(v.heard && v.alive);
+	assert_int_equal(v.role, ROLE_LEADER);
+	assert_int_equal(v.term, 3);
+	assert_int_equal(v.eff_priority, 200);
+	assert_int_equal(v.last_heard_ms, T0 + 5);
+	election_peer_view(e, 1, T0 + 5 + D, &v);
+	assert_false(v.alive);
+	election_peer_view(e, 0, T0 + 6, &v); /* self */
+	assert_false(v.heard);
+	election_peer_view(e, 7, T0 + 6, &v);
+	assert_false(v.heard);
+	toggle(e, EV_MAINTENANCE, true, 0, T0 + 7);
+	assert_true(election_maintenance(e));
+	toggle(e, EV_FENCE, true, 9, T0 + 8);
+	assert_true(election_fenced(e));
+	assert_false(election_coord_ok(e));
+	election_free(e);
+}
+
 static void test_two_leaders_heal(void **state)
 {
 	/* node 0 (200) and node 1 (100) led on both sides of a partition */
@@ -911,7 +1124,6 @@ static void test_two_leaders_heal(void **state)
 		struct election_actions r;
 		uint64_t t;
 
-		(void)state;
 		init_node(&a, 3, prio, 0, true, 0, T0);
 		init_node(&b, 3, prio, 1, true, 0, T0);
 		run_alone(&a, T0, T0 + D, NULL);
@@ -959,7 +1171,6 @@ static void test_partition_heals(void **state)
 	uint64_t t;
 	struct sim s;
 
-	(void)state;
 	sim_setup(&s, 3, prio, NULL, true, 0);
 	for (size_t i = 0; i < 3; i++)
 		sim_start(&s, i);
@@ -1000,9 +1211,7 @@ static void test_follows_better_leader(void **state)
 	struct election c;
 	struct election_actions r;
 
-	(void)state;
-	init_node(&c, 3, prio, 2, true, 0, T0);
-	tick(&c, T0);
+	start_node(&c, 3, prio, 2, true, 0);
 	r = hear_raw(&c, 0, ROLE_LEADER, 3, 100, false, T0 + 10);
 	assert_int_equal(r.flags, ACT_ROLE_CHANGED);
 	assert_int_equal(c.leader, 0);
@@ -1038,16 +1247,9 @@ static void test_priority_zero_faults(void **state)
 	struct election_actions r;
 	struct election_event m;
 
-	(void)state;
 	lone_leader(&e, 2, prio, true);
 	r = set_priority(&e, 0, T0 + 700);
-	assert_int_equal(r.flags, RELEASE_FLAGS);
-	assert_true(r.resign);
-	assert_int_equal(e.role, ROLE_FAULT);
-	assert_int_equal(e.leader, -1);
-	assert_int_equal(election_advertised_priority(&e), 0);
-	assert_int_equal(run_alone(&e, T0 + 701, T0 + 10000, NULL), ACT_SEND_HEARTBEAT);
-	assert_int_equal(e.role, ROLE_FAULT);
+	assert_out_of_service(&e, &r, ROLE_FAULT, true);
 	r = set_priority(&e, 0, T0 + 10001);
 	assert_int_equal(r.flags, 0);
 	r = set_priority(&e, 90, T0 + 10002);
@@ -1083,20 +1285,11 @@ static void test_priority_zero_faults(void **state)
 static void test_maintenance(void **state)
 {
 	const uint32_t prio[] = {200, 100};
-	struct election e, f;
-	struct election_actions r;
+	struct election e = leader_of_two(true), f;
+	struct election_actions r = toggle(&e, EV_MAINTENANCE, true, 0, T0 + 700);
 	struct election_event ev = {.type = EV_STEP_DOWN};
 
-	(void)state;
-	lone_leader(&e, 2, prio, true);
-	r = toggle(&e, EV_MAINTENANCE, true, 0, T0 + 700);
-	assert_int_equal(r.flags, RELEASE_FLAGS);
-	assert_true(r.resign);
-	assert_int_equal(e.role, ROLE_FOLLOWER);
-	assert_int_equal(e.leader, -1);
-	assert_int_equal(election_advertised_priority(&e), 0);
-	assert_int_equal(run_alone(&e, T0 + 701, T0 + 10000, NULL), ACT_SEND_HEARTBEAT);
-	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_out_of_service(&e, &r, ROLE_FOLLOWER, true);
 	r = toggle(&e, EV_MAINTENANCE, false, 0, T0 + 10001);
 	assert_int_equal(r.flags, CLAIM_FLAGS); /* no leader heard for long: at once */
 	assert_int_equal(e.term, 2);
@@ -1133,21 +1326,12 @@ static void test_maintenance(void **state)
 
 static void test_fence(void **state)
 {
-	const uint32_t prio[] = {200, 100};
-	struct election e;
-	struct election_actions r;
+	struct election e = leader_of_two(true);
+	struct election_actions r = toggle(&e, EV_FENCE, true, 9, T0 + 700);
 
-	(void)state;
-	lone_leader(&e, 2, prio, true);
-	r = toggle(&e, EV_FENCE, true, 9, T0 + 700);
-	assert_int_equal(r.flags, RELEASE_FLAGS);
-	assert_false(r.resign);
-	assert_int_equal(e.role, ROLE_FOLLOWER);
-	assert_int_equal(e.leader, -1);
 	assert_int_equal(e.term, 9);
 	assert_int_equal(e.max_term_seen, 9);
-	assert_int_equal(election_advertised_priority(&e), 0);
-	assert_int_equal(run_alone(&e, T0 + 701, T0 + 10000, NULL), ACT_SEND_HEARTBEAT);
+	assert_out_of_service(&e, &r, ROLE_FOLLOWER, false);
 	r = toggle(&e, EV_FENCE, true, 8, T0 + 10001);
 	assert_int_equal(r.flags, 0);
 	assert_int_equal(e.term, 9);
@@ -1164,21 +1348,16 @@ static void test_fence(void **state)
 
 static void test_shutdown_flags(void **state)
 {
-	const uint32_t prio[] = {200, 100};
-	struct election e;
-	struct election_actions r;
+	struct election e = leader_of_two(true);
+	struct election_actions r = simple(&e, EV_SHUTDOWN, T0 + 700);
 
-	(void)state;
-	lone_leader(&e, 2, prio, true);
-	r = simple(&e, EV_SHUTDOWN, T0 + 700);
 	assert_int_equal(r.flags, RELEASE_FLAGS);
 	assert_true(r.resign);
 	assert_int_equal(e.role, ROLE_FOLLOWER);
 	assert_int_equal(e.leader, -1);
 	assert_int_equal(e.term, 1);
 
-	init_node(&e, 2, prio, 0, true, 0, T0);
-	tick(&e, T0);
+	start_node(&e, 2, (const uint32_t[]){200, 100}, 0, true, 0);
 	r = simple(&e, EV_SHUTDOWN, T0 + 10);
 	assert_int_equal(r.flags, ACT_SEND_HEARTBEAT);
 	assert_true(r.resign);
@@ -1195,7 +1374,6 @@ static void test_witness_never_leads(void **state)
 	struct election w, e;
 	struct election_actions r;
 
-	(void)state;
 	/* a witness alone for 10 s */
 	init_node(&w, 3, prio, 2, true, 0, T0);
 	assert_int_equal(w.role, ROLE_WITNESS);
@@ -1224,8 +1402,7 @@ static void test_witness_never_leads(void **state)
 	assert_int_equal(w.role, ROLE_WITNESS);
 
 	/* a witness peer is never eligible nor followed, whatever it says */
-	init_node(&e, 3, prio, 1, true, 0, T0);
-	tick(&e, T0);
+	start_node(&e, 3, prio, 1, true, 0);
 	for (uint64_t t = T0 + 5; t < T0 + D; t += IV) {
 		hear_raw(&e, 2, ROLE_LEADER, 1, 255, false, t);
 		assert_int_equal(e.leader, -1);
@@ -1247,10 +1424,8 @@ static void test_wakeup_deadlines(void **state)
 	struct election e;
 	struct election_actions r;
 
-	(void)state;
 	/* follower: wakes exactly at the leader's death, off its heartbeat grid */
-	init_node(&e, 2, prio, 0, true, 0, T0);
-	tick(&e, T0);
+	start_node(&e, 2, prio, 0, true, 0);
 	r = hear_raw(&e, 1, ROLE_LEADER, 1, 200, false, T0 + 50);
 	assert_int_equal(r.wakeup_ms, T0 + IV);
 	r = tick(&e, T0 + IV);
@@ -1308,20 +1483,15 @@ static unsigned run_with_follower(struct election *e, uint64_t offset, uint64_t 
 /* Two leaders: with preempt off the newer leadership (higher term) stays, even if worse. */
 static void test_two_leaders_newer_term_wins_without_preempt(void **state)
 {
-	const uint32_t prio[] = {200, 100};
-	struct election e;
-	struct election_actions r;
-
-	(void)state;
 	/* node 0 (better) led at term 1 and was frozen; node 1 took over with term 2 */
-	lone_leader(&e, 2, prio, false);
-	r = hear_raw(&e, 1, ROLE_LEADER, 2, 100, false, T0 + D + 10);
+	struct election e = leader_of_two(false);
+	struct election_actions r = hear_raw(&e, 1, ROLE_LEADER, 2, 100, false, T0 + D + 10);
 	assert_true(r.flags & ACT_RELEASE_VIPS);
 	assert_int_equal(e.role, ROLE_FOLLOWER);
 	assert_int_equal(e.leader, 1);
 
 	/* with preempt on the better node stays and outbids the term */
-	lone_leader(&e, 2, prio, true);
+	e = leader_of_two(true);
 	r = hear_raw(&e, 1, ROLE_LEADER, 2, 100, false, T0 + D + 10);
 	assert_int_equal(r.flags & ACT_RELEASE_VIPS, 0);
 	assert_true(r.flags & ACT_REANNOUNCE);
@@ -1329,7 +1499,7 @@ static void test_two_leaders_newer_term_wins_without_preempt(void **state)
 	assert_true(e.term > 2);
 
 	/* preempt off, equal terms: the better node stays */
-	lone_leader(&e, 2, prio, false);
+	e = leader_of_two(false);
 	r = hear_raw(&e, 1, ROLE_LEADER, 1, 100, false, T0 + D + 10);
 	assert_int_equal(e.role, ROLE_LEADER);
 }
@@ -1338,13 +1508,9 @@ static void test_two_leaders_newer_term_wins_without_preempt(void **state)
  * announce again, even when nothing else in its heartbeat is new. */
 static void test_reannounce_when_other_leader_gives_way(void **state)
 {
-	const uint32_t prio[] = {200, 100};
-	struct election e;
-	struct election_actions r;
+	struct election e = leader_of_two(true);
+	struct election_actions r = hear_raw(&e, 1, ROLE_FOLLOWER, e.term, 100, false, T0 + D + 10);
 
-	(void)state;
-	lone_leader(&e, 2, prio, true);
-	r = hear_raw(&e, 1, ROLE_FOLLOWER, e.term, 100, false, T0 + D + 10);
 	assert_int_equal(r.flags & ACT_REANNOUNCE, 0); /* a follower all along: nothing to do */
 	r = hear_raw(&e, 1, ROLE_LEADER, e.term, 100, false, T0 + D + 20 + IV);
 	assert_int_equal(e.role, ROLE_LEADER);
@@ -1355,13 +1521,10 @@ static void test_reannounce_when_other_leader_gives_way(void **state)
 /* Heartbeats queued while frozen re-announce the VIPs once per interval, not once each. */
 static void test_reannounce_once_per_interval(void **state)
 {
-	const uint32_t prio[] = {200, 100};
-	struct election e;
+	struct election e = leader_of_two(true);
 	struct election_actions r;
 	unsigned announces = 0;
 
-	(void)state;
-	lone_leader(&e, 2, prio, true);
 	for (int i = 0; i < 35; i++) {
 		r = hear_raw(&e, 1, ROLE_LEADER, 1 + i, 100, false, T0 + D + 10);
 		announces += !!(r.flags & ACT_REANNOUNCE);
@@ -1382,7 +1545,6 @@ static void test_leader_answers_follower(void **state)
 	struct election_actions r;
 	uint64_t last_wakeup;
 
-	(void)state;
 	for (size_t i = 0; i < sizeof(offsets) / sizeof(offsets[0]); i++) {
 		unsigned answered = 0, sent;
 
@@ -1407,7 +1569,6 @@ static void test_heartbeat_cadence(void **state)
 	struct election_actions r;
 	unsigned hbs = 0;
 
-	(void)state;
 	/* by its own wakeups: 50 in 10 s, claim included */
 	init_node(&e, 2, prio, 0, true, 0, T0);
 	run_alone(&e, T0, T0 + 9999, &hbs);
@@ -1427,8 +1588,7 @@ static void test_heartbeat_cadence(void **state)
 	assert_int_equal(e.role, ROLE_FOLLOWER);
 
 	/* late tick: no drift; long pause: one heartbeat, then a fresh schedule */
-	init_node(&e, 2, prio, 0, true, 0, T0);
-	tick(&e, T0);
+	start_node(&e, 2, prio, 0, true, 0);
 	r = tick(&e, T0 + 250);
 	assert_int_equal(r.flags & ACT_SEND_HEARTBEAT, ACT_SEND_HEARTBEAT);
 	assert_int_equal(r.wakeup_ms, T0 + 400);
@@ -1560,7 +1720,6 @@ static void property_run(uint64_t seed)
 
 static void test_random_property(void **state)
 {
-	(void)state;
 	for (uint64_t run = 1; run <= 400; run++)
 		property_run(run * 7919);
 }
@@ -1601,7 +1760,6 @@ static void test_witness_majority_claim(void **state)
 	struct election_defence_state ds;
 	struct sim s;
 
-	(void)state;
 	witness_sim(&s, 150, 100, true);
 	for (size_t i = 0; i < 3; i++)
 		sim_start(&s, i);
@@ -1660,7 +1818,6 @@ static void test_witness_no_claim_without_majority(void **state)
 	struct election e;
 	struct sim s;
 
-	(void)state;
 	/* an LB alone stands (backs itself) but never leads */
 	witness_sim(&s, 150, 100, true);
 	sim_start(&s, 1);
@@ -1674,8 +1831,7 @@ static void test_witness_no_claim_without_majority(void **state)
 	assert_false(ds.satisfied);
 	/* a witness backing a leader this node cannot hear, or backing nobody, does not count */
 	for (int named = 0; named >= -1; named--) {
-		init_node(&e, 3, prio, 1, true, 0, T0);
-		tick(&e, T0);
+		start_node(&e, 3, prio, 1, true, 0);
 		for (uint64_t t = T0 + 7; t < T0 + 20000; t += IV) {
 			hear_vote(&e, 2, ROLE_WITNESS, 1, 0, named, t);
 			tick(&e, t + 50);
@@ -1704,7 +1860,6 @@ static void test_witness_lost_majority_timing(void **state)
 	uint64_t last_vote, last_leader, release;
 	struct sim s;
 
-	(void)state;
 	witness_steady(&s, true);
 	cut_both(&s, 0, 1, true);
 	cut_both(&s, 0, 2, true);
@@ -1737,7 +1892,6 @@ static void test_witness_sees_both(void **state)
 {
 	struct sim s;
 
-	(void)state;
 	witness_steady(&s, true);
 	cut_both(&s, 0, 1, true);
 	sim_run(&s, T0 + 20000);
@@ -1777,7 +1931,6 @@ static void test_witness_one_way(void **state)
 	struct sim s;
 	uint64_t last_leader;
 
-	(void)state;
 	/* node 0 hears the others, they do not hear it: their withdrawal reaches it */
 	witness_steady(&s, true);
 	s.cut[0][1] = s.cut[0][2] = true;
@@ -1807,7 +1960,6 @@ static void test_witness_preempt_handover(void **state)
 	struct election_event down = {.type = EV_STEP_DOWN};
 	struct sim s;
 
-	(void)state;
 	witness_sim(&s, 150, 100, true);
 	sim_start(&s, 1);
 	sim_start(&s, 2);
@@ -1849,7 +2001,6 @@ static void test_witness_deaf_candidate(void **state)
 	struct sim s;
 	uint64_t t;
 
-	(void)state;
 	witness_sim(&s, 150, 100, true);
 	sim_start(&s, 1);
 	sim_start(&s, 2);
@@ -1887,7 +2038,6 @@ static void test_witness_heal(void **state)
 {
 	struct sim s;
 
-	(void)state;
 	for (int preempt = 0; preempt < 2; preempt++) {
 		uint64_t heal = T0 + 8013;
 		int leader;
@@ -1930,7 +2080,6 @@ static void test_tiebreaker_alone(void **state)
 	struct election_actions r;
 	struct election e;
 
-	(void)state;
 	tb_node(&e, 0, T0);
 	election_defence(&e, T0, &ds);
 	assert_int_equal(ds.kind, DEFENCE_TIE_BREAKER);
@@ -1998,7 +2147,6 @@ static void test_tiebreaker_cluster(void **state)
 	uint64_t last_reply = T0 + 4000;
 	struct sim s;
 
-	(void)state;
 	/* the better node cannot reach it: the other leads */
 	tb_sim(&s);
 	tb_event(&s, 1, true);
@@ -2130,7 +2278,6 @@ static void witness_property_run(uint64_t seed)
 
 static void test_witness_random_partitions(void **state)
 {
-	(void)state;
 	for (uint64_t run = 1; run <= 400; run++)
 		witness_property_run(run * 104729);
 }
@@ -2154,6 +2301,16 @@ static struct election_actions coord(struct election *e, bool ok, bool held, uin
 	struct election_event ev = {.type = EV_COORD, .ok = ok, .on = held, .term = term};
 
 	return step(e, &ev, now);
+}
+
+/* Node self of two (prio), leading from T0 + D + 1 with etcd's key at term. */
+static void coord_leader(struct election *e, const uint32_t *prio, size_t self, uint64_t term)
+{
+	init_coord(e, 2, prio, self, true, T0);
+	coord(e, true, false, 0, T0);
+	tick(e, T0 + D);
+	coord(e, true, true, term, T0 + D + 1);
+	assert_int_equal(e->role, ROLE_LEADER);
 }
 
 /* Claims only while holding the key, with etcd's term; asks for it when the rules say so. */
@@ -2207,11 +2364,7 @@ static void test_coord_preempt(void **state)
 	struct election hi, lo;
 	struct election_actions a;
 
-	init_coord(&lo, 2, prio, 1, true, T0);
-	coord(&lo, true, false, 0, T0);
-	tick(&lo, T0 + D);
-	coord(&lo, true, true, 20, T0 + D + 1);
-	assert_int_equal(lo.role, ROLE_LEADER);
+	coord_leader(&lo, prio, 1, 20);
 	init_coord(&hi, 2, prio, 0, true, T0 + D + 2);
 	coord(&hi, true, false, 0, T0 + D + 2);
 	hear(&hi, &lo, T0 + D + 3);
@@ -2236,15 +2389,10 @@ static void test_coord_preempt(void **state)
 /* Two leaders: the higher (etcd) term stays, nobody raises terms. */
 static void test_coord_conflict(void **state)
 {
-	const uint32_t prio[] = {100, 50};
 	struct election e;
 	struct election_actions a;
 
-	init_coord(&e, 2, prio, 0, true, T0);
-	coord(&e, true, false, 0, T0);
-	tick(&e, T0 + D);
-	coord(&e, true, true, 30, T0 + D + 1);
-	assert_int_equal(e.role, ROLE_LEADER);
+	coord_leader(&e, (const uint32_t[]){100, 50}, 0, 30);
 	a = hear_raw(&e, 1, ROLE_LEADER, 29, 50, false, T0 + D + 2);
 	assert_int_equal(e.role, ROLE_LEADER);
 	assert_int_equal(e.term, 30);
@@ -2273,6 +2421,12 @@ int main(void)
 	    cmocka_unit_test(test_resign_hands_over_at_once),
 	    cmocka_unit_test(test_step_down),
 	    cmocka_unit_test(test_step_down_twice),
+	    cmocka_unit_test(test_r13_priority_drop_hands_over),
+	    cmocka_unit_test(test_r13_no_handover_while_best),
+	    cmocka_unit_test(test_r13_preempt_and_hand_over_in_one_step),
+	    cmocka_unit_test(test_r41_set_params),
+	    cmocka_unit_test(test_r23_holder_may_lead),
+	    cmocka_unit_test(test_new_and_accessors),
 	    cmocka_unit_test(test_two_leaders_heal),
 	    cmocka_unit_test(test_partition_heals),
 	    cmocka_unit_test(test_follows_better_leader),
