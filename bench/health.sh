@@ -18,7 +18,7 @@
 # /proc/PID/task/*/schedstat (nanoseconds), measured over the window only, after the first
 # round (N TLS handshakes), which is reported on its own.
 #
-# [backend] sections are limited to CFG_MAX_BACKENDS (daemon/config.h). When BACKENDS is above
+# [backend] sections are limited to CFG_MAX_BACKENDS (daemon/lib/config.h). When BACKENDS is above
 # it, a copy of the source tree with only that constant raised is built in $KCW_BENCH_BUILD
 # (default $KCW_BUILD-wide, beside the build directory) and measured instead; the output says so.
 set -euo pipefail
@@ -41,7 +41,7 @@ t_require_tools nginx openssl jq awk
 PY=$(command -v /usr/bin/python3 python3 | head -1)
 
 # --- a kcwatchd that accepts N backends -------------------------------------------------------
-limit=$(awk '$1 == "#define" && $2 == "CFG_MAX_BACKENDS" { print $3 }' "$top/daemon/config.h")
+limit=$(awk '$1 == "#define" && $2 == "CFG_MAX_BACKENDS" { print $3 }' "$top/daemon/lib/config.h")
 variant=""
 if [ "$n" -gt "$limit" ]; then
 	wide=${KCW_BENCH_BUILD:-$KCW_BUILD-wide}
@@ -50,7 +50,7 @@ if [ "$n" -gt "$limit" ]; then
 	mkdir -p "$wide/src" "$wide/build"
 	# mtimes kept: the build directory stays incremental between runs
 	(cd "$top" && tar --exclude=.git --exclude=./build -cf - .) | tar -xf - -C "$wide/src"
-	sed -i "s/^#define CFG_MAX_BACKENDS .*/#define CFG_MAX_BACKENDS $want/" "$wide/src/daemon/config.h"
+	sed -i "s/^#define CFG_MAX_BACKENDS .*/#define CFG_MAX_BACKENDS $want/" "$wide/src/daemon/lib/config.h"
 	(cd "$wide/build" && { [ -f Makefile ] || "$wide/src/configure" -q; } && make -j2 >"$wide/make.log" 2>&1) ||
 		{ echo "building the variant failed: see $wide/make.log" >&2; exit 1; }
 	KCWATCHD=$wide/build/daemon/kcwatchd

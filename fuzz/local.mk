@@ -9,7 +9,7 @@ FUZZ_TARGETS = fuzz/fuzz_heartbeat fuzz/fuzz_dnsanswer fuzz/fuzz_config fuzz/fuz
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 FUZZ_CFLAGS_ALL = $(KCW_CFLAGS) $(DEP_CFLAGS)
 FUZZ_LDFLAGS_ALL = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-FUZZ_LIBS = libkcw.a $(DEP_LIBS)
+FUZZ_LIBS = libkcw.a libkcw_core.a $(DEP_LIBS)
 
 fuzz_fuzz_heartbeat_SOURCES = fuzz/fuzz_heartbeat.c
 fuzz_fuzz_heartbeat_CFLAGS = $(FUZZ_CFLAGS_ALL)

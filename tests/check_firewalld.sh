@@ -1,13 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # tests/check_firewalld.sh: the firewalld service files parse as XML and open the ports kcwatchd
-# uses: the default heartbeat port of daemon/config.c, the metrics port of the example. TAP.
+# uses: the default heartbeat port of daemon/lib/config.c, the metrics port of the example. TAP.
 top=${srcdir:-.}
 py=$(command -v python3) || { echo "1..0 # SKIP python3 not found"; exit 0; }
 exec "$py" - "$top" <<'PY'
 import re, sys, xml.etree.ElementTree as ET
 top = sys.argv[1]
-src = open(top + "/daemon/config.c").read()
+src = open(top + "/daemon/lib/config.c").read()
 hb = re.search(r"cfg->port = (\d+);", src).group(1)
 ex = open(top + "/doc/kcwatch.conf.example").read()
 mp = re.search(r"listen = [0-9.]+:(\d+)", ex).group(1)
