@@ -22,9 +22,9 @@
 #include "keyfile.h"
 #include "plan.h"
 #include "tsigkey.h"
-#include "update.h"
+#include "dnsmsg.h"
 
-_Static_assert(DNS_RESULTS == DNSR_COUNT, "dns.h DNS_RESULTS must match update.h DNSR_COUNT");
+_Static_assert(DNS_RESULTS == DNSR_COUNT, "dns.h DNS_RESULTS must match dnsmsg.h DNSR_COUNT");
 
 #define NAME_BUF      (LDNS_MAX_DOMAINLEN + 16)
 #define FENCE_RRS_MAX 8

@@ -55,7 +55,7 @@ void dns_set_target(struct dns_updater *d, const struct kcw_addr *v4, const stru
  * refused, servfail, other, timeout, network}} to root. */
 void dns_status_json(const struct dns_updater *d, struct json_object *root);
 
-#define DNS_RESULTS 9 /* = DNSR_COUNT in update.h */
+#define DNS_RESULTS 9 /* = DNSR_COUNT in dnsmsg.h */
 
 struct dns_counters {
 	uint64_t updates[DNS_RESULTS]; /* updates sent, by result (index: dns_result_name) */

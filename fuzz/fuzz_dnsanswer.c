@@ -2,8 +2,8 @@
 /* fuzz_dnsanswer.c: libFuzzer harness: arbitrary bytes as the answer to a signed update/query. */
 /*
  * Build and run (from the source tree, out of tree output):
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -Idaemon -Idns \
- *     fuzz/fuzz_dnsanswer.c dns/update.c dns/tsigkey.c daemon/addr.c \
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -I. -Idaemon/lib -Idaemon/cluster -Idns \
+ *     fuzz/fuzz_dnsanswer.c dns/dnsmsg.c dns/tsigkey.c daemon/lib/addr.c \
  *     $(pkg-config --cflags --libs ldns libcrypto) -o fuzz_dnsanswer
  *   ./fuzz_dnsanswer -max_total_time=30
  * Byte 0 picks the request (update, fence read, address query); the rest is the
@@ -18,7 +18,7 @@
 
 #include "fence.h"
 #include "tsigkey.h"
-#include "update.h"
+#include "dnsmsg.h"
 
 #define KEYTEXT                                                                                    \
 	"key \"kcwatch-key\" { algorithm hmac-sha256; "                                            \

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "tsigkey.h"
-#include "update.h"
+#include "dnsmsg.h"
 #include "tmpdir.h"
 
 #define SECRET256 "rPvWFLut1Qd5KbU2nFrbN0RbBgHRM+mki/3MRSC9nm4="

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* update.h: DNS messages with ldns: RFC 2136 update with fence, fence/address queries, answers. */
-#ifndef KCW_UPDATE_H
-#define KCW_UPDATE_H
+/* dnsmsg.h: DNS messages with ldns: RFC 2136 update with fence, fence/address queries, answers. */
+#ifndef KCW_DNSMSG_H
+#define KCW_DNSMSG_H
 
 #include <stdbool.h>
 #include <stddef.h>

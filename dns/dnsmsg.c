@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* update.c: builds, signs and parses the DNS messages of the updater with ldns. */
-#include "update.h"
+/* dnsmsg.c: builds, signs and parses the DNS messages of the updater with ldns. */
+#include "dnsmsg.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
