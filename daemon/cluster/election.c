@@ -148,7 +148,7 @@ void election_claim(struct election *e, struct election_actions *out)
 {
 	e->max_term_seen++;
 	if (election_coordinated(e) && e->coord_term >= e->max_term_seen)
-		e->max_term_seen = e->coord_term; /* etcd's order */
+		e->max_term_seen = e->coord_term; /* R43: etcd's order */
 	e->term = e->max_term_seen;
 	set_role(e, ROLE_LEADER, out);
 	set_leader(e, (int)e->p.self, out);
@@ -378,6 +378,7 @@ static void on_tiebreaker(struct election *e, bool on, uint64_t now, struct elec
 	}
 }
 
+/* R42, R43: etcd's verdict; a leader whose key went gives up at once. */
 static void on_coord(struct election *e, const struct election_event *ev, uint64_t now,
 		     struct election_actions *out)
 {
@@ -390,7 +391,7 @@ static void on_coord(struct election *e, const struct election_event *ev, uint64
 	out->resign = true;
 }
 
-/* etcd (election.h): a better follower names itself (preemption): hand over to it. */
+/* R44: a better follower names itself (preemption through etcd): hand over to it. */
 static void coord_leader_check(struct election *e, uint64_t now, struct election_actions *out)
 {
 	for (size_t i = 0; e->p.preempt && i < e->p.n_nodes; i++) {
@@ -500,8 +501,8 @@ static void settle(struct election *e, uint64_t now, struct election_actions *ou
 	if (e->role == ROLE_LEADER)
 		return;
 	want = election_follow_or_want(e, now, out);
-	e->coord_want = want && election_coordinated(e) && e->role != ROLE_INIT;
-	if (want && (!election_coordinated(e) || e->coord_held))
+	e->coord_want = want && election_coordinated(e) && e->role != ROLE_INIT; /* R42 */
+	if (want && (!election_coordinated(e) || e->coord_held)) /* R43: only with the key */
 		election_claim(e, out);
 }
 

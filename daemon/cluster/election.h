@@ -12,225 +12,26 @@
 #include "role.h"
 
 /*
- * Rules (VRRP-like, with terms):
+ * The rules are in doc/election.md, numbered R1..R44 (code comments and test names cite
+ * them). In short, VRRP-like with terms:
  *
- * dead interval D = dead_after * interval. A peer is ALIVE while
- * now - last_heard < D. A node is ELIGIBLE to lead when it is not a witness,
- * its effective priority is > 0, its role is not fault, it is not in
- * maintenance, not fenced, (tie-breaker defence) it reaches the tie-breaker,
- * and (for a peer) it is alive and not resigning.
- * "Better" orders nodes by effective priority, then by address (higher wins).
+ * - A peer is alive while now - last_heard < D (D = dead_after * interval; R1, R39). A
+ *   node is eligible when it is no witness, its effective priority is > 0, and it is not
+ *   in fault, maintenance or fenced (R2); "better" is priority, then address (R3).
+ * - Every node sends a heartbeat every interval, with the highest term it knows (R35,
+ *   R22); the leader rides on its followers' cadence (R36).
+ * - Leaderless, the best eligible node claims D after the leader was last heard, the
+ *   others later (R7, R8); a resignation lets the best claim at once (R9). A claim takes
+ *   max_term_seen + 1 (R10).
+ * - Preemption needs a strictly higher priority and preempt on (R11-R13). Of two leaders,
+ *   the better (preempt on) or the newer term (preempt off) stays (R14-R16).
+ * - Fault, shutdown, step-down, maintenance (R18-R21); the DNS fence (R23, R24).
+ * - Split-brain defence, at most one of: the witness quorum (R25-R33), the tie-breaker
+ *   (R34), etcd (R42-R44).
  *
- * Every node sends a heartbeat every interval (ACT_SEND_HEARTBEAT) in every
- * role; its term field is the highest term the node knows (its own while
- * leading). Any heartbeat raises max_term_seen.
- *
- * init: after election_init(). A heartbeat from an alive, non-resigning leader
- *   makes the node a follower of it. Otherwise after D from start the node
- *   claims if it is the best eligible node, else becomes follower. (A restarted
- *   node thus learns the current term before it can lead.)
- * follower, leaderless (no alive non-resigning leader): leaderless_since is
- *   the last time the old leader was heard (or the start). The best eligible
- *   node claims at leaderless_since + D; any other eligible node claims at
- *   leaderless_since + 2*D + skew, skew = (256 - eff_priority) * interval / 256,
- *   in case the best one cannot claim (it only sees part of the cluster).
- * follower, resign received from the leader: the leader counts as gone at
- *   once; if this node is then the best eligible node it claims immediately
- *   (no dead interval); others wait as above with leaderless_since = now - D.
- * claim: term = max_term_seen + 1, role leader, leader = self,
- *   ACT_TAKE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED.
- * preemption: a follower with preempt on whose effective priority is strictly
- *   above the alive leader's starts a timer; after preempt_delay (still
- *   better) it claims. With preempt off it never claims while a leader is
- *   alive. After EV_STEP_DOWN the node does not preempt the leader that
- *   took over from it (until the leadership changes again).
- * leader sees another leader (healed partition, preemption, a leader resumed
- *   after a freeze): the other wins when it is better (with preempt on), or
- *   when its term is higher (with preempt off: the newer leadership keeps the
- *   role; equal terms fall back to "better"). The loser steps down
- *   (ACT_RELEASE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED, follower of
- *   it); the winner stays, raises its term above the other's if needed and
- *   re-announces (ACT_REANNOUNCE | ACT_SEND_HEARTBEAT; ACT_REANNOUNCE at most
- *   once per interval, so queued heartbeats do not cause a burst).
- *   Either way exactly one leader remains once both have heard each other.
- * EV_PRIORITY with 0: role fault (a leader releases its VIPs first), back to
- *   follower (leaderless_since = now) when the priority is > 0 again. With any
- *   priority, a leader that is then not the best eligible node hands over as
- *   with EV_STEP_DOWN, but may preempt back (R13; out->handover names the node).
- * EV_SHUTDOWN: a leader releases its VIPs; every role sends one heartbeat
- *   with resigning set (out->resign). The caller then exits.
- * EV_STEP_DOWN: a leader with at least one other eligible alive node releases
- *   its VIPs, sends a resigning heartbeat and becomes follower; otherwise
- *   out->result = -EAGAIN (nobody to hand over to) and nothing changes.
- *   A non-leader gets -EINVAL.
- * EV_MAINTENANCE on: not eligible; a leader steps down as with EV_STEP_DOWN
- *   (even without another node). off: eligible again.
- * EV_TERM (term T written by a node that no longer leads, e.g. the fence of a
- *   previous run): max_term_seen >= T; a leader at or below T takes T + 1 and
- *   sends a heartbeat (the caller then writes the fence with the new term).
- * EV_FENCE on (the DNS fence holds a term above ours: this node is stale):
- *   max_term_seen = max(max_term_seen, ev->term); a leader releases its VIPs
- *   and becomes follower (ACT_RELEASE_VIPS | ACT_SEND_HEARTBEAT |
- *   ACT_ROLE_CHANGED); the node is not eligible while fenced. off: eligible
- *   again (a later claim takes a term above ev->term via max_term_seen).
- *
- * Actions are carried out by the caller in this order: release VIPs, take
- * VIPs, re-announce, send heartbeat. Then it arms a timer for out->wakeup_ms
- * and feeds EV_TICK when it fires.
- *
- * Details the rules above leave open, as implemented:
- * - Advertised priority: maintenance and fencing are not on the wire, so the
- *   heartbeat's eff_priority must be election_advertised_priority(), which is
- *   0 while this node is not eligible. Peers then never count on a node in
- *   maintenance, fenced or in fault (e.g. a step-down does not hand over to it).
- * - Heartbeat cadence: a due heartbeat goes out with whichever step comes
- *   first (any event, not only EV_TICK); next_hb_ms then advances by interval,
- *   or to now + interval when that would still be due (no burst after a
- *   pause). Extra heartbeats (claim, step-down, re-announce) do not move it.
- * - A follower's (non-resigning) heartbeat moves a leader's next scheduled
- *   heartbeat to now + interval + interval / 4, and the leader answers it at
- *   once unless it sent one within the last interval / 4: the leader rides on
- *   the followers' cadence and an idle leader wakes up once per interval; its
- *   own timer is the fallback. Its gap between heartbeats is at most
- *   1.5 intervals (once, while falling into step).
- * - wakeup_ms: everything due at now is done within the step, so it is always
- *   in (now, now + interval + interval / 4]: the next heartbeat, a peer's death
- *   (last_heard + D), the claim deadline, the end of init, the preemption
- *   deadline.
- * - The leader is tracked in every role (also fault and witness), so status
- *   shows who leads. When several peers claim leadership the better is
- *   followed. Peers that are witnesses are never followed nor eligible.
- * - Losing the followed leader: dead -> leaderless_since = its last heartbeat;
- *   resigned -> now - D (computed modulo 2^64, so early in the monotonic clock
- *   it may wrap: only ever use it as leaderless_since_ms + D); heard alive but
- *   no longer leading without resigning (fenced, or it yielded to a leader
- *   this node cannot see) -> leaderless_since = now (last time heard).
- * - Init: a node that is not eligible (maintenance, fence) also becomes
- *   follower at start + D. A resign from a followed leader may make an init
- *   node claim before start + D: it has learnt the term from that leader.
- * - Preemption needs a strictly higher effective priority (the address never
- *   preempts). The timer restarts whenever the leader changes or the
- *   condition lapses. preempt_since_ms = 0 means none pending, so a timer
- *   started at now_ms 0 counts from 1 ms. preempt_delay 0 preempts at once.
- * - no_preempt (EV_STEP_DOWN only) ends when the peer that took over loses
- *   the leadership (dies, resigns, is replaced) or this node claims.
- *   Maintenance does not set it: a better node back from maintenance
- *   preempts like any returning node (with preempt on).
- * - A leader going to fault (priority 0) also resigns (out->resign), like
- *   VRRP's priority-0 advertisement, so the best peer takes over at once
- *   instead of after D. A fenced leader does not resign (flags as above).
- * - Leader conflict: the winner raises its term only when its term <= the
- *   other's, and then to max_term_seen + 1 (above any term it knows). It
- *   re-announces on every heartbeat of the other leader until that one stops.
- *   When the loser heard the winner first, the winner only ever sees the
- *   loser's step-down heartbeat (a follower with a term above the winner's):
- *   so a leader hearing any heartbeat with a term above its own also raises
- *   its term to max_term_seen + 1 and re-announces (the loser held the VIPs
- *   until just now; ARP caches may still point at it). In normal operation
- *   nobody reports a term above the leader's, so this never fires. (In a
- *   partial partition, a follower hearing two leaders that cannot hear each
- *   other makes both keep raising; the DNS fence ends that.)
- * - Fault back to follower uses leaderless_since = now (waits D when
- *   leaderless); maintenance off and fence off keep leaderless_since, so a
- *   node that has been leaderless past its claim deadline claims at once.
- * - EV_SHUTDOWN: a leader becomes follower of nobody (RELEASE, ROLE_CHANGED);
- *   nothing is re-evaluated in that step, so it never claims while leaving.
- * - leader_changes counts every intermediate change: leader lost and claimed
- *   in one step counts 2. A witness ignores EV_PRIORITY (stays 0).
- *   Heartbeats from self or an index >= n_nodes are ignored; an ev->leader
- *   outside 0..n_nodes-1 counts as -1.
- * - When a peer counts as heard: a heartbeat that waited in the socket for less than D
- *   counts from the step that handles it (now), so a busy host's own delay in reading
- *   is never taken for the sender's silence (no false takeover under load); one that
- *   waited D or more counts from its arrival (ev->heard_ms, the kernel's receive time),
- *   so a queue this node could not read while it was stalled does not keep a dead
- *   leader alive for another D. Vote leases (witness) always run from the arrival
- *   (last_arrival_ms): a lease must not outlast what the voter granted. Neither goes
- *   backwards.
- * - Equal addresses (misconfiguration): the higher node index is better.
- * - A leader that hears a node it had counted dead (heard before, silent for D:
- *   a healed partition, a restarted node) re-announces (ACT_REANNOUNCE |
- *   ACT_SEND_HEARTBEAT): hosts on the far side may still have the old
- *   leader's MAC in their caches.
- *
- * Split-brain defence. Exactly one is active (election_defence()):
- *
- * witness (some node has witness set): quorum mode. Voters are all nodes (the
- *   LBs and the witness); a majority is n_nodes / 2 + 1 (2 of 3 for two LBs
- *   and a witness). A node leads only while it holds a majority of the votes,
- *   its own among them. In every role the other rules above still apply; a
- *   claim is always made as below.
- *   - Backing. Every node backs at most one node at a time: election_vote(),
- *     sent as the heartbeat's leader field (ev->leader: whom the sender
- *     backs, -1 none). A leader backs itself; a follower the leader it
- *     follows; a leaderless node the best eligible CANDIDATE it hears (a
- *     non-leader whose heartbeat backs itself), a node it handed over to
- *     first while that one is better than itself; a node that stands backs
- *     itself. Every change of the vote sends a heartbeat at once.
- *   - Holding. X holds P's vote while X backs itself, P's last heartbeat
- *     backs X, arrived within the lease L = D - interval (at least 1.5
- *     intervals) and after X began backing itself. X holds its own vote
- *     once its cooldown is over.
- *   - Cooldown. A node that stops backing a peer Q backs no node but Q or
- *     itself for D (cooldown > L + interval/2), and holds its own vote only
- *     after that; not when Q's last heartbeat resigned, and a resigning
- *     heartbeat from Q ends the cooldown (Q holds nothing any more). A
- *     (re)started node backs nobody and holds nothing for D.
- *   Safety: a vote is held by at most one node at any time, even with
- *   one-way links and delivery delays below D - L (an interval; half of one
- *   with dead-after 2): Q's hold on P's
- *   vote ends L after the last heartbeat of P backing Q arrived, and no other
- *   node holds P's vote before D after P stopped backing Q. Two majorities
- *   share a voter, hence never two leaders. (With one-way delivery a leader
- *   may hear its voters long after they stopped hearing it: so the lease
- *   runs from the vote's arrival, and the voters, not the claimers, wait.)
- *   - Standing. A leaderless eligible node stands (backs itself) from its
- *     claim deadline (D, or 2*D + skew, after leaderless_since as above) and
- *     keeps standing while leaderless, unless it hears a better candidate:
- *     then it backs that one. A node that gave up the leadership does not
- *     stand for one interval (stale votes in flight). A node standing claims
- *     as soon as it holds a majority (claim flags and terms as above).
- *   - A leader whose held votes drop below a majority gives up (ACT_RELEASE_VIPS
- *     | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED, resign) at its majority
- *     deadline: last_majority + D - interval, last_majority being the arrival
- *     of the oldest vote it still needs. The others stand no earlier than D
- *     after they stopped backing it (last heard + D when it fell silent), so
- *     its VIPs are gone at least an interval before anyone else may claim.
- *   - Preemption (preempt on, the follower's timer as above): the better
- *     follower first backs the leader (one heartbeat), then turns to back
- *     itself; a leader seeing a strictly better candidate whose previous
- *     heartbeat backed it (it hears the leader), within D of that turn, hands
- *     over: gives up with resign and backs it, which then holds a majority.
- *     A node that stepped down (EV_STEP_DOWN) does not turn (no_preempt).
- *   - Passing over: a node that has backed a candidate for D without it
- *     leading (the candidate does not hear its voters, or votes are split)
- *     ignores it for 2*D or until that node backs someone else.
- *   - Resignations (shutdown, step-down, fault, maintenance, lost majority,
- *     handover) free the resigner's voters at once: handovers stay instant.
- *   - Costs: after a silent leader loss a new leader needs 2*D (D to call it
- *     dead, D of cooldown); a started node backs nobody for D; an init node
- *     never stands before start + D; preemption by a started node takes D
- *     (its cooldown) and a heartbeat.
- * tie-breaker (params.tie_breaker and no witness): a node is eligible only
- *   while the last EV_TIEBREAKER said the address is reachable (initially
- *   not). A leader told it is unreachable gives up at once with resign; the
- *   pinger says so after D without an echo reply ("loses it for D").
- * etcd (params.coordinated: [cluster] coordinator = etcd): etcd decides who
- *   leads, through a key bound to a lease (etcdlead.h); the rules above decide
- *   who asks for it and when. A node is eligible only while its lease is
- *   valid (EV_COORD ok: etcd reachable). A node claims only while it holds the
- *   key (EV_COORD on), at the moment the rules above would claim, with the
- *   key's create_revision as its term (or max_term_seen + 1 if a higher term
- *   was seen). election_coord_want() says when to ask for the key: while
- *   leading, and whenever the rules above want to claim. A leader whose key
- *   goes (EV_COORD off) gives up at once with resign. Two leaders: the higher
- *   term stays (etcd ordered it), terms are never raised. Preemption: a better
- *   follower whose preemption timer ran out names itself in its heartbeat's
- *   leader field (and wants the key); a leader hearing that from an eligible
- *   node with a strictly higher effective priority hands over (gives up with
- *   resign; the caller deletes the key in the same step). EV_TERM only raises
- *   max_term_seen.
- * none: the rules above only.
+ * The caller carries out the actions in this order: release VIPs, take VIPs, re-announce,
+ * send heartbeat; then it arms a timer for out->wakeup_ms and feeds EV_TICK when it fires
+ * (R37).
  */
 
 struct election_node {
