@@ -100,9 +100,10 @@ void daemon_count_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms
 	daemon_ops_check(d, idx, up, latency_ms);
 }
 
-static void log_role_change(struct kcwd *d, int old_role, int old_leader)
+static void log_role_change(struct kcwd *d, enum kcw_role old_role, int old_leader)
 {
-	int role = election_role(d->el), now_leader = election_leader(d->el);
+	enum kcw_role role = election_role(d->el);
+	int now_leader = election_leader(d->el);
 	unsigned long long term = election_term(d->el);
 	const char *leader = now_leader >= 0 ? d->cfg->nodes[now_leader].name : "none";
 	struct election_peer_view old = {0};
@@ -132,7 +133,7 @@ static void arm_election(struct kcwd *d, uint64_t wakeup_ms)
 }
 
 /* Order matters: VIPs leave before a resigning heartbeat tells others to take them. */
-static void apply_actions(struct kcwd *d, const struct election_actions *a, int old_role,
+static void apply_actions(struct kcwd *d, const struct election_actions *a, enum kcw_role old_role,
 			  int old_leader)
 {
 	if ((a->flags & ACT_RELEASE_VIPS) && d->vips)
@@ -169,7 +170,8 @@ static void apply_actions(struct kcwd *d, const struct election_actions *a, int 
 int daemon_election_event(struct kcwd *d, const struct election_event *ev)
 {
 	struct election_actions a = {0};
-	int old_role = election_role(d->el), old_leader = election_leader(d->el);
+	enum kcw_role old_role = election_role(d->el);
+	int old_leader = election_leader(d->el);
 
 	election_step(d->el, ev, loop_now_ms(), &a);
 	if (a.handover >= 0)

@@ -32,7 +32,7 @@ struct naming {
 	struct kcw_addr vip4, vip6; /* the first VIP address of each family */
 	struct kcw_addr self;	    /* this node's address */
 	char self_name[CFG_NAME_MAX];
-	int role;    /* as of the last naming_sync() */
+	enum kcw_role role; /* as of the last naming_sync() */
 	bool leader; /* what the updater was last told */
 	uint64_t term;
 	struct kcw_addr v4, v6;
@@ -135,7 +135,7 @@ void naming_free(struct naming *n)
 	free(n);
 }
 
-void naming_sync(struct naming *n, int role, uint64_t term, bool stopping,
+void naming_sync(struct naming *n, enum kcw_role role, uint64_t term, bool stopping,
 		 const struct kcw_addr *backend)
 {
 	struct kcw_addr v4, v6;

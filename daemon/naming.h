@@ -58,7 +58,7 @@ void naming_free(struct naming *n);
  * Role, term or target may have changed: tell the updater what holds now. backend is the
  * active backend's connect-to address (active_connect_addr()), NULL for none.
  */
-void naming_sync(struct naming *n, int role, uint64_t term, bool stopping,
+void naming_sync(struct naming *n, enum kcw_role role, uint64_t term, bool stopping,
 		 const struct kcw_addr *backend);
 void naming_status_json(const struct naming *n, struct json_object *root);
 bool naming_fenced(const struct naming *n);

@@ -261,11 +261,12 @@ static void send_state(struct daemon_ops *o)
 	}
 }
 
-void daemon_ops_role(struct kcwd *d, int old_role, int old_leader)
+void daemon_ops_role(struct kcwd *d, enum kcw_role old_role, int old_leader)
 {
 	struct daemon_ops *o = d->ops;
 	struct hook_info in;
-	int ev, role = election_role(d->el);
+	enum kcw_role role = election_role(d->el);
+	int ev;
 
 	if (!o || (old_role == role && old_leader == election_leader(d->el)))
 		return;
@@ -546,6 +547,8 @@ static void sample_info(const struct kcwd *d, enum hook_event ev, struct hook_in
 		in->leader = "";
 		in->previous = "leader";
 		break;
+	case HOOK_BACKEND_CHANGE:
+	case HOOK__COUNT:
 	default: /* backend-change: from another backend to the active one */
 		for (size_t i = 0; i < c->n_backends && !*in->previous; i++)
 			if (strcmp(c->backends[i].name, active) != 0)

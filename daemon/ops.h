@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "role.h"
+
 struct kcwd;
 struct kcw_metrics;
 struct json_object;
@@ -32,7 +34,7 @@ void daemon_ops_close(struct kcwd *d);
  * READY=1 the first time the role is no longer init, STATUS= with role, term and
  * leader, and the on-leader / on-follower / on-fault hook when the role changed.
  */
-void daemon_ops_role(struct kcwd *d, int old_role, int old_leader);
+void daemon_ops_role(struct kcwd *d, enum kcw_role old_role, int old_leader);
 /* Something else STATUS= shows changed (maintenance on/off): STATUS= again. */
 void daemon_ops_status(struct kcwd *d);
 /* The active backend changed: the on-backend-change hook. */

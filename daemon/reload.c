@@ -205,7 +205,7 @@ static void commit(struct kcwd *d, struct staged *s)
 {
 	struct kcw_config *old = d->cfg;
 	struct hmac *old_hmac = d->hmac;
-	int role = election_role(d->el);
+	enum kcw_role role = election_role(d->el);
 
 	switch_modules(d, s);
 	if (memcmp(old->key, s->cfg->key, sizeof(old->key)) != 0 ||

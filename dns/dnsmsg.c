@@ -341,6 +341,8 @@ static enum dnsmsg_result classify(ldns_pkt_opcode opcode, ldns_pkt_rcode rcode)
 		return DNSR_REFUSED;
 	case LDNS_RCODE_SERVFAIL:
 		return DNSR_SERVFAIL;
+	case LDNS_RCODE_FORMERR:
+	case LDNS_RCODE_NOTIMPL:
 	default:
 		return DNSR_OTHER;
 	}
@@ -517,6 +519,8 @@ void dnsmsg_explain(const struct dnsmsg_answer *a, const char *zone, const char 
 	case DNSR_NETWORK:
 		snprintf(buf, len, "cannot reach %s", server);
 		break;
+	case DNSR_OTHER:
+	case DNSR_COUNT:
 	default:
 		snprintf(buf, len, "unexpected answer from %s (%s)", server, rn);
 		break;

@@ -228,7 +228,16 @@ static unsigned on_timer(struct dnsplan *p, enum dnsplan_event_type type, uint64
 			p->renew_at = now + p->cfg.fence_renew_ms;
 		}
 		return DNSP_KICK;
-	default: /* DNSP_EV_RECONCILE */
+	case DNSP_EV_RECONCILE:
+	case DNSP_EV_LEAD: /* this and the ones below are no timers: never passed here */
+	case DNSP_EV_TARGET:
+	case DNSP_EV_READ:
+	case DNSP_EV_QUERIED:
+	case DNSP_EV_UPDATED:
+	case DNSP_EV_PREREQ:
+	case DNSP_EV_FAILED:
+	case DNSP_EV_RESIGN:
+	default:
 		p->reconcile_at = 0;
 		if (!p->leader)
 			return 0;

@@ -287,7 +287,7 @@ void active_free(struct active *a)
 	free(a);
 }
 
-void active_role(struct active *a, int role)
+void active_role(struct active *a, enum kcw_role role)
 {
 	if (!a)
 		return;

@@ -11,6 +11,7 @@
 #include "backend.h"
 #include "config.h"
 #include "haproxy.h"
+#include "role.h"
 #include "health.h"
 #include "heartbeat.h"
 #include "loop.h"
@@ -69,7 +70,7 @@ struct active *active_new(const struct active_env *env, const struct cfg_backend
 void active_take_over(struct active *a, const struct active *old);
 void active_free(struct active *a);
 /* The node's role changed: a leader checks the backends, others stop checking. */
-void active_role(struct active *a, int role);
+void active_role(struct active *a, enum kcw_role role);
 /* A heartbeat of the node this node follows as leader: take its view. */
 void active_leader_heartbeat(struct active *a, const struct hb_msg *m);
 /* The backend view for this node's heartbeat (leaders' views are authoritative). */

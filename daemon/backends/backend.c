@@ -18,6 +18,7 @@ const char *backend_state_name(enum backend_state s)
 		return "up";
 	case BACKEND_DOWN:
 		return "down";
+	case BACKEND_UNKNOWN:
 	default:
 		return "unknown";
 	}
@@ -111,6 +112,7 @@ static int failback_target(const struct backend_view *v, int up, uint64_t now_ms
 				return i;
 		}
 		return -1;
+	case FAILBACK_NEVER:
 	default:
 		return -1;
 	}
@@ -342,6 +344,7 @@ static const char *failback_name(enum failback_mode f)
 		return "never";
 	case FAILBACK_IMMEDIATE:
 		return "immediate";
+	case FAILBACK_AFTER:
 	default:
 		return "after";
 	}

@@ -28,6 +28,7 @@ static const char *phase_name(enum health_phase p)
 		return "connecting";
 	case HEALTH_PHASE_TLS:
 		return "TLS handshake";
+	case HEALTH_PHASE_RESPONSE:
 	default:
 		return "waiting for the response";
 	}
@@ -104,6 +105,9 @@ static void classify_transport(const struct health_input *in, char *reason, size
 	case HEALTH_FAIL_BAD_URL:
 		str_append(reason, len, "bad URL: %s", text);
 		break;
+	case HEALTH_FAIL_NONE:
+	case HEALTH_FAIL_WRITE:
+	case HEALTH_FAIL_OTHER:
 	default:
 		str_append(reason, len, "check failed: %s", text);
 	}

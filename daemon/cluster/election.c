@@ -95,7 +95,7 @@ static bool other_eligible(const struct election *e, uint64_t now)
 	return false;
 }
 
-static void set_role(struct election *e, int role, struct election_actions *out)
+static void set_role(struct election *e, enum kcw_role role, struct election_actions *out)
 {
 	if (e->role == role)
 		return;
@@ -158,7 +158,7 @@ void election_claim(struct election *e, struct election_actions *out)
 }
 
 /* R14, R29: a leader gives up: VIPs first, then tell the peers; no standing for an interval. */
-void election_give_up(struct election *e, int role, int new_leader, uint64_t now,
+void election_give_up(struct election *e, enum kcw_role role, int new_leader, uint64_t now,
 		      struct election_actions *out)
 {
 	out->flags |= ACT_RELEASE_VIPS | ACT_SEND_HEARTBEAT | ACT_ROLE_CHANGED;
@@ -253,7 +253,7 @@ static void on_heartbeat(struct election *e, const struct election_event *ev, ui
 	 */
 	if (e->resign_sent && e->role != ROLE_LEADER && ev->role == ROLE_LEADER && !ev->resigning)
 		out->flags |= ACT_SEND_HEARTBEAT;
-	int was_role = pp->heard ? pp->role : ROLE_INIT;
+	enum kcw_role was_role = pp->heard ? pp->role : ROLE_INIT;
 
 	pp->heard = true;
 	pp->last_heard_ms = heard;
@@ -624,6 +624,8 @@ static bool dispatch(struct election *e, const struct election_event *ev, uint64
 	case EV_COORD:
 		on_coord(e, ev, now, out);
 		break;
+	case EV_TICK:
+	case EV_SHUTDOWN:
 	default: /* EV_TICK */
 		break;
 	}

@@ -66,7 +66,7 @@ struct election;
 struct election_peer_view {
 	bool heard; /* at least one heartbeat this run */
 	bool alive; /* R1 */
-	int role;   /* as the peer last said */
+	enum kcw_role role; /* as the peer last said */
 	uint64_t term;
 	uint32_t eff_priority;
 	uint64_t last_heard_ms; /* R39 */
@@ -89,7 +89,7 @@ struct election_event {
 	enum election_event_type type;
 	/* EV_HEARTBEAT (term also for EV_FENCE) */
 	size_t peer;
-	int role;
+	enum kcw_role role;
 	uint64_t term;
 	uint32_t eff_priority;
 	bool resigning;
@@ -153,7 +153,7 @@ bool election_coord_want(const struct election *e);
 bool election_holds_vote(const struct election *e, size_t idx, uint64_t now_ms);
 
 /* What the daemon shows: role (enum kcw_role), term, leader index (-1 none), ... */
-int election_role(const struct election *e);
+enum kcw_role election_role(const struct election *e);
 uint64_t election_term(const struct election *e);
 int election_leader(const struct election *e);
 uint32_t election_eff_priority(const struct election *e);

@@ -9,7 +9,7 @@ struct election_peer {
 	bool heard;		  /* at least one heartbeat this run */
 	uint64_t last_heard_ms;	  /* liveness: R39 */
 	uint64_t last_arrival_ms; /* the newest heartbeat's arrival: vote leases (R40) */
-	int role;		  /* as the peer last said */
+	enum kcw_role role;	  /* as the peer last said */
 	uint64_t term;
 	uint32_t eff_priority;
 	bool resigning;
@@ -22,7 +22,7 @@ struct election_peer {
 
 struct election {
 	struct election_params p;
-	int role;      /* enum kcw_role */
+	enum kcw_role role;
 	uint64_t term; /* own term while leading, else max_term_seen */
 	uint64_t max_term_seen;
 	int leader; /* index of the node believed to lead, -1 = none */
@@ -95,7 +95,7 @@ bool election_self_eligible(const struct election *e);
 bool election_peer_eligible(const struct election *e, size_t i, uint64_t now);
 bool election_node_better(const struct election *e, size_t a, size_t b);
 void election_claim(struct election *e, struct election_actions *out);
-void election_give_up(struct election *e, int role, int new_leader, uint64_t now,
+void election_give_up(struct election *e, enum kcw_role role, int new_leader, uint64_t now,
 		      struct election_actions *out);
 bool election_follow_or_want(struct election *e, uint64_t now, struct election_actions *out);
 

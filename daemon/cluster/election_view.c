@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-int election_role(const struct election *e)
+enum kcw_role election_role(const struct election *e)
 {
 	return e->role;
 }
@@ -131,6 +131,7 @@ void election_defence(const struct election *e, uint64_t now_ms, struct election
 		out->votes = e->coord_ok;
 		out->satisfied = e->coord_ok;
 		break;
+	case DEFENCE_NONE:
 	default:
 		out->satisfied = true;
 		break;
@@ -146,6 +147,7 @@ const char *election_defence_name(enum election_defence_kind kind)
 		return "tie-breaker";
 	case DEFENCE_COORD:
 		return "etcd";
+	case DEFENCE_NONE:
 	default:
 		return "none";
 	}

@@ -371,6 +371,9 @@ static int parse_answer(struct xfer *x, struct etcdlead_event *ev, char *why, si
 	case X_AUTH:
 		rc = etcdjson_token(x->body, e->token, sizeof(e->token), why, len);
 		break;
+	case X_WATCH:
+	case X_DEL:
+	case X_N:
 	default:
 		rc = 0;
 		break;

@@ -129,6 +129,7 @@ static void on_event(struct etcdlead *l, const struct etcdlead_event *ev, uint64
 	case ELE_DEL_DONE:
 		l->del_busy = false;
 		break;
+	case ELE_TICK:
 	default:
 		break;
 	}

@@ -39,6 +39,7 @@ const char *hb_drop_name(enum hb_drop why)
 		return "unknown_source";
 	case HB_DROP_RCVBUF:
 		return "rcvbuf";
+	case HB_DROP__COUNT:
 	default:
 		return "unknown";
 	}
@@ -200,7 +201,7 @@ static bool from_pb(const Kcwatch__Heartbeat *pb, struct hb_msg *out)
 	out->seq = pb->seq;
 	out->priority = pb->priority;
 	out->eff_priority = pb->eff_priority;
-	out->role = role;
+	out->role = (enum kcw_role)role; /* in range: role_valid() above */
 	out->term = pb->term;
 	out->resigning = pb->resigning;
 	if (dlen)

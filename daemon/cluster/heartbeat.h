@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "hmac.h"
+#include "role.h"
 
 /*
  * Wire format of one UDP datagram:
@@ -40,7 +41,7 @@ struct hb_msg {
 	uint64_t seq;
 	uint32_t priority;     /* configured */
 	uint32_t eff_priority; /* after health tracking / fault */
-	int role;              /* enum kcw_role */
+	enum kcw_role role;
 	uint64_t term;         /* highest leader term this node knows (its own when leading) */
 	bool resigning;        /* leader handing over now */
 	uint8_t config_digest[32];

@@ -340,6 +340,13 @@ static int set_int(const struct ini_ctx *c, const struct ini_key *k, const struc
 	case INI_T_INT:
 		*(int *)dst = (int)n;
 		break;
+	case INI_T_LONG:
+	case INI_T_STR:
+	case INI_T_PATH:
+	case INI_T_ABSPATH:
+	case INI_T_BOOL:
+	case INI_T_MS:
+	case INI_T_FN:
 	default:
 		*(long *)dst = (long)n;
 		break;

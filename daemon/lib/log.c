@@ -53,6 +53,7 @@ static const char *level_name(enum log_level lvl)
 		return "notice";
 	case LOG_LVL_INFO:
 		return "info";
+	case LOG_LVL_DEBUG:
 	default:
 		return "debug";
 	}

@@ -11,7 +11,7 @@ enum kcw_role {
 	ROLE_WITNESS = 4,
 };
 
-/* "init", "follower", "leader", "fault", "witness"; "unknown" otherwise. */
-const char *role_name(int role);
+/* "init", "follower", "leader", "fault", "witness"; "unknown" for a value out of range. */
+const char *role_name(enum kcw_role role);
 
 #endif

@@ -69,7 +69,7 @@ const char *hooks_event_name(enum hook_event ev)
 	return (unsigned)ev < HOOK__COUNT ? event_names[ev] : "unknown";
 }
 
-int hooks_event_for_role(int role)
+int hooks_event_for_role(enum kcw_role role)
 {
 	switch (role) {
 	case ROLE_LEADER:
@@ -78,6 +78,8 @@ int hooks_event_for_role(int role)
 		return HOOK_FOLLOWER;
 	case ROLE_FAULT:
 		return HOOK_FAULT;
+	case ROLE_INIT:
+	case ROLE_WITNESS:
 	default:
 		return -1;
 	}

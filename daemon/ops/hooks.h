@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "loop.h"
+#include "role.h"
 
 /*
  * [hooks] on-leader / on-follower / on-fault / on-backend-change name
@@ -87,7 +88,7 @@ void hooks_set_idle_cb(struct hooks *h, void (*cb)(void *arg), void *arg);
 int hooks_event(struct hooks *h, enum hook_event ev, const struct hook_info *info);
 
 /* The event a role change to role (enum kcw_role) reports, or -1 for none. */
-int hooks_event_for_role(int role);
+int hooks_event_for_role(enum kcw_role role);
 /* "leader", "follower", "fault", "backend-change". */
 const char *hooks_event_name(enum hook_event ev);
 /*

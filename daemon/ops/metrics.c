@@ -87,8 +87,8 @@ static void sample_ms(FILE *f, const char *name, uint64_t ms)
 
 static void render_node(FILE *f, const struct kcw_metrics *m)
 {
-	static const int roles[] = {ROLE_INIT, ROLE_FOLLOWER, ROLE_LEADER, ROLE_FAULT,
-				    ROLE_WITNESS};
+	static const enum kcw_role roles[] = {ROLE_INIT, ROLE_FOLLOWER, ROLE_LEADER, ROLE_FAULT,
+					      ROLE_WITNESS};
 	char node[LABEL_MAX], cluster[LABEL_MAX];
 
 	family(f, "kcwatch_build_info", "gauge",

@@ -13,6 +13,7 @@
 #include "heartbeat.h"
 #include "hooks.h"
 #include "loop.h"
+#include "role.h"
 
 /* Upper bounds of the backend check latency histogram, in milliseconds (+Inf is implicit). */
 #define METRICS_LATENCY_BOUNDS_MS                                                                  \
@@ -72,7 +73,7 @@ struct kcw_metrics {
 	char cluster[CFG_NAME_MAX];
 	uint64_t start_unix_ms; /* process_start_time_seconds */
 	/* election */
-	int role; /* enum kcw_role */
+	enum kcw_role role;
 	uint64_t term;
 	bool maintenance;
 	bool fenced;		/* the DNS fence holds a newer term */

@@ -61,7 +61,8 @@ static struct election_actions step(struct election *e, const struct election_ev
 {
 	struct election_actions a;
 	uint64_t term = e->term, max_term = e->max_term_seen, changes = e->leader_changes;
-	int role = e->role, leader = e->leader;
+	enum kcw_role role = e->role;
+	int leader = e->leader;
 
 	memset(&a, 0xa5, sizeof(a));
 	election_step(e, ev, now, &a);
