@@ -300,7 +300,8 @@ void daemon_ops_backend(struct kcwd *d)
 
 void daemon_ops_check(struct kcwd *d, size_t idx, bool up, uint32_t latency_ms)
 {
-	if (d->ops && idx < CFG_MAX_BACKENDS)
+	KCW_ASSERT(idx < CFG_MAX_BACKENDS); /* an index into the configured backends */
+	if (d->ops)
 		metrics_checks_observe(&d->ops->checks[idx], up, latency_ms);
 }
 
@@ -361,8 +362,9 @@ static void fill_backends(const struct kcwd *d, struct kcw_metrics *m)
 
 	if (!v)
 		return;
+	KCW_ASSERT(v->n <= CFG_MAX_BACKENDS); /* backend_init() holds the view to it */
 	m->n_backends = v->n;
-	for (size_t i = 0; i < v->n && i < CFG_MAX_BACKENDS; i++) {
+	for (size_t i = 0; i < v->n; i++) {
 		snprintf(m->backends[i].name, CFG_NAME_MAX, "%s", v->b[i].name);
 		m->backends[i].up = v->b[i].state == BACKEND_UP;
 		m->backends[i].active = v->active == (int)i;

@@ -91,6 +91,12 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_end(ap);
 }
 
+void log_assert_failed(const char *cond, const char *file, int line, const char *func)
+{
+	log_msg(LOG_LVL_ERR, "assertion failed: %s (%s:%d, %s)", cond, file, line, func);
+	abort();
+}
+
 void log_text(enum log_level lvl, const char *prefix, const char *text)
 {
 	const char *s = text;

@@ -38,4 +38,18 @@ void log_text(enum log_level lvl, const char *prefix, const char *text);
 			log_msg(LOG_LVL_DEBUG, __VA_ARGS__);                                       \
 	} while (0)
 
+/*
+ * KCW_ASSERT(cond): for programmer errors only, where the code would otherwise clamp or ignore
+ * silently. Peer, client and network input is never asserted on: it is dropped and counted.
+ * A false cond logs "assertion failed: COND (file:line, function)" at error level and aborts;
+ * systemd restarts the daemon (Restart=on-failure) and the unit's ExecStopPost releases the
+ * VIPs. Not for the pure cores: log.c is not in libkcw_core.a.
+ */
+#define KCW_ASSERT(cond)                                                                           \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			log_assert_failed(#cond, __FILE__, __LINE__, __func__);                    \
+	} while (0)
+_Noreturn void log_assert_failed(const char *cond, const char *file, int line, const char *func);
+
 #endif

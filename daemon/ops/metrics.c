@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "build-config.h"
+#include "log.h"
 #include "role.h"
 
 #define LABEL_MAX (CFG_NAME_MAX * 2 + 1) /* every byte escaped, plus the NUL */
@@ -189,8 +190,10 @@ static void render_histogram(FILE *f, const char *backend, const struct metrics_
 
 static void render_backends(FILE *f, const struct kcw_metrics *m)
 {
-	size_t n = m->n_backends < CFG_MAX_BACKENDS ? m->n_backends : CFG_MAX_BACKENDS;
+	size_t n = m->n_backends;
 	char b[LABEL_MAX];
+
+	KCW_ASSERT(n <= CFG_MAX_BACKENDS); /* the daemon fills at most backends[CFG_MAX_BACKENDS] */
 
 	family(f, "kcwatch_backend_up", "gauge", "1 while the backend's health state is up.");
 	for (size_t i = 0; i < n; i++)

@@ -7,10 +7,13 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -83,11 +86,56 @@ static void test_prefix_only_on_the_journal(void **state)
 	assert_true(line[2] == ':' && line[5] == ':' && line[8] == '.');
 }
 
+/* In a child with stderr on fd: a true KCW_ASSERT passes, a false one aborts. */
+static void assert_child(int fd)
+{
+	const struct rlimit no_core = {0, 0};
+
+	setrlimit(RLIMIT_CORE, &no_core);
+	dup2(fd, STDERR_FILENO);
+	unsetenv("JOURNAL_STREAM");
+	log_init(0);
+	KCW_ASSERT(1 + 1 == 2);
+	fputs("passed\n", stderr);
+	KCW_ASSERT(1 + 1 == 3);
+	_exit(0);
+}
+
+static void test_assert_logs_and_aborts(void **state)
+{
+	char out[512] = "";
+	size_t n = 0;
+	ssize_t r;
+	int fds[2], status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	fflush(stderr);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		assert_child(fds[1]);
+	close(fds[1]);
+	while (n < sizeof(out) - 1 && (r = read(fds[0], out + n, sizeof(out) - 1 - n)) > 0)
+		n += (size_t)r;
+	out[n] = '\0';
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+	assert_non_null(strstr(out, "passed\n"));
+	assert_non_null(strstr(out, " error: assertion failed: 1 + 1 == 3 ("));
+	assert_non_null(strstr(out, "test_log.c:"));
+	assert_non_null(strstr(out, ", assert_child)\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_stream_match),
 	    cmocka_unit_test(test_prefix_only_on_the_journal),
+	    cmocka_unit_test(test_assert_logs_and_aborts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
