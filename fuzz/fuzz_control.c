@@ -92,11 +92,12 @@ int daemon_reload(struct kcwd *d, char *msg, size_t len)
 
 /* The election as command.c reads it (election_view.c stays out of the link). */
 static struct {
-	int role, leader;
+	enum kcw_role role;
+	int leader;
 	bool maintenance;
 } election_ctx;
 
-int election_role(const struct election *e)
+enum kcw_role election_role(const struct election *e)
 {
 	(void)e;
 	return election_ctx.role;

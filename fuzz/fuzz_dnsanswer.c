@@ -47,6 +47,10 @@ static void fence_check(const char (*texts)[DNSMSG_TXT_MAX], size_t n)
 		if (next.term != 3)
 			abort();
 		break;
+	case FENCE_WAIT:
+	case FENCE_UNFENCED:
+	case FENCE_REREAD:
+	case FENCE_IMPLAUSIBLE:
 	default:
 		break;
 	}

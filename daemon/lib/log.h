@@ -24,7 +24,8 @@ void log_init(int debug);
 bool log_stream_is_journal(const char *journal_stream, const struct stat *st);
 int log_debug_enabled(void);
 void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void log_vmsg(enum log_level lvl, const char *fmt, va_list ap);
+void log_vmsg(enum log_level lvl, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 /* Each line of text as one message, prefix in front, without a length limit. */
 void log_text(enum log_level lvl, const char *prefix, const char *text);
 
