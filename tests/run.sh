@@ -50,6 +50,7 @@ make -j"$(nproc)" >/dev/null
 passed=0
 failed=0
 failures=()
+timings=()
 
 record() { # name status
 	if [ "$2" -eq 0 ]; then
@@ -104,12 +105,21 @@ for t in "$top"/tests/integration/test_*.sh; do
 	name=$(basename "$t" .sh)
 	case "$name" in *"$pattern"*) ;; *) continue ;; esac
 	log "$name"
+	t0=$SECONDS
 	set +e
 	TMPDIR=$(test_tmpdir "$name") timeout --kill-after=10 600 bash "$t"
 	rc=$?
 	set -e
 	record "$name" $rc
+	timings+=("$((SECONDS - t0)) s $name")
 done
+
+# Where the time goes (the suite's budget: well under 20 minutes).
+if [ ${#timings[@]} -gt 0 ]; then
+	echo
+	echo "integration tests, slowest first (whole run: $SECONDS s):"
+	printf '%s\n' "${timings[@]}" | sort -rn | head -8 | sed 's/^/  /'
+fi
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then
