@@ -107,8 +107,11 @@ for t in "$top"/tests/integration/test_*.sh; do
 	log "$name"
 	t0=$SECONDS
 	set +e
-	TMPDIR=$(test_tmpdir "$name") timeout --kill-after=10 600 bash "$t"
-	rc=$?
+	# the output is also kept, for the summary of failed checks at the end
+	TMPDIR=$(test_tmpdir "$name") timeout --kill-after=10 600 bash "$t" 2>&1 |
+		tee "$build/$name.out"
+	rc=${PIPESTATUS[0]}
+	echo "$rc" >"$build/$name.rc"
 	set -e
 	record "$name" $rc
 	timings+=("$((SECONDS - t0)) s $name")
@@ -123,6 +126,14 @@ fi
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then
+	# A long run's log may reach a reader cut in the middle: its end names every failed check.
+	for f in "${failures[@]}"; do
+		[ -f "$build/$f.out" ] || continue
+		echo "failed checks of $f:"
+		grep -E '^not ok' "$build/$f.out" | head -20 | sed 's/^/  /'
+		grep -qE '^not ok' "$build/$f.out" ||
+			echo "  no failed check: exit status $(cat "$build/$f.rc") (124: the 600 s timeout)"
+	done
 	echo "failed: ${failures[*]}"
 fi
 echo "$passed passed, $failed failed"
