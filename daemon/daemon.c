@@ -215,6 +215,8 @@ static void on_wake(void *arg)
 	/* counted, not logged: a log line per stall would add to what stalls it */
 	if (now - d->el_wakeup_ms >= d->cfg->interval_ms)
 		d->stalls++;
+	if (now - d->el_wakeup_ms > d->stall_max_ms)
+		d->stall_max_ms = now - d->el_wakeup_ms;
 	election_due(d);
 }
 

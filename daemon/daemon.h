@@ -39,26 +39,27 @@ struct kcwd {
 	struct loop_timer *el_timer;
 	uint64_t el_wakeup_ms; /* what el_timer is armed for, 0 = not armed */
 	uint64_t stalls;       /* wake-ups an interval or more after the election deadline */
+	uint64_t stall_max_ms; /* the latest of all those wake-ups, ms after the deadline */
 	struct control *ctl;
-	struct vipset *vips; /* NULL without [vip] sections */
-	struct active *active; /* NULL without [backend] sections */
-	struct naming *naming; /* NULL without [dns] */
-	struct pinger *pinger; /* tie-breaker echo; NULL without one or with a witness */
-	struct etcd *etcd;     /* coordinator = etcd; NULL with the heartbeat coordinator */
+	struct vipset *vips;	/* NULL without [vip] sections */
+	struct active *active;	/* NULL without [backend] sections */
+	struct naming *naming;	/* NULL without [dns] */
+	struct pinger *pinger;	/* tie-breaker echo; NULL without one or with a witness */
+	struct etcd *etcd;	/* coordinator = etcd; NULL with the heartbeat coordinator */
 	struct daemon_ops *ops; /* sd_notify, hooks, metrics (ops.h) */
 	struct control *status; /* read-only commands, mode 0666 */
 	int sigfd;
 	uint64_t incarnation;
 	uint64_t seq;
 	char state_dir[PATH_MAX]; /* --state-dir, else [cluster] state-dir */
-	struct nodestate state;   /* what <state_dir>/<node>.state holds */
+	struct nodestate state;	  /* what <state_dir>/<node>.state holds */
 	uint64_t started_ms;
-	bool vip_fault;      /* a VIP interface is down */
+	bool vip_fault; /* a VIP interface is down */
 	bool stopping;
 	struct peer_seen seen[CFG_MAX_NODES];
 	bool admin_gid_valid;
 	gid_t admin_gid;
-	struct hb_msg hb;    /* scratch for building heartbeats */
+	struct hb_msg hb; /* scratch for building heartbeats */
 };
 
 /*

@@ -7,17 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* R1: alive while heard within D. */
+/* R1: alive while heard within D; R45: or alive when this non-leader's stall began. */
 bool election_peer_alive(const struct election *e, size_t idx, uint64_t now_ms)
 {
 	const struct election_peer *pp;
+	uint64_t d = election_dead_ms(e);
 
 	if (idx >= e->p.n_nodes || idx == e->p.self)
 		return false;
 	pp = &e->peers[idx];
 	if (!pp->heard)
 		return false;
-	return now_ms < pp->last_heard_ms || now_ms - pp->last_heard_ms < election_dead_ms(e);
+	if (now_ms < pp->last_heard_ms || now_ms - pp->last_heard_ms < d)
+		return true;
+	return e->role != ROLE_LEADER && now_ms < e->grace_until_ms &&
+	       pp->last_heard_ms + d >= e->stall_from_ms;
 }
 
 /* R2, R24, R34: who may lead (etcd: while the lease is valid). */
@@ -552,6 +556,7 @@ static uint64_t next_wakeup(const struct election *e, uint64_t now)
 		election_quorum_wakeup(e, now, &w);
 	if (e->role == ROLE_LEADER)
 		return w;
+	election_earliest(&w, e->grace_until_ms, now); /* R45 */
 	if (e->leader < 0 && election_self_eligible(e))
 		election_earliest(&w, claim_deadline(e, now), now);
 	if (e->role == ROLE_INIT)
@@ -632,15 +637,30 @@ static bool dispatch(struct election *e, const struct election_event *ev, uint64
 	return true;
 }
 
+/*
+ * R45: a step an interval or more after the wake-up the last step asked for means this node
+ * was not running in between. A peer whose silence ran out during that time gets one
+ * interval from now to be heard: when the whole host (or hypervisor) paused, the leader
+ * resumes alongside this node and sends at once, but may be scheduled just after it.
+ */
+static void note_stall(struct election *e, uint64_t now)
+{
+	if (e->wake_at_ms == 0 || now < e->wake_at_ms + e->p.interval_ms)
+		return;
+	e->stall_from_ms = e->wake_at_ms;
+	e->grace_until_ms = now + e->p.interval_ms;
+}
+
 void election_step(struct election *e, const struct election_event *ev, uint64_t now_ms,
 		   struct election_actions *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->handover = -1;
+	note_stall(e, now_ms);
 	heartbeat_due(e, now_ms, out); /* R35 */
 	if (ev->type == EV_SHUTDOWN) {
 		on_shutdown(e, now_ms, out); /* R19: nothing else in this step */
-		out->wakeup_ms = next_wakeup(e, now_ms);
+		out->wakeup_ms = e->wake_at_ms = next_wakeup(e, now_ms);
 		return;
 	}
 	if (dispatch(e, ev, now_ms, out))
@@ -651,7 +671,7 @@ void election_step(struct election *e, const struct election_event *ev, uint64_t
 		e->last_hb_ms = now_ms;
 		e->resign_sent = out->resign;
 	}
-	out->wakeup_ms = next_wakeup(e, now_ms);
+	out->wakeup_ms = e->wake_at_ms = next_wakeup(e, now_ms);
 }
 
 struct election *election_new(const struct election_params *p, uint64_t now_ms, char *err,
@@ -714,6 +734,6 @@ int election_set_params(struct election *e, const struct election_params *p, uin
 		if (e->next_hb_ms > now_ms + e->p.interval_ms)
 			e->next_hb_ms = now_ms + e->p.interval_ms;
 	}
-	out->wakeup_ms = next_wakeup(e, now_ms);
+	out->wakeup_ms = e->wake_at_ms = next_wakeup(e, now_ms);
 	return rc;
 }

@@ -12,10 +12,11 @@
 #include "role.h"
 
 /*
- * The rules are in doc/election.md, numbered R1..R44 (code comments and test names cite
+ * The rules are in doc/election.md, numbered R1..R45 (code comments and test names cite
  * them). In short, VRRP-like with terms:
  *
- * - A peer is alive while now - last_heard < D (D = dead_after * interval; R1, R39). A
+ * - A peer is alive while now - last_heard < D (D = dead_after * interval; R1, R39), and
+ *   for a non-leader that was stalled past that, one interval longer (R45). A
  *   node is eligible when it is no witness, its effective priority is > 0, and it is not
  *   in fault, maintenance or fenced (R2); "better" is priority, then address (R3).
  * - Every node sends a heartbeat every interval, with the highest term it knows (R35,

@@ -52,6 +52,9 @@ struct election {
 	int handover;		 /* the candidate a leader handed over to, -1 none */
 	int stand_leader;	 /* the leader followed when the vote last changed: a
 				  * preempting turn counts towards that leader only */
+	uint64_t wake_at_ms;	 /* the wakeup_ms of the last step: the caller's promise */
+	uint64_t stall_from_ms;	 /* R45: the last stall began at (its promised wake-up) */
+	uint64_t grace_until_ms; /* R45: and peers alive then stay alive until */
 	struct election_peer peers[CFG_MAX_NODES]; /* index = node index; self unused */
 };
 

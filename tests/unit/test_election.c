@@ -568,14 +568,94 @@ static void test_heard_at_arrival(void **state)
 	assert_int_equal(e.peers[1].last_heard_ms, T0 + 80 + D - 1);
 	assert_true(election_peer_alive(&e, 1, T0 + 80 + 2 * D - 2));
 	/* this node stalls: the next heartbeat, sent at T0 + 100 + D, is read D + 10 later.
-	 * It counts from its arrival, so the leader has been silent for longer than D */
+	 * It counts from its arrival, so the leader has been silent for longer than D; this
+	 * node was stalled meanwhile, so the leader gets one interval to be heard (R45) */
 	ev.heard_ms = T0 + 100 + D;
 	a = step(&e, &ev, T0 + 110 + 2 * D);
 	assert_int_equal(e.peers[1].last_arrival_ms, T0 + 100 + D);
 	assert_int_equal(e.peers[1].last_heard_ms, T0 + 100 + D);
-	assert_false(election_peer_alive(&e, 1, T0 + 110 + 2 * D));
-	assert_int_equal(e.role, ROLE_LEADER); /* in that same step */
+	assert_false(election_peer_alive(&e, 1, T0 + 110 + 2 * D + IV));
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(a.wakeup_ms, T0 + 110 + 2 * D + IV);
+	a = tick(&e, a.wakeup_ms); /* nothing heard in that interval: claims */
+	assert_int_equal(e.role, ROLE_LEADER);
 	assert_true(a.flags & ACT_TAKE_VIPS);
+}
+
+/* A follower that heard the leader at T0 and then slept on until `late` after its wake-up. */
+static struct election_actions r45_stalled(struct election *e, uint64_t *now, uint64_t late)
+{
+	const uint32_t prio[] = {100, 150};
+	struct election_event hb = {.type = EV_HEARTBEAT,
+				    .peer = 1,
+				    .role = ROLE_LEADER,
+				    .term = 1,
+				    .eff_priority = 150,
+				    .leader = 1};
+	struct election_actions a;
+
+	init_node(e, 2, prio, 0, false, 0, T0);
+	a = step(e, &hb, T0);
+	while (a.wakeup_ms < T0 + D) /* awake on time while the leader's silence runs */
+		a = tick(e, a.wakeup_ms);
+	*now = a.wakeup_ms + late;
+	return tick(e, *now);
+}
+
+/*
+ * R45: a follower stalled past the leader's deadline gives it one interval after resuming:
+ * a leader that resumed with it is heard and nothing moves; a dead one is claimed from at
+ * the end of that interval, and a second stall does not extend it again. A leader's own
+ * judgement (witness quorum) does not change.
+ */
+static void test_r45_stalled_follower_waits_one_interval(void **state)
+{
+	struct election e;
+	struct election_event hb = {.type = EV_HEARTBEAT,
+				    .peer = 1,
+				    .role = ROLE_LEADER,
+				    .term = 1,
+				    .eff_priority = 150,
+				    .leader = 1};
+	struct election_actions a;
+	uint64_t now;
+
+	(void)state;
+	/* the leader resumed with this node and is heard 10 ms later: no claim, no change */
+	a = r45_stalled(&e, &now, 2 * IV);
+	assert_true(now - T0 >= D + IV);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	assert_int_equal(e.leader, 1);
+	assert_false(a.flags & (ACT_TAKE_VIPS | ACT_ROLE_CHANGED));
+	assert_int_equal(a.wakeup_ms, now + IV);
+	a = step(&e, &hb, now + 10);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	a = tick(&e, a.wakeup_ms);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	/* the leader is dead: the claim comes one interval after the stall ended */
+	a = r45_stalled(&e, &now, 2 * IV);
+	a = tick(&e, now + IV - 1);
+	assert_int_equal(e.role, ROLE_FOLLOWER);
+	a = tick(&e, now + IV);
+	assert_int_equal(e.role, ROLE_LEADER);
+	assert_true(a.flags & ACT_TAKE_VIPS);
+	/* now a leader, it stalls past its follower's deadline: that peer is dead at once */
+	hb.role = ROLE_FOLLOWER;
+	hb.leader = 0;
+	now += IV;
+	a = step(&e, &hb, now);
+	while (a.wakeup_ms < now + D)
+		a = tick(&e, a.wakeup_ms);
+	a = tick(&e, a.wakeup_ms + 2 * IV);
+	assert_int_equal(e.role, ROLE_LEADER);
+	assert_false(election_peer_alive(&e, 1, a.wakeup_ms - 1));
+	/* stalled again in the grace interval: no second grace, it claims at once */
+	a = r45_stalled(&e, &now, 2 * IV);
+	a = tick(&e, a.wakeup_ms + IV);
+	assert_int_equal(e.role, ROLE_LEADER);
+	/* late by less than an interval: no grace, the claim at the deadline as before (R7) */
+	a = r45_stalled(&e, &now, IV - 1);
+	assert_int_equal(e.role, ROLE_LEADER);
 }
 
 static void test_restart_learns_term(void **state)
@@ -2437,6 +2517,7 @@ int main(void)
 	    cmocka_unit_test(test_shutdown_flags),
 	    cmocka_unit_test(test_witness_never_leads),
 	    cmocka_unit_test(test_wakeup_deadlines),
+	    cmocka_unit_test(test_r45_stalled_follower_waits_one_interval),
 	    cmocka_unit_test(test_heartbeat_cadence),
 	    cmocka_unit_test(test_leader_answers_follower),
 	    cmocka_unit_test(test_two_leaders_newer_term_wins_without_preempt),
