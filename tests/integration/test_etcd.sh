@@ -192,7 +192,7 @@ t_check "kcwatchctl status shows the etcd line" \
 	eval 't_ctl lb1 status | grep -q "^etcd      http://$(t_ip4 e1):2379, lease valid"'
 
 # === kill -9 of the leader: lb2 within lease-ttl + 1 s ==========================================
-sampler_start "$T_DIR/s-kill.txt" 30
+sampler_start "$T_DIR/s-kill.txt" 45
 t_stop lb1 KILL
 # the host is gone with its daemon: its VIP must not count as held (kill -9 cannot remove it)
 ip -n "$(t_ns lb1)" addr del "$VIP/24" dev eth0
@@ -207,22 +207,24 @@ ms=$(t_wait 8000 leads lb1); rc=$?
 t_check "lb1 restarted preempts lb2 through etcd (${ms} ms)" [ $rc -eq 0 ]
 t_eq "the key holds lb1 again" "$(key_holder)" lb1
 
-# === SIGTERM: lb2 within 50 ms =================================================================
-sleep 0.5
-t_stop lb1 TERM
-ms=$(t_wait 3000 holds_alone lb2); rc=$?
-t_check "SIGTERM of lb1: lb2 holds the VIP (${ms} ms after lb1 exited)" [ $rc -eq 0 ]
-t1=$(log_ms lb1 "shutting down")
-t2=$(log_ms lb2 "role follower -> leader")
-TERM_MS=$((t2 - t1))
-t_le "SIGTERM: from lb1's shutdown to lb2's claim (log stamps)" "$TERM_MS" 50
+# === SIGTERM: lb2 within 50 ms (the median of 3: one pause of the shared host is no verdict) ====
+terms=()
+for i in 1 2 3; do
+	sleep 0.5
+	t_stop lb1 TERM
+	ms=$(t_wait 3000 holds_alone lb2); rc=$?
+	t_check "SIGTERM $i of lb1: lb2 holds the VIP (${ms} ms after lb1 exited)" [ $rc -eq 0 ]
+	terms+=($(($(log_ms lb2 "role follower -> leader") - $(log_ms lb1 "shutting down"))))
+	t_start lb1 "$CONF"
+	ms=$(t_wait 8000 leads lb1); rc=$?
+	t_check "lb1 restarted leads again (${ms} ms)" [ $rc -eq 0 ]
+done
+TERM_MS=$(printf '%s\n' "${terms[@]}" | sort -n | sed -n 2p)
+t_le "SIGTERM: from lb1's shutdown to lb2's claim (log stamps), median of ${terms[*]}" \
+	"$TERM_MS" 50
 read -r rounds two _ < <(sampler_stop "$T_DIR/s-kill.txt")
 t_check "sampler: $rounds rounds across kill -9, restart, preemption and SIGTERM" [ "$rounds" -gt 1000 ]
 t_eq "never two VIP holders in those rounds" "$two" 0
-
-t_start lb1 "$CONF"
-ms=$(t_wait 8000 leads lb1); rc=$?
-t_check "lb1 restarted leads again (${ms} ms)" [ $rc -eq 0 ]
 
 # === lb1 cut off from every etcd member (not from its peers) ==================================
 sleep 0.5
