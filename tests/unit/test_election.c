@@ -582,20 +582,22 @@ static void test_heard_at_arrival(void **state)
 	assert_true(a.flags & ACT_TAKE_VIPS);
 }
 
+/* R45 tests: the heartbeat of node 1, the leader (priority 150), as node 0 hears it. */
+static const struct election_event r45_leader_hb = {.type = EV_HEARTBEAT,
+						    .peer = 1,
+						    .role = ROLE_LEADER,
+						    .term = 1,
+						    .eff_priority = 150,
+						    .leader = 1};
+
 /* A follower that heard the leader at T0 and then slept on until `late` after its wake-up. */
 static struct election_actions r45_stalled(struct election *e, uint64_t *now, uint64_t late)
 {
 	const uint32_t prio[] = {100, 150};
-	struct election_event hb = {.type = EV_HEARTBEAT,
-				    .peer = 1,
-				    .role = ROLE_LEADER,
-				    .term = 1,
-				    .eff_priority = 150,
-				    .leader = 1};
 	struct election_actions a;
 
 	init_node(e, 2, prio, 0, false, 0, T0);
-	a = step(e, &hb, T0);
+	a = step(e, &r45_leader_hb, T0);
 	while (a.wakeup_ms < T0 + D) /* awake on time while the leader's silence runs */
 		a = tick(e, a.wakeup_ms);
 	*now = a.wakeup_ms + late;
@@ -611,12 +613,7 @@ static struct election_actions r45_stalled(struct election *e, uint64_t *now, ui
 static void test_r45_stalled_follower_waits_one_interval(void **state)
 {
 	struct election e;
-	struct election_event hb = {.type = EV_HEARTBEAT,
-				    .peer = 1,
-				    .role = ROLE_LEADER,
-				    .term = 1,
-				    .eff_priority = 150,
-				    .leader = 1};
+	struct election_event hb = r45_leader_hb;
 	struct election_actions a;
 	uint64_t now;
 
