@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # test_fuzz.sh: builds the libFuzzer harnesses (clang, --enable-fuzzing) out of tree and runs each for a bounded time.
-#   KCW_FUZZ_SECONDS   seconds per harness (default 30)
+#   KCW_FUZZ_SECONDS   seconds per harness (default 20)
 #   KCW_FUZZ_BUILD     build directory (default $KCW_BUILD-fuzz; configured when it has no Makefile)
 #   KCW_FUZZ_TARGETS   harnesses to run (default: all of fuzz/corpus/*)
 # Every harness first replays its committed corpus (fuzz/corpus/NAME: seeds and regression
@@ -9,7 +9,7 @@
 # report fails the test; the input that caused it is kept in $KCW_FUZZ_BUILD/crashes/.
 . "$(dirname "$0")/lib.sh"
 
-secs=${KCW_FUZZ_SECONDS:-30}
+secs=${KCW_FUZZ_SECONDS:-20}
 fbuild=${KCW_FUZZ_BUILD:-$KCW_BUILD-fuzz}
 targets=${KCW_FUZZ_TARGETS:-$(cd "$KCW_TOP/fuzz/corpus" && echo *)}
 case "$secs" in '' | *[!0-9]*) echo "KCW_FUZZ_SECONDS must be a number" >&2; exit 2 ;; esac
