@@ -56,7 +56,12 @@ t_cleanup() {
 	if [ "$T_FAIL" -gt 0 ] && [ -z "${KCW_KEEP_LOGS:-}" ]; then
 		for n in "$T_DIR"/*.log; do [ -f "$n" ] && { echo "--- $n (last 30 lines)"; tail -30 "$n"; }; done
 	fi
-	rm -rf "$T_DIR"
+	# A failed test's files are what explains it (tests/run.sh keeps its TMPDIR and says where)
+	if [ "$T_FAIL" -gt 0 ] || [ "${KCW_KEEP_LOGS:-}" = 1 ]; then
+		echo "# files of this test kept in $T_DIR"
+	else
+		rm -rf "$T_DIR"
+	fi
 }
 trap t_cleanup EXIT
 trap 'exit 130' INT TERM
