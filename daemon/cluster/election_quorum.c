@@ -98,8 +98,12 @@ static int wanted_vote(const struct election *e, uint64_t now, bool want)
 	want = (want || (e->vote == self && e->leader < 0)) && election_self_eligible(e) &&
 	       now >= e->stand_after_ms;
 	if (e->leader >= 0) {
-		/* preempting: turn from backing the leader, so that it sees who hears it */
-		if (want && ((e->vote == self && e->stand_leader == e->leader) ||
+		/*
+		 * preempting: turn from backing the leader, so that it sees who hears it; a turn
+		 * it has not acted on within D (missed, or heard too late) is made again
+		 */
+		if (want && ((e->vote == self && e->stand_leader == e->leader &&
+			      now < e->vote_since_ms + election_dead_ms(e)) ||
 			     (e->vote == e->leader && e->vote_since_ms < now)))
 			return self;
 		return e->leader;
@@ -211,8 +215,8 @@ void election_quorum_wakeup(const struct election *e, uint64_t now, uint64_t *w)
 	}
 	election_earliest(w, e->cool_until_ms, now);
 	election_earliest(w, e->stand_after_ms, now);
-	if (e->vote >= 0 && e->vote != (int)e->p.self && e->vote != e->leader)
-		election_earliest(w, e->vote_since_ms + election_dead_ms(e), now);
+	if (e->vote >= 0 && e->vote != e->leader)
+		election_earliest(w, e->vote_since_ms + election_dead_ms(e), now); /* R32, R31 */
 	for (size_t i = 0; i < e->p.n_nodes; i++)
 		election_earliest(w, e->peers[i].passed_until_ms, now);
 }

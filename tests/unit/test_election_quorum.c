@@ -283,6 +283,32 @@ static void test_witness_preempt_handover(void **state)
 	assert_int_equal(s.took[0], 0);
 }
 
+/*
+ * R31: the leader did not hear the better node's turn (one-way cut while it turned): the
+ * turn is made again every D, so the leader hands over soon after it hears the node.
+ */
+static void test_witness_turn_made_again(void **state)
+{
+	struct sim s;
+
+	(void)state;
+	witness_sim(&s, 150, 100, true);
+	sim_start(&s, 1);
+	sim_start(&s, 2);
+	sim_run(&s, T0 + 3000);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	s.cut[0][1] = true; /* node 1 does not hear node 0, which hears it */
+	sim_start(&s, 0);
+	sim_run(&s, T0 + 6000);
+	assert_int_equal(s.el[1].role, ROLE_LEADER);
+	assert_int_equal(s.el[0].leader, 1);
+	s.cut[0][1] = false;
+	sim_run(&s, T0 + 6000 + 3 * D);
+	assert_int_equal(s.el[0].role, ROLE_LEADER);
+	assert_int_equal(s.el[1].leader, 0);
+	assert_int_equal(s.el[2].leader, 0);
+}
+
 /* The leader hands over to a node that goes deaf at that moment: a leader again after ~3 D. */
 static void test_witness_deaf_candidate(void **state)
 {
@@ -703,6 +729,7 @@ int main(void)
 	    cmocka_unit_test(test_witness_sees_both),
 	    cmocka_unit_test(test_witness_one_way),
 	    cmocka_unit_test(test_witness_preempt_handover),
+	    cmocka_unit_test(test_witness_turn_made_again),
 	    cmocka_unit_test(test_witness_deaf_candidate),
 	    cmocka_unit_test(test_witness_heal),
 	    cmocka_unit_test(test_tiebreaker_alone),
