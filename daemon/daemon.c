@@ -212,11 +212,8 @@ static void on_wake(void *arg)
 
 	if (d->stopping || d->el_wakeup_ms == 0 || now < d->el_wakeup_ms)
 		return;
-	/* counted, not logged: a log line per stall would add to what stalls it */
-	if (now - d->el_wakeup_ms >= d->cfg->interval_ms)
-		d->stalls++;
-	if (now - d->el_wakeup_ms > d->stall_max_ms)
-		d->stall_max_ms = now - d->el_wakeup_ms;
+	/* a late wake-up is counted by the election (R45), not logged: a log line per stall
+	 * would add to what stalls it */
 	election_due(d);
 }
 

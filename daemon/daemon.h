@@ -38,8 +38,6 @@ struct kcwd {
 	struct election *el; /* made by daemon_start; election.h has the accessors */
 	struct loop_timer *el_timer;
 	uint64_t el_wakeup_ms; /* what el_timer is armed for, 0 = not armed */
-	uint64_t stalls;       /* wake-ups an interval or more after the election deadline */
-	uint64_t stall_max_ms; /* the latest of all those wake-ups, ms after the deadline */
 	struct control *ctl;
 	struct vipset *vips;	/* NULL without [vip] sections */
 	struct active *active;	/* NULL without [backend] sections */

@@ -81,8 +81,8 @@ static struct json_object *heartbeat_json(const struct kcwd *d)
 	add_int(o, "received", (int64_t)st->rx);
 	add_int(o, "send_errors", (int64_t)st->tx_errors);
 	add_int(o, "receive_buffer", peer_rcvbuf(d->peers));
-	add_int(o, "loop_stalls", (int64_t)d->stalls);
-	add_int(o, "longest_stall_ms", (int64_t)d->stall_max_ms);
+	add_int(o, "loop_stalls", (int64_t)election_stalls(d->el));
+	add_int(o, "longest_stall_ms", (int64_t)election_longest_stall_ms(d->el));
 	for (int i = 0; i < HB_DROP__COUNT; i++)
 		add_int(drops, hb_drop_name((enum hb_drop)i), (int64_t)st->drops[i]);
 	json_object_object_add(o, "dropped", drops);

@@ -645,8 +645,16 @@ static bool dispatch(struct election *e, const struct election_event *ev, uint64
  */
 static void note_stall(struct election *e, uint64_t now)
 {
-	if (e->wake_at_ms == 0 || now < e->wake_at_ms + e->p.interval_ms)
+	uint64_t late;
+
+	if (e->wake_at_ms == 0 || now < e->wake_at_ms)
 		return;
+	late = now - e->wake_at_ms;
+	if (late > e->stall_max_ms)
+		e->stall_max_ms = late;
+	if (late < e->p.interval_ms)
+		return;
+	e->stalls++;
 	e->stall_from_ms = e->wake_at_ms;
 	e->grace_until_ms = now + e->p.interval_ms;
 }

@@ -162,6 +162,9 @@ bool election_maintenance(const struct election *e);
 bool election_fenced(const struct election *e);
 bool election_coord_ok(const struct election *e);
 uint64_t election_leader_changes(const struct election *e);
+/* R45: steps an interval or more after the wakeup_ms promised; the latest step, ms late. */
+uint64_t election_stalls(const struct election *e);
+uint64_t election_longest_stall_ms(const struct election *e);
 /* Peer idx as last heard; all zero (not heard) for self or an index out of range. */
 void election_peer_view(const struct election *e, size_t idx, uint64_t now_ms,
 			struct election_peer_view *out);

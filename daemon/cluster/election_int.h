@@ -55,6 +55,8 @@ struct election {
 	uint64_t wake_at_ms;	 /* the wakeup_ms of the last step: the caller's promise */
 	uint64_t stall_from_ms;	 /* R45: the last stall began at (its promised wake-up) */
 	uint64_t grace_until_ms; /* R45: and peers alive then stay alive until */
+	uint64_t stalls;	 /* steps an interval or more after the promised wake-up */
+	uint64_t stall_max_ms;	 /* the latest step, ms after its promised wake-up */
 	struct election_peer peers[CFG_MAX_NODES]; /* index = node index; self unused */
 };
 

@@ -44,6 +44,16 @@ uint64_t election_leader_changes(const struct election *e)
 	return e->leader_changes;
 }
 
+uint64_t election_stalls(const struct election *e)
+{
+	return e->stalls;
+}
+
+uint64_t election_longest_stall_ms(const struct election *e)
+{
+	return e->stall_max_ms;
+}
+
 void election_peer_view(const struct election *e, size_t idx, uint64_t now_ms,
 			struct election_peer_view *out)
 {

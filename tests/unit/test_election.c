@@ -199,6 +199,8 @@ static void test_r45_stalled_follower_waits_one_interval(void **state)
 	/* the leader resumed with this node and is heard 10 ms later: no claim, no change */
 	a = r45_stalled(&e, &now, 2 * IV);
 	assert_true(now - T0 >= D + IV);
+	assert_int_equal(election_stalls(&e), 1); /* counted for the status (loop_stalls) */
+	assert_int_equal(election_longest_stall_ms(&e), 2 * IV);
 	assert_int_equal(e.role, ROLE_FOLLOWER);
 	assert_int_equal(e.leader, 1);
 	assert_false(a.flags & (ACT_TAKE_VIPS | ACT_ROLE_CHANGED));
@@ -231,6 +233,8 @@ static void test_r45_stalled_follower_waits_one_interval(void **state)
 	/* late by less than an interval: no grace, the claim at the deadline as before (R7) */
 	a = r45_stalled(&e, &now, IV - 1);
 	assert_int_equal(e.role, ROLE_LEADER);
+	assert_int_equal(election_stalls(&e), 0); /* late, but not a stall */
+	assert_int_equal(election_longest_stall_ms(&e), IV - 1);
 }
 
 static void test_restart_learns_term(void **state)
